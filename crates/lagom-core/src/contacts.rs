@@ -1,0 +1,402 @@
+//! Contacts (R-1): the essential, structured fields of a person, their organisation, interest
+//! tags and purposes, and instant search over names, email and organisation.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
+use crate::validate::{self, MAX_NAME_CHARS, MAX_ORGANISATION_CHARS, MAX_SHORT_TEXT_CHARS};
+use crate::vocab::{Channel, LawfulBasis, Material, Stage};
+
+/// What a form or a command submits to create or change a contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ContactInput {
+    pub given_name: String,
+    pub family_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// An organisation's name; a new name creates the organisation.
+    pub organisation: Option<String>,
+    pub role: Option<String>,
+    pub channel: Option<Channel>,
+    pub material: Option<Material>,
+    /// ISO 639-1 code, e.g. `sv`.
+    pub language: Option<String>,
+    /// Defaults to `lead`.
+    pub stage: Option<Stage>,
+    /// The salesperson responsible.
+    pub owner: Option<String>,
+    /// Names (or ids) of interest tags from the vocabulary in settings.
+    pub tags: Vec<String>,
+    /// Names (or ids) of purposes; at least one is required (R-2).
+    pub purposes: Vec<String>,
+}
+
+/// A purpose as shown on a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PurposeRef {
+    pub id: String,
+    pub name: String,
+    pub lawful_basis: LawfulBasis,
+}
+
+/// Everything the store holds in the contact record itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Contact {
+    pub id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: Option<String>,
+    /// E.164, e.g. `+46701234567`.
+    pub phone: Option<String>,
+    pub organisation: Option<String>,
+    pub role: Option<String>,
+    pub channel: Option<Channel>,
+    pub material: Option<Material>,
+    pub language: Option<String>,
+    pub stage: Stage,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+    pub purposes: Vec<PurposeRef>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One line of the contact list or of search results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ContactSummary {
+    pub id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: Option<String>,
+    pub organisation: Option<String>,
+    pub stage: Stage,
+}
+
+/// A window of the contact list and how many contacts there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ContactPage {
+    pub total: u32,
+    pub contacts: Vec<ContactSummary>,
+}
+
+/// How many results a search returns, best first.
+pub const SEARCH_LIMIT: u32 = 50;
+
+/// The contacts of one open store.
+#[derive(Debug)]
+pub struct Contacts<'a> {
+    conn: &'a Connection,
+}
+
+struct ValidContact {
+    given_name: String,
+    family_name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    organisation: Option<String>,
+    role: Option<String>,
+    channel: Option<Channel>,
+    material: Option<Material>,
+    language: Option<String>,
+    stage: Stage,
+    owner: Option<String>,
+    tag_ids: Vec<String>,
+    purpose_ids: Vec<String>,
+}
+
+const SUMMARY_COLUMNS: &str =
+    "c.id, c.given_name, c.family_name, c.email, o.name, c.stage";
+
+fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ContactSummary> {
+    Ok(ContactSummary {
+        id: row.get(0)?,
+        given_name: row.get(1)?,
+        family_name: row.get(2)?,
+        email: row.get(3)?,
+        organisation: row.get(4)?,
+        stage: row.get(5)?,
+    })
+}
+
+impl<'a> Contacts<'a> {
+    pub(crate) fn new(conn: &'a Connection) -> Self {
+        Contacts { conn }
+    }
+
+    /// Validates and stores a new contact; returns it as stored.
+    pub fn create(&self, input: &ContactInput) -> Result<Contact> {
+        let valid = self.validate(input)?;
+        let id = crate::new_id();
+        let now = crate::now();
+        let tx = self.conn.unchecked_transaction()?;
+        let organisation_id = self.organisation_id(valid.organisation.as_deref())?;
+        tx.prepare_cached(
+            "INSERT INTO contact (id, given_name, family_name, email, phone, organisation_id, role,
+                                  channel, material, language, stage, owner, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        )?
+        .execute(params![
+            id,
+            valid.given_name,
+            valid.family_name,
+            valid.email,
+            valid.phone,
+            organisation_id,
+            valid.role,
+            valid.channel,
+            valid.material,
+            valid.language,
+            valid.stage,
+            valid.owner,
+            now,
+        ])?;
+        self.replace_links(&id, &valid)?;
+        tx.commit()?;
+        self.get(&id)
+    }
+
+    /// Validates and replaces every field of an existing contact.
+    pub fn update(&self, id: &str, input: &ContactInput) -> Result<Contact> {
+        let valid = self.validate(input)?;
+        let tx = self.conn.unchecked_transaction()?;
+        let organisation_id = self.organisation_id(valid.organisation.as_deref())?;
+        let changed = tx
+            .prepare_cached(
+                "UPDATE contact SET given_name = ?2, family_name = ?3, email = ?4, phone = ?5,
+                        organisation_id = ?6, role = ?7, channel = ?8, material = ?9, language = ?10,
+                        stage = ?11, owner = ?12, updated_at = ?13
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                valid.given_name,
+                valid.family_name,
+                valid.email,
+                valid.phone,
+                organisation_id,
+                valid.role,
+                valid.channel,
+                valid.material,
+                valid.language,
+                valid.stage,
+                valid.owner,
+                crate::now(),
+            ])?;
+        if changed == 0 {
+            return Err(Error::NotFound { what: "contact" });
+        }
+        self.replace_links(id, &valid)?;
+        tx.commit()?;
+        self.get(id)
+    }
+
+    pub fn get(&self, id: &str) -> Result<Contact> {
+        let mut contact = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.given_name, c.family_name, c.email, c.phone, o.name, c.role,
+                        c.channel, c.material, c.language, c.stage, c.owner, c.created_at, c.updated_at
+                 FROM contact c LEFT JOIN organisation o ON o.id = c.organisation_id
+                 WHERE c.id = ?1",
+            )?
+            .query_row([id], |row| {
+                Ok(Contact {
+                    id: row.get(0)?,
+                    given_name: row.get(1)?,
+                    family_name: row.get(2)?,
+                    email: row.get(3)?,
+                    phone: row.get(4)?,
+                    organisation: row.get(5)?,
+                    role: row.get(6)?,
+                    channel: row.get(7)?,
+                    material: row.get(8)?,
+                    language: row.get(9)?,
+                    stage: row.get(10)?,
+                    owner: row.get(11)?,
+                    tags: Vec::new(),
+                    purposes: Vec::new(),
+                    created_at: row.get(12)?,
+                    updated_at: row.get(13)?,
+                })
+            })
+            .optional()?
+            .ok_or(Error::NotFound { what: "contact" })?;
+        contact.tags = self
+            .conn
+            .prepare_cached(
+                "SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id
+                 WHERE ct.contact_id = ?1 ORDER BY t.name",
+            )?
+            .query_map([id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        contact.purposes = self
+            .conn
+            .prepare_cached(
+                "SELECT p.id, p.name, p.lawful_basis FROM contact_purpose cp
+                 JOIN purpose p ON p.id = cp.purpose_id
+                 WHERE cp.contact_id = ?1 ORDER BY p.name",
+            )?
+            .query_map([id], |row| {
+                Ok(PurposeRef { id: row.get(0)?, name: row.get(1)?, lawful_basis: row.get(2)? })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(contact)
+    }
+
+    /// Contacts in name order (family name, then given name), `limit` of them from `offset`.
+    pub fn list(&self, offset: u32, limit: u32) -> Result<ContactPage> {
+        let total: u32 = self.conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
+        let contacts = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS}
+                 FROM contact c LEFT JOIN organisation o ON o.id = c.organisation_id
+                 ORDER BY c.family_name COLLATE NOCASE, c.given_name COLLATE NOCASE
+                 LIMIT ?1 OFFSET ?2"
+            ))?
+            .query_map([limit, offset], summary_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ContactPage { total, contacts })
+    }
+
+    /// The best [`SEARCH_LIMIT`] matches for `text` over names, email and organisation. Every
+    /// word is a prefix, case and diacritics are ignored (`ostl` finds `Östlund`). Blank text
+    /// returns the start of the list.
+    pub fn search(&self, text: &str) -> Result<Vec<ContactSummary>> {
+        let Some(query) = fts_query(text) else {
+            return Ok(self.list(0, SEARCH_LIMIT)?.contacts);
+        };
+        let results = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS}
+                 FROM contact_fts f
+                 JOIN contact c ON c.seq = f.rowid
+                 LEFT JOIN organisation o ON o.id = c.organisation_id
+                 WHERE contact_fts MATCH ?1
+                 ORDER BY f.rank
+                 LIMIT ?2"
+            ))?
+            .query_map(params![query, SEARCH_LIMIT], summary_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(results)
+    }
+
+    fn validate(&self, input: &ContactInput) -> Result<ValidContact> {
+        let default_country = crate::settings::Settings::load(self.conn)?.default_country;
+        let mut errors = InvalidInput::default();
+        let given_name = validate::required_text(&mut errors, "given_name", &input.given_name, MAX_NAME_CHARS);
+        let family_name = validate::required_text(&mut errors, "family_name", &input.family_name, MAX_NAME_CHARS);
+        let email = validate::optional_email(&mut errors, "email", input.email.as_deref());
+        let phone = validate::optional_phone(&mut errors, "phone", input.phone.as_deref(), &default_country);
+        let organisation =
+            validate::optional_text(&mut errors, "organisation", input.organisation.as_deref(), MAX_ORGANISATION_CHARS);
+        let role = validate::optional_text(&mut errors, "role", input.role.as_deref(), MAX_SHORT_TEXT_CHARS);
+        let language = validate::optional_language(&mut errors, "language", input.language.as_deref());
+        let owner = validate::optional_text(&mut errors, "owner", input.owner.as_deref(), MAX_SHORT_TEXT_CHARS);
+        let tag_ids = self.resolve(&mut errors, "tags", &input.tags, "tag")?;
+        let purpose_ids = self.resolve(&mut errors, "purposes", &input.purposes, "purpose")?;
+        if input.purposes.iter().all(|p| validate::clean(p).is_none()) {
+            errors.push("purposes", FieldErrorCode::Required, "at least one purpose is required (GDPR Art. 6)");
+        }
+        errors.into_result()?;
+        // Every `None` above recorded an error, so after `into_result` they are all present.
+        match (given_name, family_name) {
+            (Some(given_name), Some(family_name)) => Ok(ValidContact {
+                given_name,
+                family_name,
+                email,
+                phone,
+                organisation,
+                role,
+                channel: input.channel,
+                material: input.material,
+                language,
+                stage: input.stage.unwrap_or(Stage::Lead),
+                owner,
+                tag_ids,
+                purpose_ids,
+            }),
+            _ => Err(Error::Invalid(InvalidInput::default())),
+        }
+    }
+
+    /// Looks up tags or purposes by id or name (case-insensitive); unknown ones are field errors.
+    fn resolve(&self, errors: &mut InvalidInput, field: &str, names: &[String], table: &str) -> Result<Vec<String>> {
+        let (sql, code) = match table {
+            "tag" => ("SELECT id FROM tag WHERE id = ?1 OR name = ?1", FieldErrorCode::UnknownTag),
+            _ => ("SELECT id FROM purpose WHERE id = ?1 OR name = ?1", FieldErrorCode::UnknownPurpose),
+        };
+        let mut ids = Vec::new();
+        for name in names.iter().filter_map(|n| validate::clean(n)) {
+            match self.conn.prepare_cached(sql)?.query_row([&name], |row| row.get::<_, String>(0)).optional()? {
+                Some(id) if !ids.contains(&id) => ids.push(id),
+                Some(_) => {}
+                None => errors.push(field, code, format!("there is no {table} called '{name}' in settings")),
+            }
+        }
+        Ok(ids)
+    }
+
+    fn organisation_id(&self, name: Option<&str>) -> Result<Option<String>> {
+        let Some(name) = name else { return Ok(None) };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO organisation (id, name, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO NOTHING",
+            )?
+            .execute(params![crate::new_id(), name, crate::now()])?;
+        Ok(Some(
+            self.conn
+                .prepare_cached("SELECT id FROM organisation WHERE name = ?1")?
+                .query_row([name], |row| row.get(0))?,
+        ))
+    }
+
+    fn replace_links(&self, id: &str, valid: &ValidContact) -> Result<()> {
+        self.conn.prepare_cached("DELETE FROM contact_purpose WHERE contact_id = ?1")?.execute([id])?;
+        self.conn.prepare_cached("DELETE FROM contact_tag WHERE contact_id = ?1")?.execute([id])?;
+        for purpose_id in &valid.purpose_ids {
+            self.conn
+                .prepare_cached("INSERT INTO contact_purpose (contact_id, purpose_id) VALUES (?1, ?2)")?
+                .execute([id, purpose_id])?;
+        }
+        for tag_id in &valid.tag_ids {
+            self.conn
+                .prepare_cached("INSERT INTO contact_tag (contact_id, tag_id) VALUES (?1, ?2)")?
+                .execute([id, tag_id])?;
+        }
+        Ok(())
+    }
+}
+
+/// Turns what a person typed into an FTS5 query: every word a quoted prefix, all required.
+/// Quoting makes FTS5 syntax characters (`"`, `*`, `:`, `-`, `OR`) plain text.
+fn fts_query(text: &str) -> Option<String> {
+    let normalised = validate::clean(text)?;
+    let terms: Vec<String> = normalised
+        .split_whitespace()
+        .map(|word| word.replace('"', ""))
+        .filter(|word| word.chars().any(char::is_alphanumeric))
+        .map(|word| format!("\"{word}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn search_text_becomes_quoted_prefixes() {
+        assert_eq!(fts_query("  ").as_deref(), None);
+        assert_eq!(fts_query("ost").as_deref(), Some("\"ost\"*"));
+        assert_eq!(fts_query("anna ö").as_deref(), Some("\"anna\"* \"ö\"*"));
+        assert_eq!(fts_query("a\"b OR -c").as_deref(), Some("\"ab\"* \"OR\"* \"-c\"*"));
+        assert_eq!(fts_query("\" * -").as_deref(), None);
+    }
+}

@@ -1,0 +1,212 @@
+//! The core's one error type, and the stable machine `kind` each error carries.
+//!
+//! Every message says what happened and what to do next; it never contains personal data
+//! (a contact's name, email or phone) nor key material, so errors may be logged and shown.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Invalid(InvalidInput),
+
+    #[error("{what} not found; it may have been erased")]
+    NotFound { what: &'static str },
+
+    #[error("no Lagom database at {path}; run `lagom init` or start the app to create one")]
+    DatabaseMissing { path: PathBuf },
+
+    #[error("a database already exists at {path}; Lagom never overwrites one")]
+    AlreadyExists { path: PathBuf },
+
+    #[error(
+        "the key does not open this database: the key is wrong or the file is damaged. \
+         Nothing was changed; enter the recovery key or restore a backup"
+    )]
+    WrongKey,
+
+    #[error("wrong passphrase: the database was not opened and nothing was changed")]
+    WrongPassphrase,
+
+    #[error(
+        "{path} is not a Lagom database (it is neither encrypted by SQLCipher nor readable); \
+         nothing was changed"
+    )]
+    NotADatabase { path: PathBuf },
+
+    #[error(
+        "{path} is a plain, unencrypted SQLite file; Lagom only opens encrypted databases \
+         and left it untouched"
+    )]
+    NotEncrypted { path: PathBuf },
+
+    #[error(
+        "this database was written by a newer Lagom (schema {found}; this version knows up to \
+         {supported}); update Lagom. The file was not changed"
+    )]
+    NewerSchema { found: i64, supported: i64 },
+
+    #[error(
+        "the key of this database is not in the {store}; enter the recovery key you were shown \
+         when the database was created to restore it"
+    )]
+    KeyMissing { store: &'static str },
+
+    #[error("the OS keychain cannot be used ({0}); use a passphrase instead")]
+    KeychainUnavailable(String),
+
+    #[error("that is not a recovery key: expected 64 hexadecimal characters (spaces allowed)")]
+    InvalidRecoveryKey,
+
+    #[error("the passphrase is too short: use at least {min} characters")]
+    WeakPassphrase { min: usize },
+
+    #[error("the disk is full: free some space and try again; nothing was saved")]
+    DiskFull,
+
+    #[error(
+        "the database is in use by another Lagom (the app or a command); close it and try again"
+    )]
+    InUse,
+
+    #[error("database error: {0}")]
+    Storage(rusqlite::Error),
+
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The stable, closed list of error kinds that the UI and scripts switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Invalid,
+    NotFound,
+    DatabaseMissing,
+    AlreadyExists,
+    WrongKey,
+    WrongPassphrase,
+    NotADatabase,
+    NotEncrypted,
+    NewerSchema,
+    KeyMissing,
+    KeychainUnavailable,
+    InvalidRecoveryKey,
+    WeakPassphrase,
+    DiskFull,
+    InUse,
+    Storage,
+    Io,
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::DatabaseMissing { .. } => ErrorKind::DatabaseMissing,
+            Error::AlreadyExists { .. } => ErrorKind::AlreadyExists,
+            Error::WrongKey => ErrorKind::WrongKey,
+            Error::WrongPassphrase => ErrorKind::WrongPassphrase,
+            Error::NotADatabase { .. } => ErrorKind::NotADatabase,
+            Error::NotEncrypted { .. } => ErrorKind::NotEncrypted,
+            Error::NewerSchema { .. } => ErrorKind::NewerSchema,
+            Error::KeyMissing { .. } => ErrorKind::KeyMissing,
+            Error::KeychainUnavailable(_) => ErrorKind::KeychainUnavailable,
+            Error::InvalidRecoveryKey => ErrorKind::InvalidRecoveryKey,
+            Error::WeakPassphrase { .. } => ErrorKind::WeakPassphrase,
+            Error::DiskFull => ErrorKind::DiskFull,
+            Error::InUse => ErrorKind::InUse,
+            Error::Storage(_) => ErrorKind::Storage,
+            Error::Io { .. } => ErrorKind::Io,
+        }
+    }
+
+    /// The per-field problems, when the error is about input.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Error::Invalid(invalid) => &invalid.fields,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        if source.raw_os_error() == Some(28) {
+            // ENOSPC
+            return Error::DiskFull;
+        }
+        Error::Io { action, path: path.into(), source }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => Error::DiskFull,
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::InUse,
+            _ => Error::Storage(e),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why one field was refused. The UI translates `code`; `message` is the English text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FieldError {
+    /// The input field, as named in the input struct (`email`, `given_name`, `purposes`, …).
+    pub field: String,
+    pub code: FieldErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldErrorCode {
+    Required,
+    TooLong,
+    ControlCharacters,
+    InvalidEmail,
+    InvalidPhone,
+    InvalidLanguage,
+    InvalidCountry,
+    UnknownPurpose,
+    UnknownTag,
+    Duplicate,
+    OutOfRange,
+}
+
+/// A refused input: every field that was wrong, so a form can mark them all at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvalidInput {
+    pub fields: Vec<FieldError>,
+}
+
+impl InvalidInput {
+    pub fn push(&mut self, field: &str, code: FieldErrorCode, message: impl Into<String>) {
+        self.fields.push(FieldError { field: field.to_owned(), code, message: message.into() });
+    }
+
+    /// `Ok(())` when nothing was refused, otherwise the whole list as an [`Error`].
+    pub fn into_result(self) -> Result<()> {
+        if self.fields.is_empty() { Ok(()) } else { Err(Error::Invalid(self)) }
+    }
+}
+
+impl std::fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> =
+            self.fields.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        write!(f, "invalid input: {}", parts.join("; "))
+    }
+}

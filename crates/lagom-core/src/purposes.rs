@@ -1,0 +1,190 @@
+//! Purposes of processing (R-2): name, lawful basis and retention period, and the interest
+//! tag vocabulary (R-1), where every tag names the purpose it serves.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
+use crate::validate;
+use crate::vocab::LawfulBasis;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Purpose {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub lawful_basis: LawfulBasis,
+    /// Months kept after the last interaction or the end of the contract (R-9).
+    pub retention_months: u32,
+    /// How many contacts are held for this purpose.
+    pub contacts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PurposeInput {
+    pub name: String,
+    pub description: String,
+    pub lawful_basis: LawfulBasis,
+    pub retention_months: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Tag {
+    pub id: String,
+    pub name: String,
+    pub purpose_id: String,
+    pub purpose_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TagInput {
+    pub name: String,
+    /// The purpose's name or id.
+    pub purpose: String,
+}
+
+const MAX_PURPOSE_NAME_CHARS: usize = 80;
+const MAX_DESCRIPTION_CHARS: usize = 500;
+const MAX_TAG_CHARS: usize = 40;
+const MAX_RETENTION_MONTHS: u32 = 600;
+
+/// Purposes and tags of one open store.
+#[derive(Debug)]
+pub struct Purposes<'a> {
+    conn: &'a Connection,
+}
+
+impl<'a> Purposes<'a> {
+    pub(crate) fn new(conn: &'a Connection) -> Self {
+        Purposes { conn }
+    }
+
+    pub fn list(&self) -> Result<Vec<Purpose>> {
+        let purposes = self
+            .conn
+            .prepare_cached(
+                "SELECT p.id, p.name, p.description, p.lawful_basis, p.retention_months,
+                        (SELECT count(*) FROM contact_purpose cp WHERE cp.purpose_id = p.id)
+                 FROM purpose p ORDER BY p.name",
+            )?
+            .query_map([], |row| {
+                Ok(Purpose {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    description: row.get(2)?,
+                    lawful_basis: row.get(3)?,
+                    retention_months: row.get(4)?,
+                    contacts: row.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(purposes)
+    }
+
+    pub fn get(&self, id_or_name: &str) -> Result<Purpose> {
+        self.list()?
+            .into_iter()
+            .find(|p| p.id == id_or_name || p.name.eq_ignore_ascii_case(id_or_name))
+            .ok_or(Error::NotFound { what: "purpose" })
+    }
+
+    pub fn create(&self, input: &PurposeInput) -> Result<Purpose> {
+        let (name, description) = self.validate(input, None)?;
+        let id = crate::new_id();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO purpose (id, name, description, lawful_basis, retention_months, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![id, name, description, input.lawful_basis, input.retention_months, crate::now()])?;
+        self.get(&id)
+    }
+
+    pub fn update(&self, id: &str, input: &PurposeInput) -> Result<Purpose> {
+        let (name, description) = self.validate(input, Some(id))?;
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE purpose SET name = ?2, description = ?3, lawful_basis = ?4, retention_months = ?5
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, name, description, input.lawful_basis, input.retention_months])?;
+        if changed == 0 {
+            return Err(Error::NotFound { what: "purpose" });
+        }
+        self.get(id)
+    }
+
+    fn validate(&self, input: &PurposeInput, own_id: Option<&str>) -> Result<(String, String)> {
+        let mut errors = InvalidInput::default();
+        let name = validate::required_text(&mut errors, "name", &input.name, MAX_PURPOSE_NAME_CHARS);
+        let description =
+            validate::optional_text(&mut errors, "description", Some(&input.description), MAX_DESCRIPTION_CHARS);
+        if !(1..=MAX_RETENTION_MONTHS).contains(&input.retention_months) {
+            errors.push(
+                "retention_months",
+                FieldErrorCode::OutOfRange,
+                format!("must be between 1 and {MAX_RETENTION_MONTHS} months"),
+            );
+        }
+        if let Some(name) = &name {
+            let clash: Option<String> = self
+                .conn
+                .prepare_cached("SELECT id FROM purpose WHERE name = ?1")?
+                .query_row([name], |row| row.get(0))
+                .optional()?;
+            if clash.is_some_and(|clash| Some(clash.as_str()) != own_id) {
+                errors.push("name", FieldErrorCode::Duplicate, "another purpose already has this name");
+            }
+        }
+        errors.into_result()?;
+        Ok((name.unwrap_or_default(), description.unwrap_or_default()))
+    }
+
+    pub fn tags(&self) -> Result<Vec<Tag>> {
+        let tags = self
+            .conn
+            .prepare_cached(
+                "SELECT t.id, t.name, p.id, p.name FROM tag t JOIN purpose p ON p.id = t.purpose_id
+                 ORDER BY t.name",
+            )?
+            .query_map([], |row| {
+                Ok(Tag { id: row.get(0)?, name: row.get(1)?, purpose_id: row.get(2)?, purpose_name: row.get(3)? })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(tags)
+    }
+
+    pub fn create_tag(&self, input: &TagInput) -> Result<Tag> {
+        let mut errors = InvalidInput::default();
+        let name = validate::required_text(&mut errors, "name", &input.name, MAX_TAG_CHARS);
+        let purpose = self.get(input.purpose.trim()).ok();
+        if purpose.is_none() {
+            errors.push("purpose", FieldErrorCode::UnknownPurpose, "choose the purpose this interest serves");
+        }
+        if let Some(name) = &name
+            && self.tags()?.iter().any(|t| t.name.eq_ignore_ascii_case(name))
+        {
+            errors.push("name", FieldErrorCode::Duplicate, "this interest already exists");
+        }
+        errors.into_result()?;
+        let (Some(name), Some(purpose)) = (name, purpose) else {
+            return Err(Error::Invalid(InvalidInput::default()));
+        };
+        let id = crate::new_id();
+        self.conn
+            .prepare_cached("INSERT INTO tag (id, name, purpose_id) VALUES (?1, ?2, ?3)")?
+            .execute([&id, &name, &purpose.id])?;
+        Ok(Tag { id, name, purpose_id: purpose.id, purpose_name: purpose.name })
+    }
+
+    /// Removes a tag from the vocabulary and from every contact that had it.
+    pub fn delete_tag(&self, id: &str) -> Result<()> {
+        let removed = self.conn.prepare_cached("DELETE FROM tag WHERE id = ?1")?.execute([id])?;
+        if removed == 0 {
+            return Err(Error::NotFound { what: "tag" });
+        }
+        Ok(())
+    }
+}

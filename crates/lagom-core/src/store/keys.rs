@@ -1,0 +1,430 @@
+//! Where the database key lives: the [`KeyStore`] seam and its three implementations.
+//!
+//! The database key is 32 random bytes from the OS CSPRNG, applied to SQLCipher as a raw key.
+//! It is never written to disk in the clear: it sits in the OS keychain ([`KeychainStore`]),
+//! or wrapped by a key derived from a passphrase with Argon2id ([`PassphraseStore`]), or, in
+//! tests, in memory ([`MemoryKeyStore`]). The same 32 bytes, shown once as 64 hex characters,
+//! are the recovery key.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::{Error, Result};
+
+/// The 256-bit database key. Its bytes are wiped from memory when it is dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DbKey(Zeroizing<[u8; 32]>);
+
+impl DbKey {
+    /// A fresh key from the operating system's CSPRNG.
+    pub fn generate() -> Result<Self> {
+        Ok(DbKey(Zeroizing::new(random::<32>()?)))
+    }
+
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        DbKey(Zeroizing::new(bytes))
+    }
+
+    /// Parses a recovery key: 64 hex characters, case-insensitive; spaces, dashes and line
+    /// breaks between groups are ignored.
+    pub fn from_recovery_key(text: &str) -> Result<Self> {
+        let compact: Zeroizing<String> = Zeroizing::new(
+            text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect(),
+        );
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(compact.as_bytes(), bytes.as_mut())
+            .map_err(|_| Error::InvalidRecoveryKey)?;
+        Ok(DbKey(bytes))
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// 64 lowercase hex characters: what `PRAGMA key = "x'…'"` and the recovery key use.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex::encode(self.0.as_ref()))
+    }
+
+    /// The recovery key as shown to a person: 16 groups of 4, four groups to a line.
+    pub fn to_recovery_groups(&self) -> Zeroizing<String> {
+        let hex = self.to_hex();
+        let groups: Vec<&str> = hex.as_bytes().chunks(4).filter_map(|c| std::str::from_utf8(c).ok()).collect();
+        let lines: Vec<String> = groups.chunks(4).map(|line| line.join(" ")).collect();
+        Zeroizing::new(lines.join("\n"))
+    }
+}
+
+impl fmt::Debug for DbKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DbKey(<redacted>)")
+    }
+}
+
+/// Which kind of store holds a database's key (shown in settings, never secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStoreKind {
+    Keychain,
+    Passphrase,
+    Memory,
+}
+
+impl KeyStoreKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            KeyStoreKind::Keychain => "OS keychain",
+            KeyStoreKind::Passphrase => "passphrase-protected key file",
+            KeyStoreKind::Memory => "in-memory key store",
+        }
+    }
+}
+
+/// A place that keeps one database's key.
+pub trait KeyStore: fmt::Debug + Send + Sync {
+    fn kind(&self) -> KeyStoreKind;
+    /// The key, or `None` when this store holds none (a first run, or a lost keychain).
+    fn load(&self) -> Result<Option<DbKey>>;
+    fn save(&self, key: &DbKey) -> Result<()>;
+    /// Forgets the key; used to undo a half-finished creation.
+    fn delete(&self) -> Result<()>;
+}
+
+/// Keeps the key in tests. Never used by the app or the CLI.
+#[derive(Debug, Default)]
+pub struct MemoryKeyStore {
+    key: Mutex<Option<DbKey>>,
+}
+
+impl MemoryKeyStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_key(key: DbKey) -> Self {
+        MemoryKeyStore { key: Mutex::new(Some(key)) }
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<DbKey>> {
+        self.key.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl KeyStore for MemoryKeyStore {
+    fn kind(&self) -> KeyStoreKind {
+        KeyStoreKind::Memory
+    }
+    fn load(&self) -> Result<Option<DbKey>> {
+        Ok(self.slot().clone())
+    }
+    fn save(&self, key: &DbKey) -> Result<()> {
+        *self.slot() = Some(key.clone());
+        Ok(())
+    }
+    fn delete(&self) -> Result<()> {
+        *self.slot() = None;
+        Ok(())
+    }
+}
+
+/// The OS keychain: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows.
+/// One entry per database file, named by its absolute path.
+pub struct KeychainStore {
+    entry: keyring::Entry,
+}
+
+const KEYCHAIN_SERVICE: &str = "se.lagom.crm.database-key";
+
+impl KeychainStore {
+    pub fn for_database(db_path: &Path) -> Result<Self> {
+        let account = std::path::absolute(db_path)
+            .map_err(|e| Error::io("resolve", db_path, e))?
+            .to_string_lossy()
+            .into_owned();
+        let entry = keyring::Entry::new(KEYCHAIN_SERVICE, &account).map_err(keychain_error)?;
+        Ok(KeychainStore { entry })
+    }
+}
+
+impl fmt::Debug for KeychainStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeychainStore").finish_non_exhaustive()
+    }
+}
+
+fn keychain_error(e: keyring::Error) -> Error {
+    // The keyring's messages name the platform failure, never the secret.
+    Error::KeychainUnavailable(e.to_string())
+}
+
+impl KeyStore for KeychainStore {
+    fn kind(&self) -> KeyStoreKind {
+        KeyStoreKind::Keychain
+    }
+    fn load(&self) -> Result<Option<DbKey>> {
+        match self.entry.get_password() {
+            Ok(text) => {
+                let text = Zeroizing::new(text);
+                // A keychain entry that does not parse is treated like a missing one: the
+                // recovery key restores it.
+                Ok(DbKey::from_recovery_key(&text).ok())
+            }
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keychain_error(e)),
+        }
+    }
+    fn save(&self, key: &DbKey) -> Result<()> {
+        self.entry.set_password(&key.to_hex()).map_err(keychain_error)?;
+        // Read it back: some Secret Service set-ups accept a write they cannot return.
+        match self.load()? {
+            Some(stored) if &stored == key => Ok(()),
+            _ => Err(Error::KeychainUnavailable("the keychain did not keep the key".into())),
+        }
+    }
+    fn delete(&self) -> Result<()> {
+        match self.entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(keychain_error(e)),
+        }
+    }
+}
+
+/// The shortest passphrase accepted when a key file is created.
+pub const MIN_PASSPHRASE_CHARS: usize = 10;
+
+/// Argon2id cost: 64 MiB, 3 passes, 1 lane (OWASP's second recommended setting and above
+/// RFC 9106's low-memory profile). About 130 ms optimised on a 2-core laptop.
+const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
+const ARGON2_ITERATIONS: u32 = 3;
+const ARGON2_LANES: u32 = 1;
+const KEY_FILE_FORMAT: &str = "lagom-wrapped-key";
+
+/// A small JSON file beside the database holding only the Argon2id salt and parameters and the
+/// database key wrapped with XChaCha20-Poly1305 under the passphrase-derived key.
+pub struct PassphraseStore {
+    key_file: PathBuf,
+    passphrase: Zeroizing<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    format: String,
+    version: u32,
+    kdf: KdfParams,
+    aead: String,
+    nonce: String,
+    wrapped_key: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KdfParams {
+    algorithm: String,
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    salt: String,
+}
+
+impl PassphraseStore {
+    /// The key file that belongs to `db_path` (`contacts.db` → `contacts.db.key`).
+    pub fn key_file_for(db_path: &Path) -> PathBuf {
+        let mut name = db_path.as_os_str().to_owned();
+        name.push(".key");
+        PathBuf::from(name)
+    }
+
+    pub fn for_database(db_path: &Path, passphrase: &str) -> Self {
+        PassphraseStore {
+            key_file: Self::key_file_for(db_path),
+            passphrase: Zeroizing::new(passphrase.to_owned()),
+        }
+    }
+
+    /// Refuses passphrases too short to resist guessing; checked before a key file is made.
+    pub fn check_strength(passphrase: &str) -> Result<()> {
+        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+            return Err(Error::WeakPassphrase { min: MIN_PASSPHRASE_CHARS });
+        }
+        Ok(())
+    }
+
+    fn derive(&self, params: &KdfParams, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+        let argon = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
+                .map_err(|_| Error::WrongPassphrase)?,
+        );
+        let mut kek = Zeroizing::new([0u8; 32]);
+        argon
+            .hash_password_into(self.passphrase.as_bytes(), salt, kek.as_mut())
+            .map_err(|_| Error::WrongPassphrase)?;
+        Ok(kek)
+    }
+
+    fn read_file(&self) -> Result<Option<KeyFile>> {
+        let text = match std::fs::read_to_string(&self.key_file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io("read", &self.key_file, e)),
+        };
+        let file: KeyFile = serde_json::from_str(&text).map_err(|e| {
+            Error::io("parse", &self.key_file, std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })?;
+        if file.format != KEY_FILE_FORMAT || file.version != 1 || file.kdf.algorithm != "argon2id" {
+            return Err(Error::io(
+                "understand",
+                &self.key_file,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, "unknown key file format"),
+            ));
+        }
+        Ok(Some(file))
+    }
+}
+
+impl fmt::Debug for PassphraseStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PassphraseStore").field("key_file", &self.key_file).finish_non_exhaustive()
+    }
+}
+
+/// `N` bytes from the operating system's CSPRNG.
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Error::io("read random bytes from", "the operating system", std::io::Error::other(e.to_string()))
+    })?;
+    Ok(bytes)
+}
+
+impl KeyStore for PassphraseStore {
+    fn kind(&self) -> KeyStoreKind {
+        KeyStoreKind::Passphrase
+    }
+
+    fn load(&self) -> Result<Option<DbKey>> {
+        let Some(file) = self.read_file()? else { return Ok(None) };
+        let bad = || Error::io(
+            "decode",
+            &self.key_file,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "damaged key file"),
+        );
+        let salt = hex::decode(&file.kdf.salt).map_err(|_| bad())?;
+        let nonce = hex::decode(&file.nonce).map_err(|_| bad())?;
+        let wrapped = hex::decode(&file.wrapped_key).map_err(|_| bad())?;
+        if nonce.len() != 24 {
+            return Err(bad());
+        }
+        let kek = self.derive(&file.kdf, &salt)?;
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let plain = Zeroizing::new(
+            cipher
+                .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: KEY_FILE_FORMAT.as_bytes() })
+                .map_err(|_| Error::WrongPassphrase)?,
+        );
+        let mut bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| bad())?;
+        let key = DbKey::from_bytes(bytes);
+        bytes.zeroize();
+        Ok(Some(key))
+    }
+
+    fn save(&self, key: &DbKey) -> Result<()> {
+        let salt: [u8; 16] = random()?;
+        let nonce: [u8; 24] = random()?;
+        let params = KdfParams {
+            algorithm: "argon2id".into(),
+            memory_kib: ARGON2_MEMORY_KIB,
+            iterations: ARGON2_ITERATIONS,
+            parallelism: ARGON2_LANES,
+            salt: hex::encode(salt),
+        };
+        let kek = self.derive(&params, &salt)?;
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let wrapped = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.as_bytes(), aad: KEY_FILE_FORMAT.as_bytes() })
+            .map_err(|_| Error::WrongPassphrase)?;
+        let file = KeyFile {
+            format: KEY_FILE_FORMAT.into(),
+            version: 1,
+            kdf: params,
+            aead: "xchacha20poly1305".into(),
+            nonce: hex::encode(nonce),
+            wrapped_key: hex::encode(wrapped),
+        };
+        let json = serde_json::to_string_pretty(&file)
+            .map_err(|e| Error::io("encode", &self.key_file, std::io::Error::other(e)))?;
+        crate::store::write_atomically(&self.key_file, json.as_bytes())
+    }
+
+    fn delete(&self) -> Result<()> {
+        match std::fs::remove_file(&self.key_file) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io("remove", &self.key_file, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_key_round_trips_through_its_grouped_form() {
+        let key = DbKey::generate().unwrap();
+        let shown = key.to_recovery_groups();
+        assert_eq!(shown.lines().count(), 4);
+        assert_eq!(shown.split_whitespace().count(), 16);
+        assert_eq!(DbKey::from_recovery_key(&shown).unwrap(), key);
+        assert_eq!(DbKey::from_recovery_key(&shown.to_uppercase()).unwrap(), key);
+    }
+
+    #[test]
+    fn recovery_key_rejects_wrong_lengths_and_letters() {
+        for bad in ["", "abcd", &"g".repeat(64), &"a".repeat(66)] {
+            assert!(matches!(DbKey::from_recovery_key(bad), Err(Error::InvalidRecoveryKey)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let key = DbKey::from_bytes([0xab; 32]);
+        assert!(!format!("{key:?}").contains("abab"));
+    }
+
+    #[test]
+    fn passphrase_store_wraps_and_unwraps_and_refuses_a_wrong_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("lagom.db");
+        let key = DbKey::generate().unwrap();
+        PassphraseStore::for_database(&db, "correct horse battery").save(&key).unwrap();
+
+        let on_disk = std::fs::read_to_string(PassphraseStore::key_file_for(&db)).unwrap();
+        assert!(!on_disk.contains(key.to_hex().as_str()), "the key file must not hold the key in the clear");
+
+        let loaded = PassphraseStore::for_database(&db, "correct horse battery").load().unwrap();
+        assert_eq!(loaded, Some(key));
+        let wrong = PassphraseStore::for_database(&db, "wrong horse battery").load();
+        assert!(matches!(wrong, Err(Error::WrongPassphrase)), "{wrong:?}");
+    }
+
+    #[test]
+    fn passphrase_store_without_a_file_holds_no_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = PassphraseStore::for_database(&dir.path().join("x.db"), "whatever123");
+        assert_eq!(store.load().unwrap(), None);
+    }
+
+    #[test]
+    fn short_passphrases_are_refused() {
+        assert!(matches!(PassphraseStore::check_strength("short"), Err(Error::WeakPassphrase { .. })));
+        assert!(PassphraseStore::check_strength("long enough passphrase").is_ok());
+    }
+}

@@ -1,0 +1,214 @@
+//! Validation at the boundary: every text that enters the store passes through here.
+//! Text is NFC-normalised and trimmed; emails are checked by `email_address`; phone numbers
+//! are parsed by `phonenumber` (libphonenumber's data) and stored in E.164.
+//! Each function records a [`FieldError`](crate::FieldError) and returns `None` on bad input,
+//! so one pass reports every bad field and nothing half-valid is stored.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{FieldErrorCode, InvalidInput};
+
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_ORGANISATION_CHARS: usize = 200;
+pub const MAX_SHORT_TEXT_CHARS: usize = 100;
+
+/// NFC, trimmed; `None` for blank.
+pub fn clean(text: &str) -> Option<String> {
+    let normalised: String = text.nfc().collect();
+    let trimmed = normalised.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+/// A required, length-limited line of text without control characters.
+pub fn required_text(errors: &mut InvalidInput, field: &str, text: &str, max: usize) -> Option<String> {
+    let Some(value) = clean(text) else {
+        errors.push(field, FieldErrorCode::Required, "is required");
+        return None;
+    };
+    check_line(errors, field, value, max)
+}
+
+/// An optional, length-limited line of text; blank becomes `None` without an error.
+pub fn optional_text(errors: &mut InvalidInput, field: &str, text: Option<&str>, max: usize) -> Option<String> {
+    check_line(errors, field, clean(text?)?, max)
+}
+
+fn check_line(errors: &mut InvalidInput, field: &str, value: String, max: usize) -> Option<String> {
+    if value.chars().count() > max {
+        errors.push(field, FieldErrorCode::TooLong, format!("is longer than {max} characters"));
+        return None;
+    }
+    if value.chars().any(char::is_control) {
+        errors.push(field, FieldErrorCode::ControlCharacters, "contains line breaks or control characters");
+        return None;
+    }
+    Some(value)
+}
+
+/// An optional email address: syntax per RFC 5322 as `email_address` reads it, with a dotted
+/// domain (`name@localhost` is refused) and no display name. The domain is lower-cased.
+pub fn optional_email(errors: &mut InvalidInput, field: &str, text: Option<&str>) -> Option<String> {
+    let value = check_line(errors, field, clean(text?)?, MAX_EMAIL_CHARS)?;
+    let options = email_address::Options {
+        minimum_sub_domains: 2,
+        allow_domain_literal: false,
+        allow_display_text: false,
+        ..email_address::Options::default()
+    };
+    match email_address::EmailAddress::parse_with_options(&value, options) {
+        Ok(address) => Some(format!("{}@{}", address.local_part(), address.domain().to_lowercase())),
+        Err(_) => {
+            errors.push(field, FieldErrorCode::InvalidEmail, "is not a valid email address (like name@example.com)");
+            None
+        }
+    }
+}
+
+/// An optional phone number, read with `default_country` when it has no `+` prefix, stored
+/// in E.164 (`+46701234567`).
+pub fn optional_phone(
+    errors: &mut InvalidInput,
+    field: &str,
+    text: Option<&str>,
+    default_country: &str,
+) -> Option<String> {
+    let value = clean(text?)?;
+    let country = default_country.parse::<phonenumber::country::Id>().ok();
+    match phonenumber::parse(country, &value) {
+        Ok(number) if phonenumber::is_valid(&number) => {
+            Some(number.format().mode(phonenumber::Mode::E164).to_string())
+        }
+        _ => {
+            errors.push(
+                field,
+                FieldErrorCode::InvalidPhone,
+                format!("is not a valid phone number for {default_country} or in international form (+46 70 123 45 67)"),
+            );
+            None
+        }
+    }
+}
+
+/// An optional language code: ISO 639-1 (two lower-case letters, e.g. `sv`, `en`).
+pub fn optional_language(errors: &mut InvalidInput, field: &str, text: Option<&str>) -> Option<String> {
+    let value = clean(text?)?.to_lowercase();
+    if value.len() == 2 && value.bytes().all(|b| b.is_ascii_lowercase()) {
+        Some(value)
+    } else {
+        errors.push(field, FieldErrorCode::InvalidLanguage, "is not a two-letter language code (like sv or en)");
+        None
+    }
+}
+
+/// A country for phone numbers: an ISO 3166-1 alpha-2 code that libphonenumber knows.
+pub fn country(errors: &mut InvalidInput, field: &str, text: &str) -> Option<String> {
+    let value = clean(text).unwrap_or_default().to_uppercase();
+    if value.len() == 2 && value.parse::<phonenumber::country::Id>().is_ok() {
+        Some(value)
+    } else {
+        errors.push(field, FieldErrorCode::InvalidCountry, "is not a two-letter country code (like SE)");
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(text: &str) -> Result<String, Vec<crate::FieldError>> {
+        let mut errors = InvalidInput::default();
+        optional_email(&mut errors, "email", Some(text)).ok_or(errors.fields)
+    }
+
+    fn phone(text: &str, country: &str) -> Option<String> {
+        optional_phone(&mut InvalidInput::default(), "phone", Some(text), country)
+    }
+
+    #[test]
+    fn good_emails_are_kept_with_a_lower_case_domain() {
+        for (input, stored) in [
+            ("anna@example.com", "anna@example.com"),
+            ("  Anna.Ostlund@Example.SE ", "Anna.Ostlund@example.se"),
+            ("first.last+crm@sub.example.co.uk", "first.last+crm@sub.example.co.uk"),
+            ("o'brien@example.ie", "o'brien@example.ie"),
+        ] {
+            assert_eq!(email(input).as_deref(), Ok(stored), "{input}");
+        }
+    }
+
+    #[test]
+    fn bad_emails_are_refused_with_the_field_named() {
+        for input in [
+            "anna",
+            "anna@",
+            "@example.com",
+            "anna@localhost",
+            "anna@@example.com",
+            "anna example@example.com",
+            "Anna <anna@example.com>",
+            "anna@[127.0.0.1]",
+        ] {
+            let errors = email(input).expect_err(input);
+            assert_eq!(errors[0].field, "email");
+            assert_eq!(errors[0].code, FieldErrorCode::InvalidEmail, "{input}");
+        }
+    }
+
+    #[test]
+    fn swedish_and_international_phones_become_e164() {
+        for (input, country, stored) in [
+            ("070-123 45 67", "SE", "+46701234567"),
+            ("08 123 456 78", "SE", "+46812345678"),
+            ("+46 70 123 45 67", "SE", "+46701234567"),
+            ("0046701234567", "SE", "+46701234567"),
+            ("+1 (650) 253-0000", "SE", "+16502530000"),
+            ("(650) 253-0000", "US", "+16502530000"),
+            ("+44 20 7946 0958", "SE", "+442079460958"),
+            ("030 1234567", "DE", "+49301234567"),
+        ] {
+            assert_eq!(phone(input, country).as_deref(), Some(stored), "{input} in {country}");
+        }
+    }
+
+    #[test]
+    fn nonsense_phones_are_refused() {
+        for input in ["12", "not a number", "+46 12", "070-123"] {
+            assert_eq!(phone(input, "SE"), None, "{input}");
+        }
+    }
+
+    #[test]
+    fn text_is_nfc_normalised_and_trimmed() {
+        // "Ö" written as O + combining diaeresis (NFD) is stored as the single code point.
+        let decomposed = "  O\u{308}stlund ";
+        let mut errors = InvalidInput::default();
+        let value = required_text(&mut errors, "family_name", decomposed, MAX_NAME_CHARS).unwrap();
+        assert_eq!(value, "\u{d6}stlund");
+        assert_eq!(value.chars().count(), 7);
+    }
+
+    #[test]
+    fn required_text_reports_blank_long_and_control_characters() {
+        let mut errors = InvalidInput::default();
+        assert_eq!(required_text(&mut errors, "given_name", "   ", MAX_NAME_CHARS), None);
+        assert_eq!(required_text(&mut errors, "given_name", &"a".repeat(101), MAX_NAME_CHARS), None);
+        assert_eq!(required_text(&mut errors, "given_name", "Anna\nBritt", MAX_NAME_CHARS), None);
+        let codes: Vec<_> = errors.fields.iter().map(|e| e.code).collect();
+        assert_eq!(
+            codes,
+            [FieldErrorCode::Required, FieldErrorCode::TooLong, FieldErrorCode::ControlCharacters]
+        );
+        assert!(required_text(&mut errors, "given_name", &"å".repeat(100), MAX_NAME_CHARS).is_some());
+    }
+
+    #[test]
+    fn languages_and_countries() {
+        let mut errors = InvalidInput::default();
+        assert_eq!(optional_language(&mut errors, "language", Some(" SV ")).as_deref(), Some("sv"));
+        assert_eq!(optional_language(&mut errors, "language", Some("swedish")), None);
+        assert_eq!(country(&mut errors, "default_country", "se").as_deref(), Some("SE"));
+        assert_eq!(country(&mut errors, "default_country", "XX"), None);
+        assert_eq!(errors.fields.len(), 2);
+    }
+}

@@ -1,0 +1,103 @@
+//! The closed vocabularies of the domain (channels, material, life-cycle stages, lawful bases):
+//! one Rust enum each, stored in SQL as the same snake_case text the IPC and CLI use.
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Defines a string-valued enum with `as_str`, `FromStr`, `ALL` and SQL conversions.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "'{s}' is not one of: {}",
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                value.as_str()?.parse().map_err(|e: String| FromSqlError::Other(e.into()))
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// How the person prefers to be reached.
+    Channel { Email = "email", Phone = "phone", Sms = "sms", Post = "post", Meeting = "meeting" }
+}
+
+text_enum! {
+    /// Whether the person wants material digitally or on paper.
+    Material { Digital = "digital", Print = "print" }
+}
+
+text_enum! {
+    /// Where the person is in the customer life cycle.
+    Stage { Lead = "lead", Prospect = "prospect", Customer = "customer", FormerCustomer = "former_customer" }
+}
+
+text_enum! {
+    /// GDPR Art. 6(1) bases that a small sales team uses.
+    LawfulBasis {
+        Consent = "consent",
+        Contract = "contract",
+        LegitimateInterest = "legitimate_interest",
+        LegalObligation = "legal_obligation",
+    }
+}
+
+text_enum! {
+    /// The app's display language; `auto` follows the OS locale.
+    UiLanguage { Auto = "auto", En = "en", Sv = "sv" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips_for_every_variant() {
+        for stage in Stage::ALL {
+            assert_eq!(stage.as_str().parse::<Stage>().unwrap(), *stage);
+        }
+        for basis in LawfulBasis::ALL {
+            assert_eq!(basis.as_str().parse::<LawfulBasis>().unwrap(), *basis);
+            let json = serde_json::to_string(basis).unwrap();
+            assert_eq!(json, format!("\"{}\"", basis.as_str()), "serde and SQL text agree");
+        }
+        assert!("carrier pigeon".parse::<Channel>().unwrap_err().contains("email, phone"));
+    }
+}

@@ -1,0 +1,237 @@
+//! Contacts, purposes and search against a real encrypted database.
+
+use lagom_core::{
+    Channel, ContactInput, ErrorKind, FieldErrorCode, LawfulBasis, Lagom, Material, MemoryKeyStore, PurposeInput,
+    Settings, Stage, TagInput, UiLanguage,
+};
+
+fn open() -> (tempfile::TempDir, Lagom) {
+    let dir = tempfile::tempdir().unwrap();
+    let created = Lagom::create(&dir.path().join("lagom.db"), &MemoryKeyStore::new()).unwrap();
+    (dir, created.lagom)
+}
+
+fn person(given: &str, family: &str) -> ContactInput {
+    ContactInput {
+        given_name: given.into(),
+        family_name: family.into(),
+        purposes: vec!["Customer relationship".into()],
+        ..ContactInput::default()
+    }
+}
+
+#[test]
+fn a_fresh_database_has_default_purposes_tags_and_settings() {
+    let (_dir, lagom) = open();
+    let purposes = lagom.purposes().list().unwrap();
+    let names: Vec<_> = purposes.iter().map(|p| (p.name.as_str(), p.lawful_basis)).collect();
+    assert_eq!(
+        names,
+        [
+            ("Customer relationship", LawfulBasis::Contract),
+            ("Events", LawfulBasis::Consent),
+            ("Newsletter", LawfulBasis::Consent)
+        ]
+    );
+    let tags: Vec<_> = lagom.purposes().tags().unwrap().into_iter().map(|t| (t.name, t.purpose_name)).collect();
+    assert!(tags.contains(&("golf".into(), "Events".into())));
+    assert_eq!(lagom.settings().unwrap().default_country, "SE");
+}
+
+#[test]
+fn create_stores_every_field_normalised() {
+    let (_dir, lagom) = open();
+    let contact = lagom
+        .contacts()
+        .create(&ContactInput {
+            given_name: " Anna ".into(),
+            family_name: "O\u{308}stlund".into(),
+            email: Some("Anna@Example.SE".into()),
+            phone: Some("070 123 45 67".into()),
+            organisation: Some("Ålands Bygg AB".into()),
+            role: Some("Inköpschef".into()),
+            channel: Some(Channel::Email),
+            material: Some(Material::Digital),
+            language: Some("SV".into()),
+            stage: Some(Stage::Customer),
+            owner: Some("Sara".into()),
+            tags: vec!["golf".into(), "GOLF".into()],
+            purposes: vec!["Customer relationship".into(), "events".into()],
+        })
+        .unwrap();
+    assert_eq!(contact.given_name, "Anna");
+    assert_eq!(contact.family_name, "Östlund");
+    assert_eq!(contact.email.as_deref(), Some("Anna@example.se"));
+    assert_eq!(contact.phone.as_deref(), Some("+46701234567"));
+    assert_eq!(contact.organisation.as_deref(), Some("Ålands Bygg AB"));
+    assert_eq!(contact.language.as_deref(), Some("sv"));
+    assert_eq!(contact.stage, Stage::Customer);
+    assert_eq!(contact.tags, ["golf"]);
+    let purposes: Vec<_> = contact.purposes.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(purposes, ["Customer relationship", "Events"]);
+    assert_eq!(lagom.contacts().get(&contact.id).unwrap(), contact);
+    assert_eq!(lagom.organisation_names().unwrap(), ["Ålands Bygg AB"]);
+}
+
+#[test]
+fn bad_input_names_every_field_and_stores_nothing() {
+    let (_dir, lagom) = open();
+    let err = lagom
+        .contacts()
+        .create(&ContactInput {
+            given_name: "".into(),
+            family_name: "Berg".into(),
+            email: Some("not-an-email".into()),
+            phone: Some("12".into()),
+            tags: vec!["knitting".into()],
+            purposes: vec![],
+            ..ContactInput::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    let fields: Vec<_> = err.field_errors().iter().map(|e| (e.field.as_str(), e.code)).collect();
+    assert_eq!(
+        fields,
+        [
+            ("given_name", FieldErrorCode::Required),
+            ("email", FieldErrorCode::InvalidEmail),
+            ("phone", FieldErrorCode::InvalidPhone),
+            ("tags", FieldErrorCode::UnknownTag),
+            ("purposes", FieldErrorCode::Required),
+        ]
+    );
+    assert_eq!(lagom.contacts().list(0, 10).unwrap().total, 0);
+}
+
+#[test]
+fn an_unknown_purpose_is_a_field_error() {
+    let (_dir, lagom) = open();
+    let mut input = person("Bo", "Ek");
+    input.purposes = vec!["Telemarketing".into()];
+    let err = lagom.contacts().create(&input).unwrap_err();
+    assert_eq!(err.field_errors()[0].code, FieldErrorCode::UnknownPurpose);
+}
+
+#[test]
+fn update_replaces_fields_tags_and_purposes() {
+    let (_dir, lagom) = open();
+    let mut input = person("Bo", "Ek");
+    input.tags = vec!["golf".into()];
+    let created = lagom.contacts().create(&input).unwrap();
+    input.family_name = "Eklund".into();
+    input.tags = vec![];
+    input.purposes = vec!["Newsletter".into()];
+    input.organisation = Some("Ek & Son".into());
+    let updated = lagom.contacts().update(&created.id, &input).unwrap();
+    assert_eq!(updated.family_name, "Eklund");
+    assert!(updated.tags.is_empty());
+    assert_eq!(updated.purposes[0].name, "Newsletter");
+    assert_eq!(updated.created_at, created.created_at);
+    assert_eq!(lagom.contacts().search("eklund").unwrap().len(), 1);
+    assert!(lagom.contacts().search("ek son").unwrap().iter().any(|c| c.id == created.id));
+    let err = lagom.contacts().update("no-such-id", &input).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn search_folds_diacritics_and_matches_prefixes() {
+    let (_dir, lagom) = open();
+    let mut anna = person("Anna", "Östlund");
+    anna.email = Some("anna@bygg.se".into());
+    anna.organisation = Some("Ålands Bygg".into());
+    let anna = lagom.contacts().create(&anna).unwrap();
+    lagom.contacts().create(&person("Åsa", "Nilsson")).unwrap();
+    lagom.contacts().create(&person("Erik", "Ostberg")).unwrap();
+
+    let ids = |q: &str| -> Vec<String> {
+        lagom.contacts().search(q).unwrap().into_iter().map(|c| c.family_name).collect()
+    };
+    assert_eq!(ids("ostlund"), ["Östlund"]);
+    assert_eq!(ids("ÖSTL"), ["Östlund"]);
+    let mut ost = ids("ost");
+    ost.sort();
+    assert_eq!(ost, ["Ostberg", "Östlund"]);
+    assert_eq!(ids("asa"), ["Nilsson"]);
+    assert_eq!(ids("alands"), ["Östlund"], "organisation is searched");
+    assert_eq!(ids("anna@bygg"), ["Östlund"], "email is searched");
+    assert_eq!(ids("anna ost"), ["Östlund"], "every word must match");
+    assert!(ids("\"*-:").len() == 3, "syntax-only input lists everyone");
+
+    // Renaming the organisation re-indexes its contacts.
+    lagom.connection().execute("UPDATE organisation SET name = 'Gotlands Sten' WHERE name = 'Ålands Bygg'", []).unwrap();
+    assert!(ids("alands").is_empty());
+    assert_eq!(lagom.contacts().search("gotland").unwrap()[0].id, anna.id);
+    let integrity: String = lagom
+        .connection()
+        .query_row("INSERT INTO contact_fts(contact_fts, rank) VALUES ('integrity-check', 1) RETURNING 'ok'", [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("fts integrity: {e}"));
+    assert_eq!(integrity, "ok");
+}
+
+#[test]
+fn list_is_in_name_order_with_a_total() {
+    let (_dir, lagom) = open();
+    for (given, family) in [("C", "Berg"), ("A", "Berg"), ("B", "Andersson")] {
+        lagom.contacts().create(&person(given, family)).unwrap();
+    }
+    let page = lagom.contacts().list(1, 5).unwrap();
+    assert_eq!(page.total, 3);
+    let names: Vec<_> = page.contacts.iter().map(|c| format!("{} {}", c.given_name, c.family_name)).collect();
+    assert_eq!(names, ["A Berg", "C Berg"]);
+}
+
+#[test]
+fn purposes_and_tags_are_editable_and_validated() {
+    let (_dir, lagom) = open();
+    let purposes = lagom.purposes();
+    let webinar = purposes
+        .create(&PurposeInput {
+            name: "Webinars".into(),
+            description: "Invitations to our webinars".into(),
+            lawful_basis: LawfulBasis::LegitimateInterest,
+            retention_months: 18,
+        })
+        .unwrap();
+    let err = purposes
+        .create(&PurposeInput {
+            name: "webinars".into(),
+            description: String::new(),
+            lawful_basis: LawfulBasis::Consent,
+            retention_months: 0,
+        })
+        .unwrap_err();
+    let codes: Vec<_> = err.field_errors().iter().map(|e| e.code).collect();
+    assert_eq!(codes, [FieldErrorCode::OutOfRange, FieldErrorCode::Duplicate]);
+
+    let renamed = purposes
+        .update(&webinar.id, &PurposeInput { name: "Online events".into(), retention_months: 6, ..webinar_input() })
+        .unwrap();
+    assert_eq!(renamed.name, "Online events");
+
+    let tag = purposes.create_tag(&TagInput { name: "wine".into(), purpose: "Online events".into() }).unwrap();
+    let mut input = person("Bo", "Ek");
+    input.tags = vec!["wine".into()];
+    let contact = lagom.contacts().create(&input).unwrap();
+    purposes.delete_tag(&tag.id).unwrap();
+    assert!(lagom.contacts().get(&contact.id).unwrap().tags.is_empty());
+}
+
+fn webinar_input() -> PurposeInput {
+    PurposeInput {
+        name: String::new(),
+        description: String::new(),
+        lawful_basis: LawfulBasis::LegitimateInterest,
+        retention_months: 1,
+    }
+}
+
+#[test]
+fn the_default_country_decides_how_local_numbers_are_read() {
+    let (_dir, lagom) = open();
+    lagom.save_settings(&Settings { default_country: "de".into(), ui_language: UiLanguage::Sv }).unwrap();
+    let mut input = person("Jan", "Koch");
+    input.phone = Some("030 1234567".into());
+    assert_eq!(lagom.contacts().create(&input).unwrap().phone.as_deref(), Some("+49301234567"));
+    let err = lagom.save_settings(&Settings { default_country: "Sweden".into(), ui_language: UiLanguage::Sv });
+    assert_eq!(err.unwrap_err().field_errors()[0].code, FieldErrorCode::InvalidCountry);
+}
