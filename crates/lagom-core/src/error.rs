@@ -73,6 +73,9 @@ pub enum Error {
     )]
     InUse,
 
+    #[error("the database is not open yet: unlock it first")]
+    NotOpen,
+
     #[error("database error: {0}")]
     Storage(rusqlite::Error),
 
@@ -104,6 +107,7 @@ pub enum ErrorKind {
     WeakPassphrase,
     DiskFull,
     InUse,
+    NotOpen,
     Storage,
     Io,
 }
@@ -126,6 +130,7 @@ impl Error {
             Error::WeakPassphrase { .. } => ErrorKind::WeakPassphrase,
             Error::DiskFull => ErrorKind::DiskFull,
             Error::InUse => ErrorKind::InUse,
+            Error::NotOpen => ErrorKind::NotOpen,
             Error::Storage(_) => ErrorKind::Storage,
             Error::Io { .. } => ErrorKind::Io,
         }

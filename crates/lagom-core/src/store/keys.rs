@@ -87,6 +87,18 @@ impl KeyStoreKind {
     }
 }
 
+impl KeyStoreKind {
+    /// Which store holds the key of the database at `db_path`: a key file beside it means a
+    /// passphrase; otherwise the OS keychain. Nothing secret is read.
+    pub fn for_database(db_path: &Path) -> KeyStoreKind {
+        if PassphraseStore::key_file_for(db_path).exists() {
+            KeyStoreKind::Passphrase
+        } else {
+            KeyStoreKind::Keychain
+        }
+    }
+}
+
 /// A place that keeps one database's key.
 pub trait KeyStore: fmt::Debug + Send + Sync {
     fn kind(&self) -> KeyStoreKind;

@@ -1,0 +1,54 @@
+//! What crosses the IPC boundary besides the core's own types: the error shape the UI
+//! switches on, and the session views.
+
+use lagom_core::{ErrorKind, FieldError, KeyStoreKind};
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Every command's error: a stable `kind` to switch on, a human `message`, and the per-field
+/// problems of a refused form.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IpcError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl From<lagom_core::Error> for IpcError {
+    fn from(error: lagom_core::Error) -> Self {
+        IpcError { kind: error.kind(), message: error.to_string(), fields: error.field_errors().to_vec() }
+    }
+}
+
+pub type IpcResult<T> = Result<T, IpcError>;
+
+/// What the app should show before the contact list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionPhase {
+    /// No database yet: create one (keychain, or a passphrase if none is usable).
+    Setup,
+    /// The key is wrapped by a passphrase: ask for it.
+    Unlock,
+    /// The database exists but its key is not in the keychain: ask for the recovery key.
+    Recover,
+    /// Open: show the contacts.
+    Open,
+    /// Opening failed in a way the user must fix (see `error`).
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SessionStatus {
+    pub phase: SessionPhase,
+    pub db_path: String,
+    pub key_store: KeyStoreKind,
+    pub error: Option<IpcError>,
+}
+
+/// The recovery key of a database just created, in groups of four, shown once.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RecoveryKeyView {
+    pub recovery_key: String,
+    pub key_store: KeyStoreKind,
+}

@@ -1,0 +1,58 @@
+//! Lagom CRM's desktop shell. It owns the window, the single-instance guard and the IPC
+//! surface; every command is a thin translation onto one `lagom-core` call (see
+//! [`commands`]). No SQL and no business rule lives here.
+
+pub mod commands;
+pub mod ipc;
+mod session;
+
+pub use session::Session;
+
+/// The commands the UI may call; `build.rs` grants exactly these (see capabilities/).
+macro_rules! app_commands {
+    ($($callback:tt)+) => {
+        $($callback)+![
+            commands::session_status,
+            commands::session_create,
+            commands::session_unlock,
+            commands::session_recover,
+            commands::contact_list,
+            commands::contact_search,
+            commands::contact_get,
+            commands::contact_create,
+            commands::contact_update,
+            commands::organisation_list,
+            commands::purpose_list,
+            commands::purpose_create,
+            commands::purpose_update,
+            commands::tag_list,
+            commands::tag_create,
+            commands::tag_delete,
+            commands::settings_get,
+            commands::settings_update,
+        ]
+    };
+}
+
+/// Starts the app: one instance per user (a second launch focuses the first window).
+pub fn run() {
+    let db_path = std::env::var_os("LAGOM_DB").map(std::path::PathBuf::from).unwrap_or_else(lagom_core::default_path);
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            use tauri::Manager;
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .manage(Session::new(db_path))
+        .invoke_handler(app_commands!(tauri::generate_handler))
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("Lagom could not start: {error}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod bindings;

@@ -1,0 +1,111 @@
+//! The open database of this window, if any, and how it got opened. The mutex is held only
+//! for one short core call at a time and never across a dialog.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use lagom_core::{Error, ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom, PassphraseStore};
+
+use crate::ipc::{IpcError, IpcResult, RecoveryKeyView, SessionPhase, SessionStatus};
+
+#[derive(Debug)]
+pub struct Session {
+    db_path: PathBuf,
+    lagom: Mutex<Option<Lagom>>,
+}
+
+impl Session {
+    pub fn new(db_path: PathBuf) -> Self {
+        Session { db_path, lagom: Mutex::new(None) }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Lagom>> {
+        self.lagom.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the open database, or fails with `not_open`.
+    pub fn with<T>(&self, f: impl FnOnce(&Lagom) -> lagom_core::Result<T>) -> IpcResult<T> {
+        let slot = self.slot();
+        let lagom = slot.as_ref().ok_or(Error::NotOpen)?;
+        Ok(f(lagom)?)
+    }
+
+    fn status(&self, phase: SessionPhase, error: Option<IpcError>) -> SessionStatus {
+        SessionStatus {
+            phase,
+            db_path: self.db_path.display().to_string(),
+            key_store: KeyStoreKind::for_database(&self.db_path),
+            error,
+        }
+    }
+
+    /// Where the app stands; when the database exists and its key is in the keychain, this
+    /// opens it, so a normal start goes straight to the contacts.
+    pub fn status_or_open(&self) -> SessionStatus {
+        let mut slot = self.slot();
+        if slot.is_some() {
+            return self.status(SessionPhase::Open, None);
+        }
+        if !self.db_path.exists() {
+            return self.status(SessionPhase::Setup, None);
+        }
+        if KeyStoreKind::for_database(&self.db_path) == KeyStoreKind::Passphrase {
+            return self.status(SessionPhase::Unlock, None);
+        }
+        let opened = KeychainStore::for_database(&self.db_path).and_then(|keys| Lagom::open(&self.db_path, &keys));
+        match opened {
+            Ok(lagom) => {
+                *slot = Some(lagom);
+                self.status(SessionPhase::Open, None)
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::KeyMissing | ErrorKind::KeychainUnavailable | ErrorKind::WrongKey) => {
+                self.status(SessionPhase::Recover, Some(e.into()))
+            }
+            Err(e) => self.status(SessionPhase::Failed, Some(e.into())),
+        }
+    }
+
+    fn key_store(&self, passphrase: Option<&str>, creating: bool) -> lagom_core::Result<Box<dyn KeyStore>> {
+        match passphrase {
+            Some(passphrase) => {
+                if creating {
+                    PassphraseStore::check_strength(passphrase)?;
+                }
+                Ok(Box::new(PassphraseStore::for_database(&self.db_path, passphrase)))
+            }
+            None => Ok(Box::new(KeychainStore::for_database(&self.db_path)?)),
+        }
+    }
+
+    /// Creates the database; its key goes to the keychain, or under `passphrase` when given.
+    pub fn create(&self, passphrase: Option<&str>) -> IpcResult<RecoveryKeyView> {
+        let mut slot = self.slot();
+        let keys = self.key_store(passphrase, true)?;
+        let created = Lagom::create(&self.db_path, keys.as_ref())?;
+        let view = RecoveryKeyView {
+            recovery_key: created.recovery_key.to_recovery_groups().to_string(),
+            key_store: keys.kind(),
+        };
+        *slot = Some(created.lagom);
+        Ok(view)
+    }
+
+    pub fn unlock(&self, passphrase: &str) -> IpcResult<SessionStatus> {
+        let mut slot = self.slot();
+        let keys = self.key_store(Some(passphrase), false)?;
+        *slot = Some(Lagom::open(&self.db_path, keys.as_ref())?);
+        Ok(self.status(SessionPhase::Open, None))
+    }
+
+    /// Opens with the recovery key and stores the key again (keychain, or under `passphrase`).
+    pub fn recover(&self, recovery_key: &str, passphrase: Option<&str>) -> IpcResult<SessionStatus> {
+        let mut slot = self.slot();
+        let keys = self.key_store(passphrase, true)?;
+        *slot = Some(Lagom::recover(&self.db_path, recovery_key, keys.as_ref())?);
+        Ok(self.status(SessionPhase::Open, None))
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+}

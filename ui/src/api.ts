@@ -1,0 +1,62 @@
+// The only module that talks to Rust. Every command is one typed function; errors arrive as
+// `IpcError` ({ kind, message, fields }) and callers switch on `kind`, never on text.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  Contact,
+  ContactInput,
+  ContactPage,
+  ContactSummary,
+  IpcError,
+  Purpose,
+  PurposeInput,
+  RecoveryKeyView,
+  SessionStatus,
+  Settings,
+  Tag,
+  TagInput,
+} from './bindings';
+
+export type * from './bindings';
+
+/** Anything a command may reject with, normalised to the IPC error shape. */
+export function asIpcError(error: unknown): IpcError {
+  if (typeof error === 'object' && error !== null && 'kind' in error && 'message' in error) {
+    const e = error as IpcError;
+    return { kind: e.kind, message: e.message, fields: e.fields ?? [] };
+  }
+  // A failure before the command ran (e.g. arguments that did not deserialise).
+  return { kind: 'io', message: String(error), fields: [] };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw asIpcError(error);
+  }
+}
+
+export const api = {
+  sessionStatus: () => call<SessionStatus>("session_status"),
+  sessionCreate: (passphrase: string | null) => call<RecoveryKeyView>("session_create", { passphrase }),
+  sessionUnlock: (passphrase: string) => call<SessionStatus>("session_unlock", { passphrase }),
+  sessionRecover: (recoveryKey: string, passphrase: string | null) =>
+    call<SessionStatus>("session_recover", { recoveryKey, passphrase }),
+
+  contactList: (offset: number, limit: number) => call<ContactPage>("contact_list", { offset, limit }),
+  contactSearch: (text: string) => call<ContactSummary[]>("contact_search", { text }),
+  contactGet: (id: string) => call<Contact>("contact_get", { id }),
+  contactCreate: (input: ContactInput) => call<Contact>("contact_create", { input }),
+  contactUpdate: (id: string, input: ContactInput) => call<Contact>("contact_update", { id, input }),
+  organisationList: () => call<string[]>("organisation_list"),
+
+  purposeList: () => call<Purpose[]>("purpose_list"),
+  purposeCreate: (input: PurposeInput) => call<Purpose>("purpose_create", { input }),
+  purposeUpdate: (id: string, input: PurposeInput) => call<Purpose>("purpose_update", { id, input }),
+  tagList: () => call<Tag[]>("tag_list"),
+  tagCreate: (input: TagInput) => call<Tag>("tag_create", { input }),
+  tagDelete: (id: string) => call<void>("tag_delete", { id }),
+
+  settingsGet: () => call<Settings>("settings_get"),
+  settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),
+};

@@ -1,0 +1,100 @@
+// Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p lagom-desktop bindings`.
+// Do not edit: a test fails when this file and the Rust source disagree.
+
+export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "in_use" | "not_open" | "storage" | "io";
+
+export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range";
+
+export type FieldError = { 
+/**
+ * The input field, as named in the input struct (`email`, `given_name`, `purposes`, …).
+ */
+field: string, code: FieldErrorCode, message: string, };
+
+export type IpcError = { kind: ErrorKind, message: string, fields: Array<FieldError>, };
+
+export type SessionPhase = "setup" | "unlock" | "recover" | "open" | "failed";
+
+export type SessionStatus = { phase: SessionPhase, db_path: string, key_store: KeyStoreKind, error: IpcError | null, };
+
+export type RecoveryKeyView = { recovery_key: string, key_store: KeyStoreKind, };
+
+export type KeyStoreKind = "keychain" | "passphrase" | "memory";
+
+export type Channel = "email" | "phone" | "sms" | "post" | "meeting";
+
+export type Material = "digital" | "print";
+
+export type Stage = "lead" | "prospect" | "customer" | "former_customer";
+
+export type LawfulBasis = "consent" | "contract" | "legitimate_interest" | "legal_obligation";
+
+export type UiLanguage = "auto" | "en" | "sv";
+
+export type ContactInput = { given_name: string, family_name: string, email: string | null, phone: string | null, 
+/**
+ * An organisation's name; a new name creates the organisation.
+ */
+organisation: string | null, role: string | null, channel: Channel | null, material: Material | null, 
+/**
+ * ISO 639-1 code, e.g. `sv`.
+ */
+language: string | null, 
+/**
+ * Defaults to `lead`.
+ */
+stage: Stage | null, 
+/**
+ * The salesperson responsible.
+ */
+owner: string | null, 
+/**
+ * Names (or ids) of interest tags from the vocabulary in settings.
+ */
+tags: Array<string>, 
+/**
+ * Names (or ids) of purposes; at least one is required (R-2).
+ */
+purposes: Array<string>, };
+
+export type Contact = { id: string, given_name: string, family_name: string, email: string | null, 
+/**
+ * E.164, e.g. `+46701234567`.
+ */
+phone: string | null, organisation: string | null, role: string | null, channel: Channel | null, material: Material | null, language: string | null, stage: Stage, owner: string | null, tags: Array<string>, purposes: Array<PurposeRef>, 
+/**
+ * RFC 3339, UTC.
+ */
+created_at: string, updated_at: string, };
+
+export type PurposeRef = { id: string, name: string, lawful_basis: LawfulBasis, };
+
+export type ContactSummary = { id: string, given_name: string, family_name: string, email: string | null, organisation: string | null, stage: Stage, };
+
+export type ContactPage = { total: number, contacts: Array<ContactSummary>, };
+
+export type Purpose = { id: string, name: string, description: string, lawful_basis: LawfulBasis, 
+/**
+ * Months kept after the last interaction or the end of the contract (R-9).
+ */
+retention_months: number, 
+/**
+ * How many contacts are held for this purpose.
+ */
+contacts: number, };
+
+export type PurposeInput = { name: string, description: string, lawful_basis: LawfulBasis, retention_months: number, };
+
+export type Tag = { id: string, name: string, purpose_id: string, purpose_name: string, };
+
+export type TagInput = { name: string, 
+/**
+ * The purpose's name or id.
+ */
+purpose: string, };
+
+export type Settings = { 
+/**
+ * ISO 3166-1 alpha-2; phone numbers without `+` are read as this country's.
+ */
+default_country: string, ui_language: UiLanguage, };

@@ -1,0 +1,37 @@
+// The current display language and `t`, which reads it, so templates re-render on a switch.
+import type { UiLanguage } from '../bindings';
+import { en, sv, vocab, type MessageKey } from './messages';
+
+export type Locale = 'en' | 'sv';
+
+const catalogues: Record<Locale, Record<MessageKey, string>> = { en, sv };
+
+/** The OS locale as the webview reports it: Swedish for any `sv*`, otherwise English. */
+export function systemLocale(languages: readonly string[] = navigator.languages ?? [navigator.language]): Locale {
+  return languages.some((l) => l.toLowerCase().startsWith('sv')) ? 'sv' : 'en';
+}
+
+const state = $state<{ locale: Locale }>({ locale: systemLocale() });
+
+export function locale(): Locale {
+  return state.locale;
+}
+
+export function applyLanguage(choice: UiLanguage): void {
+  state.locale = choice === 'auto' ? systemLocale() : choice;
+  document.documentElement.lang = state.locale;
+}
+
+/** Fills `{name}` placeholders. */
+export function format(template: string, vars: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
+
+export function t(key: MessageKey, vars?: Record<string, string | number>): string {
+  return format(catalogues[state.locale][key], vars);
+}
+
+/** Translations of the closed vocabularies (channels, stages, error kinds, …). */
+export function v() {
+  return vocab[state.locale];
+}
