@@ -80,6 +80,11 @@ impl Store {
         let lock = acquire_lock(path)?;
         let store = Self::open_with_key(path, &key, lock)?;
         keys.save(&key)?;
+        if keys.kind() != keys::KeyStoreKind::Passphrase {
+            // The key now lives elsewhere; a stale key file would make the next start ask
+            // for the forgotten passphrase again.
+            keys::PassphraseStore::for_database(path, "").delete()?;
+        }
         Ok(store)
     }
 

@@ -1,0 +1,107 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Contact } from '../bindings';
+import { emptyForm, fieldErrors, formFromContact, toInput, toggle } from './contact-form';
+import { debounce, moveSelection, wantsSearchFocus } from './keys';
+import { en, sv, vocab } from './messages';
+
+describe('message catalogues', () => {
+  it('Swedish has every English key, none empty', () => {
+    expect(Object.keys(sv).sort()).toEqual(Object.keys(en).sort());
+    for (const [key, text] of Object.entries(sv)) expect(text, key).not.toBe('');
+  });
+  it('placeholders agree between languages', () => {
+    const vars = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
+    for (const key of Object.keys(en) as (keyof typeof en)[]) expect(vars(sv[key]), key).toEqual(vars(en[key]));
+  });
+  it('vocabularies cover the same values', () => {
+    for (const part of ['channel', 'material', 'stage', 'basis', 'fieldError', 'errorKind', 'language'] as const) {
+      expect(Object.keys(vocab.sv[part]).sort()).toEqual(Object.keys(vocab.en[part]).sort());
+    }
+  });
+});
+
+describe('contact form', () => {
+  const contact: Contact = {
+    id: 'c1',
+    given_name: 'Anna',
+    family_name: 'Östlund',
+    email: 'anna@example.se',
+    phone: null,
+    organisation: 'Ålands Bygg',
+    role: null,
+    channel: 'email',
+    material: null,
+    language: 'sv',
+    stage: 'customer',
+    owner: null,
+    tags: ['golf'],
+    purposes: [{ id: 'p1', name: 'Customer relationship', lawful_basis: 'contract' }],
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+  };
+
+  it('round-trips a contact through the form', () => {
+    const input = toInput(formFromContact(contact));
+    expect(input).toMatchObject({
+      given_name: 'Anna',
+      email: 'anna@example.se',
+      phone: null,
+      channel: 'email',
+      material: null,
+      tags: ['golf'],
+      purposes: ['p1'],
+    });
+  });
+
+  it('blank optional fields become null', () => {
+    const form = { ...emptyForm(), email: '   ', given_name: 'A' };
+    expect(toInput(form).email).toBeNull();
+  });
+
+  it('keeps the first error per field', () => {
+    const errors = fieldErrors({
+      kind: 'invalid',
+      message: '',
+      fields: [
+        { field: 'email', code: 'invalid_email', message: '' },
+        { field: 'email', code: 'too_long', message: '' },
+        { field: 'purposes', code: 'required', message: '' },
+      ],
+    });
+    expect(errors).toEqual({ email: 'invalid_email', purposes: 'required' });
+  });
+
+  it('toggles checkbox lists', () => {
+    expect(toggle(['a'], 'b', true)).toEqual(['a', 'b']);
+    expect(toggle(['a', 'b'], 'a', false)).toEqual(['b']);
+    expect(toggle(['a'], 'a', true)).toEqual(['a']);
+  });
+});
+
+describe('keyboard', () => {
+  it('focuses search on / unless typing, and always on Ctrl+K', () => {
+    expect(wantsSearchFocus({ key: '/', ctrlKey: false, metaKey: false }, false)).toBe(true);
+    expect(wantsSearchFocus({ key: '/', ctrlKey: false, metaKey: false }, true)).toBe(false);
+    expect(wantsSearchFocus({ key: 'k', ctrlKey: true, metaKey: false }, true)).toBe(true);
+    expect(wantsSearchFocus({ key: 'k', ctrlKey: false, metaKey: false }, false)).toBe(false);
+  });
+  it('moves the selection within bounds', () => {
+    expect(moveSelection(-1, 'ArrowDown', 3)).toBe(0);
+    expect(moveSelection(2, 'ArrowDown', 3)).toBe(2);
+    expect(moveSelection(0, 'ArrowUp', 3)).toBe(0);
+    expect(moveSelection(1, 'End', 3)).toBe(2);
+    expect(moveSelection(1, 'x', 0)).toBe(-1);
+  });
+  it('debounces', () => {
+    vi.useFakeTimers();
+    const fn = vi.fn();
+    const d = debounce(fn, 100);
+    d(1);
+    d(2);
+    vi.advanceTimersByTime(99);
+    expect(fn).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(fn).toHaveBeenCalledWith(2);
+    vi.useRealTimers();
+  });
+});
