@@ -49,7 +49,7 @@ export const en = {
   'failed.path': 'Database file',
 
   'contacts.search': 'Search name, email, organisation',
-  'contacts.search_hint': 'Press / or Ctrl+K to search, ↑ ↓ to move, Enter to open',
+  'contacts.search_hint': '/ or Ctrl+K to search · ↑ ↓ and Enter to open · Ctrl+N new',
   'contacts.new': 'New contact',
   'contacts.count': '{count} contacts',
   'contacts.shown': 'Showing {shown} of {count}',
@@ -170,7 +170,7 @@ export const sv: Record<MessageKey, string> = {
   'failed.path': 'Databasfil',
 
   'contacts.search': 'Sök namn, e-post, organisation',
-  'contacts.search_hint': 'Tryck / eller Ctrl+K för att söka, ↑ ↓ för att flytta, Enter för att öppna',
+  'contacts.search_hint': '/ eller Ctrl+K för att söka · ↑ ↓ och Enter för att öppna · Ctrl+N ny',
   'contacts.new': 'Ny kontakt',
   'contacts.count': '{count} kontakter',
   'contacts.shown': 'Visar {shown} av {count}',

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs a command inside a private D-Bus session with an unlocked gnome-keyring (a real
+# Secret Service), with its keyrings and Lagom's data in a throw-away folder.
+# Usage: scripts/keyring-session.sh COMMAND [ARGS...]
+set -euo pipefail
+if [ -z "${LAGOM_KEYRING_INNER:-}" ]; then
+  scratch=$(mktemp -d "${TMPDIR:-/tmp}/lagom-keyring.XXXXXX")
+  trap 'rm -rf "$scratch"' EXIT
+  LAGOM_KEYRING_INNER=1 XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" \
+    dbus-run-session -- "$0" "$@"
+  exit $?
+fi
+mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+# A throw-away login keyring, unlocked with a throw-away password.
+eval "$(printf '%s' "lagom-test-keyring" | gnome-keyring-daemon --unlock --components=secrets)"
+export GNOME_KEYRING_CONTROL
+unset LAGOM_KEYRING_INNER
+exec "$@"

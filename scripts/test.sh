@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every check and test, in the order that fails fastest. Run through `make test`, which
+# installs what is missing first. Starts what the tests need itself: a D-Bus session with
+# gnome-keyring (scripts/keyring-session.sh), Xvfb and tauri-driver (tests/e2e/driver.mjs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+started=$SECONDS
+step() {
+  printf '\n==> %s  [%ss]\n' "$*" "$((SECONDS - started))"
+}
+
+step "Formatting: cargo fmt --check"
+cargo fmt --all --check
+
+step "UI: type check (svelte-check), lint (eslint), unit tests (vitest), build"
+(cd ui && npm run --silent check && npm run --silent lint && npm run --silent test && npm run --silent build)
+
+step "Lint: cargo clippy --workspace --all-targets -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Rust tests: core on real encrypted files, the CLI as a process, bindings, real keychain"
+scripts/keyring-session.sh env LAGOM_TEST_KEYCHAIN=1 cargo test --workspace
+
+step "End to end: the real app under Xvfb via tauri-driver and WebKitWebDriver"
+cargo build -p lagom-desktop --quiet
+(cd tests/e2e && ../../scripts/keyring-session.sh npm test --silent)
+
+step "All checks passed in $((SECONDS - started)) s"

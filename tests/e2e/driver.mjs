@@ -1,0 +1,93 @@
+// Starts the real app through tauri-driver (WebKitWebDriver) inside a virtual display, and
+// small helpers for the tests. The caller runs inside scripts/keyring-session.sh, so the app
+// sees a real Secret Service.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { remote } from 'webdriverio';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'target');
+export const artifacts = join(import.meta.dirname, 'artifacts');
+export const appBinary = process.env.LAGOM_APP ?? join(targetDir, 'debug', 'lagom-desktop');
+
+/** A fresh data folder for one test file: the app's database lives there. */
+export function freshDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), 'lagom-e2e-'));
+  return join(dir, 'lagom.db');
+}
+
+let driver;
+
+/** Starts tauri-driver under Xvfb with `env` (inherited by the app) and waits until it answers. */
+export async function startDriver(env, port = 4444) {
+  if (!existsSync(appBinary)) throw new Error(`build the app first: ${appBinary} is missing`);
+  // The driver's and the app's own chatter (GTK portals, D-Bus) goes to a log, not the report.
+  mkdirSync(artifacts, { recursive: true });
+  const log = openSync(join(artifacts, 'driver.log'), 'a');
+  driver = spawn(
+    'xvfb-run',
+    ['-a', '-s', '-screen 0 1280x860x24', 'tauri-driver', '--port', String(port)],
+    { env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true },
+  );
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/status`);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error('tauri-driver did not start within 10 s');
+}
+
+export function stopDriver() {
+  if (driver?.pid) {
+    try {
+      process.kill(-driver.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Waits until no instance of the app runs, so the next start is a real cold start. */
+export async function waitForAppExit() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      execFileSync('pgrep', ['-f', appBinary], { stdio: 'ignore' });
+    } catch {
+      return;
+    }
+    await sleep(100);
+  }
+  throw new Error('the app did not exit within 10 s');
+}
+
+export async function launchApp(port = 4444) {
+  return remote({
+    hostname: '127.0.0.1',
+    port,
+    logLevel: 'error',
+    capabilities: {
+      'tauri:options': { application: appBinary },
+      'wdio:enforceWebDriverClassic': true,
+    },
+  });
+}
+
+/** The element with `data-testid`, once it is displayed. */
+export async function byTestId(browser, id, timeout = 10000) {
+  const el = await browser.$(`[data-testid="${id}"]`);
+  await el.waitForDisplayed({ timeout });
+  return el;
+}
+
+/** Saves a screenshot after two animation frames (WebKit may show a stale frame otherwise). */
+export async function screenshot(browser, path) {
+  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  writeFileSync(path, Buffer.from(await browser.takeScreenshot(), 'base64'));
+}
