@@ -2,6 +2,9 @@
 //! The key store is the passphrase file (`LAGOM_PASSPHRASE`), so these tests never touch the
 //! developer's keychain; the keychain path is covered by the end-to-end tests.
 
+// A failed unwrap is a failed test, with the reason printed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -28,7 +31,11 @@ fn lagom(db: &Path, args: &[&str]) -> Output {
 
 fn ok_json(db: &Path, args: &[&str]) -> Value {
     let out = lagom(db, args);
-    assert!(out.status.success(), "lagom {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "lagom {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("lagom {args:?}: not JSON ({e})"))
 }
 
@@ -43,10 +50,27 @@ fn add_anna(db: &Path) -> Value {
     ok_json(
         db,
         &[
-            "contact", "add", "--given-name", "Anna", "--family-name", "Östlund", "--email",
-            "anna.ostlund@example.se", "--phone", "070-123 45 67", "--organisation", "Ålands Bygg",
-            "--channel", "email", "--stage", "customer", "--tag", "golf", "--purpose",
-            "Customer relationship", "--json",
+            "contact",
+            "add",
+            "--given-name",
+            "Anna",
+            "--family-name",
+            "Östlund",
+            "--email",
+            "anna.ostlund@example.se",
+            "--phone",
+            "070-123 45 67",
+            "--organisation",
+            "Ålands Bygg",
+            "--channel",
+            "email",
+            "--stage",
+            "customer",
+            "--tag",
+            "golf",
+            "--purpose",
+            "Customer relationship",
+            "--json",
         ],
     )
 }
@@ -62,7 +86,10 @@ fn init_prints_the_recovery_key_once_and_creates_an_encrypted_file() {
     let bytes = std::fs::read(&db.path).unwrap();
     assert!(!bytes.starts_with(b"SQLite format 3"));
     let key_file = std::fs::read_to_string(db.path.with_extension("db.key")).unwrap();
-    assert!(!key_file.contains(key), "the key file holds only the wrapped key");
+    assert!(
+        !key_file.contains(key),
+        "the key file holds only the wrapped key"
+    );
 
     let again = lagom(&db.path, &["init"]);
     assert_eq!(again.status.code(), Some(1));
@@ -78,10 +105,28 @@ fn add_show_list_and_search() {
     assert_eq!(anna["tags"], serde_json::json!(["golf"]));
     assert_eq!(anna["purposes"][0]["lawful_basis"], "contract");
 
-    ok_json(&db.path, &["contact", "add", "--given-name", "Bo", "--family-name", "Ek", "--purpose", "Newsletter", "--json"]);
+    ok_json(
+        &db.path,
+        &[
+            "contact",
+            "add",
+            "--given-name",
+            "Bo",
+            "--family-name",
+            "Ek",
+            "--purpose",
+            "Newsletter",
+            "--json",
+        ],
+    );
 
     let list = ok_json(&db.path, &["contact", "list", "--json"]);
-    let names: Vec<_> = list.as_array().unwrap().iter().map(|c| c["family_name"].as_str().unwrap()).collect();
+    let names: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["family_name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Ek", "Östlund"]);
 
     let found = ok_json(&db.path, &["contact", "search", "ostlund", "--json"]);
@@ -100,7 +145,12 @@ fn update_changes_only_the_given_fields() {
     let (db, _) = init();
     let anna = add_anna(&db.path);
     let id = anna["id"].as_str().unwrap();
-    let updated = ok_json(&db.path, &["contact", "update", id, "--role", "CEO", "--email", "", "--json"]);
+    let updated = ok_json(
+        &db.path,
+        &[
+            "contact", "update", id, "--role", "CEO", "--email", "", "--json",
+        ],
+    );
     assert_eq!(updated["role"], "CEO");
     assert_eq!(updated["email"], Value::Null);
     assert_eq!(updated["phone"], anna["phone"]);
@@ -112,23 +162,60 @@ fn bad_input_exits_2_and_names_the_field() {
     let (db, _) = init();
     let out = lagom(
         &db.path,
-        &["contact", "add", "--given-name", "Bo", "--family-name", "Ek", "--email", "bo@", "--purpose", "Newsletter"],
+        &[
+            "contact",
+            "add",
+            "--given-name",
+            "Bo",
+            "--family-name",
+            "Ek",
+            "--email",
+            "bo@",
+            "--purpose",
+            "Newsletter",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("email"), "{stderr}");
     assert!(out.stdout.is_empty());
 
-    let out = lagom(&db.path, &["contact", "add", "--given-name", "Bo", "--family-name", "Ek"]);
+    let out = lagom(
+        &db.path,
+        &[
+            "contact",
+            "add",
+            "--given-name",
+            "Bo",
+            "--family-name",
+            "Ek",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("purposes"));
 
-    let out = lagom(&db.path, &["contact", "add", "--given-name", "Bo", "--family-name", "Ek", "--channel", "fax"]);
+    let out = lagom(
+        &db.path,
+        &[
+            "contact",
+            "add",
+            "--given-name",
+            "Bo",
+            "--family-name",
+            "Ek",
+            "--channel",
+            "fax",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--channel"));
 
     let list = ok_json(&db.path, &["contact", "list", "--json"]);
-    assert_eq!(list.as_array().unwrap().len(), 0, "nothing half-valid was stored");
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        0,
+        "nothing half-valid was stored"
+    );
 }
 
 #[test]
@@ -170,9 +257,18 @@ fn recover_rewraps_the_key_under_a_new_passphrase() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(init["recovery_key"].as_str().unwrap().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(init["recovery_key"].as_str().unwrap().as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let list = Command::new(env!("CARGO_BIN_EXE_lagom"))
         .arg("--db")
@@ -190,6 +286,11 @@ fn recover_rewraps_the_key_under_a_new_passphrase() {
 fn purposes_are_listed() {
     let (db, _) = init();
     let purposes = ok_json(&db.path, &["purpose", "list", "--json"]);
-    let names: Vec<_> = purposes.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: Vec<_> = purposes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Customer relationship", "Events", "Newsletter"]);
 }

@@ -2,7 +2,8 @@
 //! and maps the error. They touch the disk, so they run off the UI thread (`async`).
 
 use lagom_core::{
-    Contact, ContactInput, ContactPage, ContactSummary, Purpose, PurposeInput, Settings, Tag, TagInput,
+    Contact, ContactInput, ContactPage, ContactSummary, Purpose, PurposeInput, Settings, Tag,
+    TagInput,
 };
 use tauri::State;
 
@@ -15,7 +16,10 @@ pub fn session_status(session: State<'_, Session>) -> IpcResult<SessionStatus> {
 }
 
 #[tauri::command(async)]
-pub fn session_create(session: State<'_, Session>, passphrase: Option<String>) -> IpcResult<RecoveryKeyView> {
+pub fn session_create(
+    session: State<'_, Session>,
+    passphrase: Option<String>,
+) -> IpcResult<RecoveryKeyView> {
     session.create(passphrase.as_deref())
 }
 
@@ -34,7 +38,11 @@ pub fn session_recover(
 }
 
 #[tauri::command(async)]
-pub fn contact_list(session: State<'_, Session>, offset: u32, limit: u32) -> IpcResult<ContactPage> {
+pub fn contact_list(
+    session: State<'_, Session>,
+    offset: u32,
+    limit: u32,
+) -> IpcResult<ContactPage> {
     session.with(|l| l.contacts().list(offset, limit))
 }
 
@@ -54,7 +62,11 @@ pub fn contact_create(session: State<'_, Session>, input: ContactInput) -> IpcRe
 }
 
 #[tauri::command(async)]
-pub fn contact_update(session: State<'_, Session>, id: String, input: ContactInput) -> IpcResult<Contact> {
+pub fn contact_update(
+    session: State<'_, Session>,
+    id: String,
+    input: ContactInput,
+) -> IpcResult<Contact> {
     session.with(|l| l.contacts().update(&id, &input))
 }
 
@@ -74,7 +86,11 @@ pub fn purpose_create(session: State<'_, Session>, input: PurposeInput) -> IpcRe
 }
 
 #[tauri::command(async)]
-pub fn purpose_update(session: State<'_, Session>, id: String, input: PurposeInput) -> IpcResult<Purpose> {
+pub fn purpose_update(
+    session: State<'_, Session>,
+    id: String,
+    input: PurposeInput,
+) -> IpcResult<Purpose> {
     session.with(|l| l.purposes().update(&id, &input))
 }
 

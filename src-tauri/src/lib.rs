@@ -36,7 +36,9 @@ macro_rules! app_commands {
 
 /// Starts the app: one instance per user (a second launch focuses the first window).
 pub fn run() {
-    let db_path = std::env::var_os("LAGOM_DB").map(std::path::PathBuf::from).unwrap_or_else(lagom_core::default_path);
+    let db_path = std::env::var_os("LAGOM_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(lagom_core::default_path);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             use tauri::Manager;

@@ -11,13 +11,17 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use lagom_core::{
-    Channel, Contact, ContactInput, ContactSummary, ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom,
-    Material, PassphraseStore, Stage,
+    Channel, Contact, ContactInput, ContactSummary, ErrorKind, KeyStore, KeyStoreKind,
+    KeychainStore, Lagom, Material, PassphraseStore, Stage,
 };
 use serde::Serialize;
 
 #[derive(Debug, Parser)]
-#[command(name = "lagom", version, about = "Lagom CRM: keep just enough about each customer, and prove it.")]
+#[command(
+    name = "lagom",
+    version,
+    about = "Lagom CRM: keep just enough about each customer, and prove it."
+)]
 struct Cli {
     /// The database file [default: the OS data directory, e.g. ~/.local/share/lagom/lagom.db].
     /// Its key file, if it uses a passphrase, sits beside it.
@@ -28,6 +32,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process; boxing the big variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create a new encrypted database and print its recovery key (shown only this once).
@@ -187,9 +193,16 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("lagom: {error:#}");
             let invalid = error.downcast_ref::<lagom_core::Error>().is_some_and(|e| {
-                matches!(e.kind(), ErrorKind::Invalid | ErrorKind::InvalidRecoveryKey | ErrorKind::WeakPassphrase)
+                matches!(
+                    e.kind(),
+                    ErrorKind::Invalid | ErrorKind::InvalidRecoveryKey | ErrorKind::WeakPassphrase
+                )
             });
-            if invalid { ExitCode::from(2) } else { ExitCode::from(1) }
+            if invalid {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }
@@ -220,7 +233,9 @@ fn run(cli: Cli) -> Result<()> {
 /// terminal, or else the OS keychain.
 fn key_store(db: &Path, creating: bool) -> Result<Box<dyn KeyStore>> {
     if let Some(passphrase) = std::env::var_os("LAGOM_PASSPHRASE") {
-        let passphrase = passphrase.into_string().map_err(|_| anyhow::anyhow!("LAGOM_PASSPHRASE is not UTF-8"))?;
+        let passphrase = passphrase
+            .into_string()
+            .map_err(|_| anyhow::anyhow!("LAGOM_PASSPHRASE is not UTF-8"))?;
         if creating {
             PassphraseStore::check_strength(&passphrase)?;
         }
@@ -230,7 +245,8 @@ fn key_store(db: &Path, creating: bool) -> Result<Box<dyn KeyStore>> {
         if !std::io::stdin().is_terminal() {
             bail!("this database is protected by a passphrase: set LAGOM_PASSPHRASE");
         }
-        let passphrase = rpassword::prompt_password("Passphrase: ").context("could not read the passphrase")?;
+        let passphrase =
+            rpassword::prompt_password("Passphrase: ").context("could not read the passphrase")?;
         return Ok(Box::new(PassphraseStore::for_database(db, &passphrase)));
     }
     Ok(Box::new(KeychainStore::for_database(db)?))
@@ -280,10 +296,15 @@ fn recover(db: &Path) -> Result<()> {
         eprintln!("Type or paste the recovery key, then press Enter:");
     }
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).context("could not read the recovery key")?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("could not read the recovery key")?;
     let keys = key_store(db, true)?;
     Lagom::recover(db, &text, keys.as_ref())?;
-    eprintln!("The database opens again; its key is now kept in the {}.", keys.kind().describe());
+    eprintln!(
+        "The database opens again; its key is now kept in the {}.",
+        keys.kind().describe()
+    );
     Ok(())
 }
 
@@ -318,7 +339,10 @@ fn show_contact(contact: &Contact, json: bool) -> Result<()> {
         }
     };
     line("id", Some(&contact.id));
-    line("name", Some(&format!("{} {}", contact.given_name, contact.family_name)));
+    line(
+        "name",
+        Some(&format!("{} {}", contact.given_name, contact.family_name)),
+    );
     line("email", contact.email.as_deref());
     line("phone", contact.phone.as_deref());
     line("organisation", contact.organisation.as_deref());
@@ -331,8 +355,11 @@ fn show_contact(contact: &Contact, json: bool) -> Result<()> {
     if !contact.tags.is_empty() {
         line("interests", Some(&contact.tags.join(", ")));
     }
-    let purposes: Vec<String> =
-        contact.purposes.iter().map(|p| format!("{} ({})", p.name, p.lawful_basis)).collect();
+    let purposes: Vec<String> = contact
+        .purposes
+        .iter()
+        .map(|p| format!("{} ({})", p.name, p.lawful_basis))
+        .collect();
     line("purposes", Some(&purposes.join(", ")));
     line("created", Some(&contact.created_at));
     line("updated", Some(&contact.updated_at));

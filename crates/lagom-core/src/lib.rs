@@ -19,7 +19,9 @@ pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts,
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use settings::Settings;
-pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
+pub use store::keys::{
+    DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore,
+};
 pub use store::{SCHEMA_VERSION, Store, default_path};
 pub use vocab::{Channel, LawfulBasis, Material, Stage, UiLanguage};
 
@@ -40,17 +42,24 @@ impl Lagom {
     /// Creates a new database at `path`; its key goes to `keys`.
     pub fn create(path: &Path, keys: &dyn KeyStore) -> Result<Created> {
         let (store, recovery_key) = Store::create(path, keys)?;
-        Ok(Created { lagom: Lagom { store }, recovery_key })
+        Ok(Created {
+            lagom: Lagom { store },
+            recovery_key,
+        })
     }
 
     /// Opens an existing database with the key in `keys`.
     pub fn open(path: &Path, keys: &dyn KeyStore) -> Result<Lagom> {
-        Ok(Lagom { store: Store::open(path, keys)? })
+        Ok(Lagom {
+            store: Store::open(path, keys)?,
+        })
     }
 
     /// Opens an existing database with its recovery key and puts the key back into `keys`.
     pub fn recover(path: &Path, recovery_key: &str, keys: &dyn KeyStore) -> Result<Lagom> {
-        Ok(Lagom { store: Store::recover(path, recovery_key, keys)? })
+        Ok(Lagom {
+            store: Store::recover(path, recovery_key, keys)?,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -99,6 +108,9 @@ pub(crate) fn new_id() -> String {
 
 /// Now, in RFC 3339 UTC with second precision.
 pub(crate) fn now() -> String {
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

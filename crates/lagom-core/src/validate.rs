@@ -21,7 +21,12 @@ pub fn clean(text: &str) -> Option<String> {
 }
 
 /// A required, length-limited line of text without control characters.
-pub fn required_text(errors: &mut InvalidInput, field: &str, text: &str, max: usize) -> Option<String> {
+pub fn required_text(
+    errors: &mut InvalidInput,
+    field: &str,
+    text: &str,
+    max: usize,
+) -> Option<String> {
     let Some(value) = clean(text) else {
         errors.push(field, FieldErrorCode::Required, "is required");
         return None;
@@ -30,17 +35,30 @@ pub fn required_text(errors: &mut InvalidInput, field: &str, text: &str, max: us
 }
 
 /// An optional, length-limited line of text; blank becomes `None` without an error.
-pub fn optional_text(errors: &mut InvalidInput, field: &str, text: Option<&str>, max: usize) -> Option<String> {
+pub fn optional_text(
+    errors: &mut InvalidInput,
+    field: &str,
+    text: Option<&str>,
+    max: usize,
+) -> Option<String> {
     check_line(errors, field, clean(text?)?, max)
 }
 
 fn check_line(errors: &mut InvalidInput, field: &str, value: String, max: usize) -> Option<String> {
     if value.chars().count() > max {
-        errors.push(field, FieldErrorCode::TooLong, format!("is longer than {max} characters"));
+        errors.push(
+            field,
+            FieldErrorCode::TooLong,
+            format!("is longer than {max} characters"),
+        );
         return None;
     }
     if value.chars().any(char::is_control) {
-        errors.push(field, FieldErrorCode::ControlCharacters, "contains line breaks or control characters");
+        errors.push(
+            field,
+            FieldErrorCode::ControlCharacters,
+            "contains line breaks or control characters",
+        );
         return None;
     }
     Some(value)
@@ -48,7 +66,11 @@ fn check_line(errors: &mut InvalidInput, field: &str, value: String, max: usize)
 
 /// An optional email address: syntax per RFC 5322 as `email_address` reads it, with a dotted
 /// domain (`name@localhost` is refused) and no display name. The domain is lower-cased.
-pub fn optional_email(errors: &mut InvalidInput, field: &str, text: Option<&str>) -> Option<String> {
+pub fn optional_email(
+    errors: &mut InvalidInput,
+    field: &str,
+    text: Option<&str>,
+) -> Option<String> {
     let value = check_line(errors, field, clean(text?)?, MAX_EMAIL_CHARS)?;
     let options = email_address::Options {
         minimum_sub_domains: 2,
@@ -57,9 +79,17 @@ pub fn optional_email(errors: &mut InvalidInput, field: &str, text: Option<&str>
         ..email_address::Options::default()
     };
     match email_address::EmailAddress::parse_with_options(&value, options) {
-        Ok(address) => Some(format!("{}@{}", address.local_part(), address.domain().to_lowercase())),
+        Ok(address) => Some(format!(
+            "{}@{}",
+            address.local_part(),
+            address.domain().to_lowercase()
+        )),
         Err(_) => {
-            errors.push(field, FieldErrorCode::InvalidEmail, "is not a valid email address (like name@example.com)");
+            errors.push(
+                field,
+                FieldErrorCode::InvalidEmail,
+                "is not a valid email address (like name@example.com)",
+            );
             None
         }
     }
@@ -91,12 +121,20 @@ pub fn optional_phone(
 }
 
 /// An optional language code: ISO 639-1 (two lower-case letters, e.g. `sv`, `en`).
-pub fn optional_language(errors: &mut InvalidInput, field: &str, text: Option<&str>) -> Option<String> {
+pub fn optional_language(
+    errors: &mut InvalidInput,
+    field: &str,
+    text: Option<&str>,
+) -> Option<String> {
     let value = clean(text?)?.to_lowercase();
     if value.len() == 2 && value.bytes().all(|b| b.is_ascii_lowercase()) {
         Some(value)
     } else {
-        errors.push(field, FieldErrorCode::InvalidLanguage, "is not a two-letter language code (like sv or en)");
+        errors.push(
+            field,
+            FieldErrorCode::InvalidLanguage,
+            "is not a two-letter language code (like sv or en)",
+        );
         None
     }
 }
@@ -107,7 +145,11 @@ pub fn country(errors: &mut InvalidInput, field: &str, text: &str) -> Option<Str
     if value.len() == 2 && value.parse::<phonenumber::country::Id>().is_ok() {
         Some(value)
     } else {
-        errors.push(field, FieldErrorCode::InvalidCountry, "is not a two-letter country code (like SE)");
+        errors.push(
+            field,
+            FieldErrorCode::InvalidCountry,
+            "is not a two-letter country code (like SE)",
+        );
         None
     }
 }
@@ -130,7 +172,10 @@ mod tests {
         for (input, stored) in [
             ("anna@example.com", "anna@example.com"),
             ("  Anna.Ostlund@Example.SE ", "Anna.Ostlund@example.se"),
-            ("first.last+crm@sub.example.co.uk", "first.last+crm@sub.example.co.uk"),
+            (
+                "first.last+crm@sub.example.co.uk",
+                "first.last+crm@sub.example.co.uk",
+            ),
             ("o'brien@example.ie", "o'brien@example.ie"),
         ] {
             assert_eq!(email(input).as_deref(), Ok(stored), "{input}");
@@ -167,7 +212,11 @@ mod tests {
             ("+44 20 7946 0958", "SE", "+442079460958"),
             ("030 1234567", "DE", "+49301234567"),
         ] {
-            assert_eq!(phone(input, country).as_deref(), Some(stored), "{input} in {country}");
+            assert_eq!(
+                phone(input, country).as_deref(),
+                Some(stored),
+                "{input} in {country}"
+            );
         }
     }
 
@@ -191,23 +240,47 @@ mod tests {
     #[test]
     fn required_text_reports_blank_long_and_control_characters() {
         let mut errors = InvalidInput::default();
-        assert_eq!(required_text(&mut errors, "given_name", "   ", MAX_NAME_CHARS), None);
-        assert_eq!(required_text(&mut errors, "given_name", &"a".repeat(101), MAX_NAME_CHARS), None);
-        assert_eq!(required_text(&mut errors, "given_name", "Anna\nBritt", MAX_NAME_CHARS), None);
+        assert_eq!(
+            required_text(&mut errors, "given_name", "   ", MAX_NAME_CHARS),
+            None
+        );
+        assert_eq!(
+            required_text(&mut errors, "given_name", &"a".repeat(101), MAX_NAME_CHARS),
+            None
+        );
+        assert_eq!(
+            required_text(&mut errors, "given_name", "Anna\nBritt", MAX_NAME_CHARS),
+            None
+        );
         let codes: Vec<_> = errors.fields.iter().map(|e| e.code).collect();
         assert_eq!(
             codes,
-            [FieldErrorCode::Required, FieldErrorCode::TooLong, FieldErrorCode::ControlCharacters]
+            [
+                FieldErrorCode::Required,
+                FieldErrorCode::TooLong,
+                FieldErrorCode::ControlCharacters
+            ]
         );
-        assert!(required_text(&mut errors, "given_name", &"å".repeat(100), MAX_NAME_CHARS).is_some());
+        assert!(
+            required_text(&mut errors, "given_name", &"å".repeat(100), MAX_NAME_CHARS).is_some()
+        );
     }
 
     #[test]
     fn languages_and_countries() {
         let mut errors = InvalidInput::default();
-        assert_eq!(optional_language(&mut errors, "language", Some(" SV ")).as_deref(), Some("sv"));
-        assert_eq!(optional_language(&mut errors, "language", Some("swedish")), None);
-        assert_eq!(country(&mut errors, "default_country", "se").as_deref(), Some("SE"));
+        assert_eq!(
+            optional_language(&mut errors, "language", Some(" SV ")).as_deref(),
+            Some("sv")
+        );
+        assert_eq!(
+            optional_language(&mut errors, "language", Some("swedish")),
+            None
+        );
+        assert_eq!(
+            country(&mut errors, "default_country", "se").as_deref(),
+            Some("SE")
+        );
         assert_eq!(country(&mut errors, "default_country", "XX"), None);
         assert_eq!(errors.fields.len(), 2);
     }

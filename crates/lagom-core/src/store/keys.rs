@@ -36,7 +36,9 @@ impl DbKey {
     /// breaks between groups are ignored.
     pub fn from_recovery_key(text: &str) -> Result<Self> {
         let compact: Zeroizing<String> = Zeroizing::new(
-            text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect(),
+            text.chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .collect(),
         );
         let mut bytes = Zeroizing::new([0u8; 32]);
         hex::decode_to_slice(compact.as_bytes(), bytes.as_mut())
@@ -56,7 +58,11 @@ impl DbKey {
     /// The recovery key as shown to a person: 16 groups of 4, four groups to a line.
     pub fn to_recovery_groups(&self) -> Zeroizing<String> {
         let hex = self.to_hex();
-        let groups: Vec<&str> = hex.as_bytes().chunks(4).filter_map(|c| std::str::from_utf8(c).ok()).collect();
+        let groups: Vec<&str> = hex
+            .as_bytes()
+            .chunks(4)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
         let lines: Vec<String> = groups.chunks(4).map(|line| line.join(" ")).collect();
         Zeroizing::new(lines.join("\n"))
     }
@@ -121,11 +127,15 @@ impl MemoryKeyStore {
     }
 
     pub fn with_key(key: DbKey) -> Self {
-        MemoryKeyStore { key: Mutex::new(Some(key)) }
+        MemoryKeyStore {
+            key: Mutex::new(Some(key)),
+        }
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<DbKey>> {
-        self.key.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -193,11 +203,15 @@ impl KeyStore for KeychainStore {
         }
     }
     fn save(&self, key: &DbKey) -> Result<()> {
-        self.entry.set_password(&key.to_hex()).map_err(keychain_error)?;
+        self.entry
+            .set_password(&key.to_hex())
+            .map_err(keychain_error)?;
         // Read it back: some Secret Service set-ups accept a write they cannot return.
         match self.load()? {
             Some(stored) if &stored == key => Ok(()),
-            _ => Err(Error::KeychainUnavailable("the keychain did not keep the key".into())),
+            _ => Err(Error::KeychainUnavailable(
+                "the keychain did not keep the key".into(),
+            )),
         }
     }
     fn delete(&self) -> Result<()> {
@@ -262,7 +276,9 @@ impl PassphraseStore {
     /// Refuses passphrases too short to resist guessing; checked before a key file is made.
     pub fn check_strength(passphrase: &str) -> Result<()> {
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(Error::WeakPassphrase { min: MIN_PASSPHRASE_CHARS });
+            return Err(Error::WeakPassphrase {
+                min: MIN_PASSPHRASE_CHARS,
+            });
         }
         Ok(())
     }
@@ -271,8 +287,13 @@ impl PassphraseStore {
         let argon = argon2::Argon2::new(
             argon2::Algorithm::Argon2id,
             argon2::Version::V0x13,
-            argon2::Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
-                .map_err(|_| Error::WrongPassphrase)?,
+            argon2::Params::new(
+                params.memory_kib,
+                params.iterations,
+                params.parallelism,
+                Some(32),
+            )
+            .map_err(|_| Error::WrongPassphrase)?,
         );
         let mut kek = Zeroizing::new([0u8; 32]);
         argon
@@ -288,7 +309,11 @@ impl PassphraseStore {
             Err(e) => return Err(Error::io("read", &self.key_file, e)),
         };
         let file: KeyFile = serde_json::from_str(&text).map_err(|e| {
-            Error::io("parse", &self.key_file, std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            Error::io(
+                "parse",
+                &self.key_file,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            )
         })?;
         if file.format != KEY_FILE_FORMAT || file.version != 1 || file.kdf.algorithm != "argon2id" {
             return Err(Error::io(
@@ -303,7 +328,9 @@ impl PassphraseStore {
 
 impl fmt::Debug for PassphraseStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PassphraseStore").field("key_file", &self.key_file).finish_non_exhaustive()
+        f.debug_struct("PassphraseStore")
+            .field("key_file", &self.key_file)
+            .finish_non_exhaustive()
     }
 }
 
@@ -311,7 +338,11 @@ impl fmt::Debug for PassphraseStore {
 fn random<const N: usize>() -> Result<[u8; N]> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| {
-        Error::io("read random bytes from", "the operating system", std::io::Error::other(e.to_string()))
+        Error::io(
+            "read random bytes from",
+            "the operating system",
+            std::io::Error::other(e.to_string()),
+        )
     })?;
     Ok(bytes)
 }
@@ -322,12 +353,16 @@ impl KeyStore for PassphraseStore {
     }
 
     fn load(&self) -> Result<Option<DbKey>> {
-        let Some(file) = self.read_file()? else { return Ok(None) };
-        let bad = || Error::io(
-            "decode",
-            &self.key_file,
-            std::io::Error::new(std::io::ErrorKind::InvalidData, "damaged key file"),
-        );
+        let Some(file) = self.read_file()? else {
+            return Ok(None);
+        };
+        let bad = || {
+            Error::io(
+                "decode",
+                &self.key_file,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, "damaged key file"),
+            )
+        };
         let salt = hex::decode(&file.kdf.salt).map_err(|_| bad())?;
         let nonce = hex::decode(&file.nonce).map_err(|_| bad())?;
         let wrapped = hex::decode(&file.wrapped_key).map_err(|_| bad())?;
@@ -338,7 +373,13 @@ impl KeyStore for PassphraseStore {
         let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
         let plain = Zeroizing::new(
             cipher
-                .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: KEY_FILE_FORMAT.as_bytes() })
+                .decrypt(
+                    XNonce::from_slice(&nonce),
+                    Payload {
+                        msg: &wrapped,
+                        aad: KEY_FILE_FORMAT.as_bytes(),
+                    },
+                )
                 .map_err(|_| Error::WrongPassphrase)?,
         );
         let mut bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| bad())?;
@@ -360,7 +401,13 @@ impl KeyStore for PassphraseStore {
         let kek = self.derive(&params, &salt)?;
         let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
         let wrapped = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.as_bytes(), aad: KEY_FILE_FORMAT.as_bytes() })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: key.as_bytes(),
+                    aad: KEY_FILE_FORMAT.as_bytes(),
+                },
+            )
             .map_err(|_| Error::WrongPassphrase)?;
         let file = KeyFile {
             format: KEY_FILE_FORMAT.into(),
@@ -395,13 +442,22 @@ mod tests {
         assert_eq!(shown.lines().count(), 4);
         assert_eq!(shown.split_whitespace().count(), 16);
         assert_eq!(DbKey::from_recovery_key(&shown).unwrap(), key);
-        assert_eq!(DbKey::from_recovery_key(&shown.to_uppercase()).unwrap(), key);
+        assert_eq!(
+            DbKey::from_recovery_key(&shown.to_uppercase()).unwrap(),
+            key
+        );
     }
 
     #[test]
     fn recovery_key_rejects_wrong_lengths_and_letters() {
         for bad in ["", "abcd", &"g".repeat(64), &"a".repeat(66)] {
-            assert!(matches!(DbKey::from_recovery_key(bad), Err(Error::InvalidRecoveryKey)), "{bad}");
+            assert!(
+                matches!(
+                    DbKey::from_recovery_key(bad),
+                    Err(Error::InvalidRecoveryKey)
+                ),
+                "{bad}"
+            );
         }
     }
 
@@ -416,12 +472,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("lagom.db");
         let key = DbKey::generate().unwrap();
-        PassphraseStore::for_database(&db, "correct horse battery").save(&key).unwrap();
+        PassphraseStore::for_database(&db, "correct horse battery")
+            .save(&key)
+            .unwrap();
 
         let on_disk = std::fs::read_to_string(PassphraseStore::key_file_for(&db)).unwrap();
-        assert!(!on_disk.contains(key.to_hex().as_str()), "the key file must not hold the key in the clear");
+        assert!(
+            !on_disk.contains(key.to_hex().as_str()),
+            "the key file must not hold the key in the clear"
+        );
 
-        let loaded = PassphraseStore::for_database(&db, "correct horse battery").load().unwrap();
+        let loaded = PassphraseStore::for_database(&db, "correct horse battery")
+            .load()
+            .unwrap();
         assert_eq!(loaded, Some(key));
         let wrong = PassphraseStore::for_database(&db, "wrong horse battery").load();
         assert!(matches!(wrong, Err(Error::WrongPassphrase)), "{wrong:?}");
@@ -436,7 +499,10 @@ mod tests {
 
     #[test]
     fn short_passphrases_are_refused() {
-        assert!(matches!(PassphraseStore::check_strength("short"), Err(Error::WeakPassphrase { .. })));
+        assert!(matches!(
+            PassphraseStore::check_strength("short"),
+            Err(Error::WeakPassphrase { .. })
+        ));
         assert!(PassphraseStore::check_strength("long enough passphrase").is_ok());
     }
 }

@@ -23,7 +23,10 @@ fn user_version(conn: &Connection) -> Result<i64> {
 pub(super) fn check_not_newer(conn: &Connection) -> Result<()> {
     let found = user_version(conn)?;
     if found > SCHEMA_VERSION {
-        return Err(Error::NewerSchema { found, supported: SCHEMA_VERSION });
+        return Err(Error::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     Ok(())
 }
@@ -161,9 +164,24 @@ END;
 fn seed_defaults_v1(tx: &Transaction<'_>) -> Result<()> {
     let now = crate::now();
     let purposes = [
-        ("Customer relationship", "Deliver and follow up what the customer has ordered.", "contract", 36),
-        ("Newsletter", "Send the newsletter to people who asked for it.", "consent", 24),
-        ("Events", "Invite people to events and webinars they are interested in.", "consent", 12),
+        (
+            "Customer relationship",
+            "Deliver and follow up what the customer has ordered.",
+            "contract",
+            36,
+        ),
+        (
+            "Newsletter",
+            "Send the newsletter to people who asked for it.",
+            "consent",
+            24,
+        ),
+        (
+            "Events",
+            "Invite people to events and webinars they are interested in.",
+            "consent",
+            12,
+        ),
     ];
     for (name, description, basis, months) in purposes {
         tx.execute(
@@ -172,7 +190,11 @@ fn seed_defaults_v1(tx: &Transaction<'_>) -> Result<()> {
             (crate::new_id(), name, description, basis, months, &now),
         )?;
     }
-    let tags = [("golf", "Events"), ("webinars", "Events"), ("product news", "Newsletter")];
+    let tags = [
+        ("golf", "Events"),
+        ("webinars", "Events"),
+        ("product news", "Newsletter"),
+    ];
     for (tag, purpose) in tags {
         tx.execute(
             "INSERT INTO tag (id, name, purpose_id) SELECT ?1, ?2, id FROM purpose WHERE name = ?3",
