@@ -1,0 +1,165 @@
+//! Contacts at scale: fills an encrypted database with 100 000 contacts, then times what a
+//! salesperson does all day: search as they type, open the list, open one contact, save one.
+//! Prints medians and 95th percentiles; `docs/performance.md` quotes them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::time::{Duration, Instant};
+
+use lagom_core::{ContactInput, Lagom, MemoryKeyStore};
+
+const CONTACTS: usize = 100_000;
+const GIVEN: &[&str] = &[
+    "Anna", "Erik", "Maja", "Lars", "Åsa", "Björn", "Karin", "Johan", "Elin", "Per", "Sofia",
+    "Oskar",
+];
+const FAMILY: &[&str] = &[
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Östlund",
+    "Åberg",
+    "Lindqvist",
+    "Berg",
+    "Holm",
+    "Sjöberg",
+    "Ek",
+    "Wikström",
+];
+const ORGS: &[&str] = &[
+    "Ålands Bygg",
+    "Norrlands Trä",
+    "Skåne Data",
+    "Göta Konsult",
+    "Väst Media",
+    "Nord El",
+];
+
+fn input(i: usize) -> ContactInput {
+    let given = GIVEN[i % GIVEN.len()];
+    let family = FAMILY[(i / GIVEN.len()) % FAMILY.len()];
+    ContactInput {
+        given_name: given.into(),
+        family_name: family.into(),
+        email: Some(format!(
+            "{}.{}{}@example.se",
+            given.to_lowercase(),
+            family.to_lowercase(),
+            i
+        )),
+        phone: Some(format!("+4670{:07}", i)),
+        organisation: Some(format!("{} {}", ORGS[i % ORGS.len()], i % 500)),
+        purposes: vec!["Customer relationship".into()],
+        ..ContactInput::default()
+    }
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut(usize) -> T) -> (Duration, Duration) {
+    let mut samples: Vec<Duration> = (0..runs)
+        .map(|i| {
+            let start = Instant::now();
+            std::hint::black_box(f(i));
+            start.elapsed()
+        })
+        .collect();
+    samples.sort();
+    (samples[runs / 2], samples[runs * 95 / 100])
+}
+
+fn report(what: &str, (median, p95): (Duration, Duration)) {
+    println!(
+        "{what:<52} median {:>9.3} ms   p95 {:>9.3} ms",
+        ms(median),
+        ms(p95)
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.db");
+    let keys = MemoryKeyStore::new();
+    let lagom = Lagom::create(&path, &keys).unwrap().lagom;
+
+    let start = Instant::now();
+    lagom.connection().execute_batch("BEGIN").unwrap();
+    for i in 0..CONTACTS {
+        lagom.contacts().create(&input(i)).unwrap();
+    }
+    lagom.connection().execute_batch("COMMIT").unwrap();
+    let fill = start.elapsed();
+    println!(
+        "filled {CONTACTS} contacts in {:.1} s ({:.0} µs each, validated, one transaction)",
+        fill.as_secs_f64(),
+        fill.as_secs_f64() * 1e6 / CONTACTS as f64
+    );
+    drop(lagom);
+    println!(
+        "database file: {:.1} MiB",
+        std::fs::metadata(&path).unwrap().len() as f64 / 1048576.0
+    );
+
+    let start = Instant::now();
+    let lagom = Lagom::open(&path, &keys).unwrap();
+    println!(
+        "open (key, verify, migrations check): {:.1} ms",
+        ms(start.elapsed())
+    );
+
+    let queries = [
+        "ostlund",
+        "anna",
+        "an",
+        "ål",
+        "erik johansson",
+        "skåne data 4",
+        "anna.ostlund12",
+        "zzz",
+    ];
+    for q in queries {
+        let hits = lagom.contacts().search(q).unwrap().len();
+        report(
+            &format!("search {q:?} ({hits} shown)"),
+            time(50, |_| lagom.contacts().search(q).unwrap()),
+        );
+    }
+    report(
+        "list first 200 in name order (+ total)",
+        time(50, |_| lagom.contacts().list(0, 200).unwrap()),
+    );
+    report(
+        "list 200 from offset 50 000",
+        time(20, |_| lagom.contacts().list(50_000, 200).unwrap()),
+    );
+    let ids: Vec<String> = lagom
+        .contacts()
+        .list(0, 1000)
+        .unwrap()
+        .contacts
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    report(
+        "get one contact (fields, tags, purposes)",
+        time(200, |i| lagom.contacts().get(&ids[i % ids.len()]).unwrap()),
+    );
+    report(
+        "update one contact (validate, write, reindex)",
+        time(100, |i| {
+            lagom
+                .contacts()
+                .update(&ids[i % ids.len()], &input(i))
+                .unwrap()
+        }),
+    );
+}
