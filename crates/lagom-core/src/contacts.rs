@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::audit::{self, AuditAction, Change};
 use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
 use crate::validate::{self, MAX_NAME_CHARS, MAX_ORGANISATION_CHARS, MAX_SHORT_TEXT_CHARS};
 use crate::vocab::{Channel, LawfulBasis, Material, Stage};
@@ -90,6 +91,7 @@ pub const SEARCH_LIMIT: u32 = 50;
 #[derive(Debug)]
 pub struct Contacts<'a> {
     conn: &'a Connection,
+    actor: &'a str,
 }
 
 struct ValidContact {
@@ -108,9 +110,10 @@ struct ValidContact {
     purpose_ids: Vec<String>,
 }
 
-const SUMMARY_COLUMNS: &str = "c.id, c.given_name, c.family_name, c.email, o.name, c.stage";
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "c.id, c.given_name, c.family_name, c.email, o.name, c.stage";
 
-fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ContactSummary> {
+pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ContactSummary> {
     Ok(ContactSummary {
         id: row.get(0)?,
         given_name: row.get(1)?,
@@ -122,8 +125,8 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ContactSummary> {
 }
 
 impl<'a> Contacts<'a> {
-    pub(crate) fn new(conn: &'a Connection) -> Self {
-        Contacts { conn }
+    pub(crate) fn new(conn: &'a Connection, actor: &'a str) -> Self {
+        Contacts { conn, actor }
     }
 
     /// Validates and stores a new contact; returns it as stored.
@@ -154,14 +157,17 @@ impl<'a> Contacts<'a> {
             now,
         ])?;
         self.replace_links(&id, &valid)?;
+        let created = self.get(&id)?;
+        self.record_changes(AuditAction::Create, &id, None, &created)?;
         tx.commit()?;
-        self.get(&id)
+        Ok(created)
     }
 
     /// Validates and replaces every field of an existing contact.
     pub fn update(&self, id: &str, input: &ContactInput) -> Result<Contact> {
         let valid = self.validate(input)?;
         let tx = self.conn.unchecked_transaction()?;
+        let before = self.get(id)?;
         let organisation_id = self.organisation_id(valid.organisation.as_deref())?;
         let changed = tx
             .prepare_cached(
@@ -189,8 +195,42 @@ impl<'a> Contacts<'a> {
             return Err(Error::NotFound { what: "contact" });
         }
         self.replace_links(id, &valid)?;
+        let after = self.get(id)?;
+        self.record_changes(AuditAction::Update, id, Some(&before), &after)?;
         tx.commit()?;
-        self.get(id)
+        Ok(after)
+    }
+
+    /// One audit entry per field that changed (every set field, for a new contact).
+    fn record_changes(
+        &self,
+        action: AuditAction,
+        id: &str,
+        before: Option<&Contact>,
+        after: &Contact,
+    ) -> Result<()> {
+        let old_values = before.map(audited_fields).unwrap_or_default();
+        for (field, new_value) in audited_fields(after) {
+            let old_value = old_values
+                .iter()
+                .find(|(f, _)| *f == field)
+                .and_then(|(_, v)| v.clone());
+            if old_value == new_value {
+                continue;
+            }
+            audit::record(
+                self.conn,
+                self.actor,
+                Change {
+                    action,
+                    subject_id: Some(id),
+                    field: Some(field),
+                    old_value: old_value.as_deref(),
+                    new_value: new_value.as_deref(),
+                },
+            )?;
+        }
+        Ok(())
     }
 
     pub fn get(&self, id: &str) -> Result<Contact> {
@@ -434,6 +474,29 @@ impl<'a> Contacts<'a> {
         }
         Ok(())
     }
+}
+
+/// The personal fields of a contact as text, as the audit trail records them.
+fn audited_fields(c: &Contact) -> Vec<(&'static str, Option<String>)> {
+    let join = |items: Vec<String>| (!items.is_empty()).then(|| items.join(", "));
+    vec![
+        ("given_name", Some(c.given_name.clone())),
+        ("family_name", Some(c.family_name.clone())),
+        ("email", c.email.clone()),
+        ("phone", c.phone.clone()),
+        ("organisation", c.organisation.clone()),
+        ("role", c.role.clone()),
+        ("channel", c.channel.map(|v| v.as_str().to_owned())),
+        ("material", c.material.map(|v| v.as_str().to_owned())),
+        ("language", c.language.clone()),
+        ("stage", Some(c.stage.as_str().to_owned())),
+        ("owner", c.owner.clone()),
+        ("tags", join(c.tags.clone())),
+        (
+            "purposes",
+            join(c.purposes.iter().map(|p| p.name.clone()).collect()),
+        ),
+    ]
 }
 
 /// Turns what a person typed into an FTS5 query: every word a quoted prefix, all required.

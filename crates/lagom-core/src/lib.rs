@@ -5,9 +5,13 @@
 //! [`Lagom::settings`]. Every call is synchronous and short; callers that must not block
 //! (the desktop app's UI thread) run it on a worker thread.
 
+pub mod audit;
+pub mod consent;
 pub mod contacts;
 pub mod error;
+pub mod personal_data;
 pub mod purposes;
+pub mod rights;
 pub mod settings;
 pub mod store;
 pub mod validate;
@@ -15,20 +19,28 @@ pub mod vocab;
 
 use std::path::Path;
 
+pub use audit::{AuditEntry, AuditVerification};
+pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentState, OptOuts};
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
+pub use rights::{Rights, Tombstone};
 pub use settings::Settings;
 pub use store::keys::{
     DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore,
 };
 pub use store::{SCHEMA_VERSION, Store, default_path};
-pub use vocab::{Channel, LawfulBasis, Material, Stage, UiLanguage};
+pub use vocab::{
+    Channel, ConsentEventKind, ConsentSource, LawfulBasis, MarketingChannel, Material, Stage,
+    UiLanguage,
+};
 
 /// One open Lagom database.
 #[derive(Debug)]
 pub struct Lagom {
     store: Store,
+    /// Who is acting, for the audit trail and the consent ledger: the OS login name.
+    actor: String,
 }
 
 /// A database just created, and the recovery key to show its owner once.
@@ -43,23 +55,51 @@ impl Lagom {
     pub fn create(path: &Path, keys: &dyn KeyStore) -> Result<Created> {
         let (store, recovery_key) = Store::create(path, keys)?;
         Ok(Created {
-            lagom: Lagom { store },
+            lagom: Lagom::with_store(store),
             recovery_key,
         })
     }
 
     /// Opens an existing database with the key in `keys`.
     pub fn open(path: &Path, keys: &dyn KeyStore) -> Result<Lagom> {
-        Ok(Lagom {
-            store: Store::open(path, keys)?,
-        })
+        Ok(Lagom::with_store(Store::open(path, keys)?))
     }
 
     /// Opens an existing database with its recovery key and puts the key back into `keys`.
     pub fn recover(path: &Path, recovery_key: &str, keys: &dyn KeyStore) -> Result<Lagom> {
-        Ok(Lagom {
-            store: Store::recover(path, recovery_key, keys)?,
-        })
+        Ok(Lagom::with_store(Store::recover(path, recovery_key, keys)?))
+    }
+
+    fn with_store(store: Store) -> Lagom {
+        let actor = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .ok()
+            .filter(|name| !name.trim().is_empty())
+            .unwrap_or_else(|| "unknown user".to_owned());
+        Lagom { store, actor }
+    }
+
+    /// Who the audit trail and the consent ledger name as acting.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    pub fn consent(&self) -> ConsentLedger<'_> {
+        ConsentLedger::new(&self.store.conn, &self.actor)
+    }
+
+    pub fn rights(&self) -> Rights<'_> {
+        Rights::new(&self.store.conn, &self.actor)
+    }
+
+    /// Checks the whole audit chain.
+    pub fn verify_audit(&self) -> Result<AuditVerification> {
+        audit::verify(&self.store.conn)
+    }
+
+    /// The audit entries about one contact, oldest first.
+    pub fn audit_for(&self, contact_id: &str) -> Result<Vec<AuditEntry>> {
+        audit::for_subject(&self.store.conn, contact_id)
     }
 
     pub fn path(&self) -> &Path {
@@ -67,7 +107,7 @@ impl Lagom {
     }
 
     pub fn contacts(&self) -> Contacts<'_> {
-        Contacts::new(&self.store.conn)
+        Contacts::new(&self.store.conn, &self.actor)
     }
 
     pub fn purposes(&self) -> Purposes<'_> {

@@ -64,6 +64,37 @@ fn check_line(errors: &mut InvalidInput, field: &str, value: String, max: usize)
     Some(value)
 }
 
+/// Optional text that may span lines (the wording of a consent request); other control
+/// characters are refused.
+pub fn optional_multiline(
+    errors: &mut InvalidInput,
+    field: &str,
+    text: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let value = clean(text?)?;
+    if value.chars().count() > max {
+        errors.push(
+            field,
+            FieldErrorCode::TooLong,
+            format!("is longer than {max} characters"),
+        );
+        return None;
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        errors.push(
+            field,
+            FieldErrorCode::ControlCharacters,
+            "contains control characters",
+        );
+        return None;
+    }
+    Some(value)
+}
+
 /// An optional email address: syntax per RFC 5322 as `email_address` reads it, with a dotted
 /// domain (`name@localhost` is refused) and no display name. The domain is lower-cased.
 pub fn optional_email(

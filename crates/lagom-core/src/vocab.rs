@@ -84,6 +84,21 @@ text_enum! {
     UiLanguage { Auto = "auto", En = "en", Sv = "sv" }
 }
 
+text_enum! {
+    /// A direct-marketing channel a person can opt out of.
+    MarketingChannel { Email = "email", Phone = "phone", Sms = "sms", Post = "post", Events = "events" }
+}
+
+text_enum! {
+    /// How a consent or an opt-out reached us.
+    ConsentSource { Form = "form", Phone = "phone", Meeting = "meeting", Email = "email", Import = "import" }
+}
+
+text_enum! {
+    /// One event in the consent ledger.
+    ConsentEventKind { Given = "given", Withdrawn = "withdrawn", OptOut = "opt_out", OptIn = "opt_in" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -337,14 +337,19 @@ impl fmt::Debug for PassphraseStore {
 /// `N` bytes from the operating system's CSPRNG.
 fn random<const N: usize>() -> Result<[u8; N]> {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| {
+    fill_random(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Fills `bytes` from the operating system's CSPRNG.
+pub(crate) fn fill_random(bytes: &mut [u8]) -> Result<()> {
+    getrandom::fill(bytes).map_err(|e| {
         Error::io(
             "read random bytes from",
             "the operating system",
             std::io::Error::other(e.to_string()),
         )
-    })?;
-    Ok(bytes)
+    })
 }
 
 impl KeyStore for PassphraseStore {

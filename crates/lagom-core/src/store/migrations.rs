@@ -11,7 +11,13 @@ enum Step {
     Rust(fn(&Transaction<'_>) -> Result<()>),
 }
 
-const STEPS: &[Step] = &[Step::Sql(SCHEMA_V1), Step::Rust(seed_defaults_v1)];
+const STEPS: &[Step] = &[
+    Step::Sql(SCHEMA_V1),
+    Step::Rust(seed_defaults_v1),
+    Step::Sql(crate::audit::SCHEMA),
+    Step::Sql(crate::consent::SCHEMA),
+    Step::Sql(crate::rights::SCHEMA),
+];
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

@@ -1,0 +1,321 @@
+//! The audit trail (R-6): who did what to whose data, when. Append-only and tamper-evident.
+//!
+//! Each entry is chained: `hash = SHA-256(prev_hash ‖ seq ‖ at ‖ actor ‖ action ‖ subject ‖
+//! field ‖ commitment)`. The values themselves (old → new) are not hashed directly: a plain
+//! hash of an email address is guessable and would itself be personal data. Instead the chain
+//! covers `commitment = HMAC-SHA-256(secret, old ‖ new)` with a random per-entry secret kept in
+//! `audit_secret`. Erasure deletes the values and the secret; the commitment stays, so the
+//! chain still verifies while nothing about the person can be recovered or confirmed.
+//! Triggers refuse UPDATE and DELETE except the redaction done inside an erase.
+
+use hmac::{Hmac, Mac};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use crate::error::Result;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Create,
+    Update,
+    Consent,
+    Export,
+    Erase,
+}
+
+impl AuditAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::Consent => "consent",
+            AuditAction::Export => "export",
+            AuditAction::Erase => "erase",
+        }
+    }
+}
+
+/// One entry as shown in an export or the contact's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AuditEntry {
+    pub seq: u32,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject_id: Option<String>,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    /// The values were removed by an erasure; the entry still proves that something happened.
+    pub redacted: bool,
+}
+
+/// The outcome of checking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AuditVerification {
+    pub entries: u32,
+    pub redacted: u32,
+    /// The first entry whose hash, link or commitment does not match, if any.
+    pub first_broken: Option<u32>,
+}
+
+impl AuditVerification {
+    pub fn is_intact(&self) -> bool {
+        self.first_broken.is_none()
+    }
+}
+
+/// One change to record.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Change<'a> {
+    pub action: AuditAction,
+    pub subject_id: Option<&'a str>,
+    pub field: Option<&'a str>,
+    pub old_value: Option<&'a str>,
+    pub new_value: Option<&'a str>,
+}
+
+pub(crate) const SCHEMA: &str = r#"
+CREATE TABLE audit_entry (
+    seq        INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    subject_id TEXT,
+    field      TEXT,
+    old_value  TEXT,
+    new_value  TEXT,
+    commitment BLOB NOT NULL,
+    prev_hash  BLOB NOT NULL,
+    hash       BLOB NOT NULL
+) STRICT;
+CREATE INDEX audit_entry_by_subject ON audit_entry (subject_id);
+
+CREATE TABLE audit_secret (
+    seq    INTEGER PRIMARY KEY REFERENCES audit_entry(seq),
+    secret BLOB NOT NULL
+) STRICT;
+
+-- Present only inside an erase transaction: lets the triggers below tell erasure from tampering.
+CREATE TABLE erase_guard (active INTEGER NOT NULL) STRICT;
+
+CREATE TRIGGER audit_entry_append_only BEFORE UPDATE ON audit_entry
+WHEN NOT EXISTS (SELECT 1 FROM erase_guard)
+  OR new.old_value IS NOT NULL OR new.new_value IS NOT NULL
+  OR new.seq IS NOT old.seq OR new.at IS NOT old.at OR new.actor IS NOT old.actor
+  OR new.action IS NOT old.action OR new.subject_id IS NOT old.subject_id
+  OR new.field IS NOT old.field OR new.commitment IS NOT old.commitment
+  OR new.prev_hash IS NOT old.prev_hash OR new.hash IS NOT old.hash
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+
+CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+
+CREATE TRIGGER audit_secret_no_delete BEFORE DELETE ON audit_secret
+WHEN NOT EXISTS (SELECT 1 FROM erase_guard) BEGIN
+    SELECT RAISE(ABORT, 'audit secrets are removed only by erasure');
+END;
+"#;
+
+fn put(hasher: &mut Sha256, part: Option<&[u8]>) {
+    // Length-prefixed, with NULL distinct from empty, so no two entries encode alike.
+    match part {
+        None => hasher.update(u64::MAX.to_be_bytes()),
+        Some(bytes) => {
+            hasher.update((bytes.len() as u64).to_be_bytes());
+            hasher.update(bytes);
+        }
+    }
+}
+
+fn commitment(secret: &[u8], old_value: Option<&str>, new_value: Option<&str>) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    for value in [old_value, new_value] {
+        match value {
+            None => mac.update(&u64::MAX.to_be_bytes()),
+            Some(v) => {
+                mac.update(&(v.len() as u64).to_be_bytes());
+                mac.update(v.as_bytes());
+            }
+        }
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+struct Link<'a> {
+    prev_hash: &'a [u8],
+    seq: i64,
+    at: &'a str,
+    actor: &'a str,
+    action: &'a str,
+    subject_id: Option<&'a str>,
+    field: Option<&'a str>,
+    commitment: &'a [u8],
+}
+
+fn link_hash(link: &Link<'_>) -> Vec<u8> {
+    let mut h = Sha256::new();
+    put(&mut h, Some(link.prev_hash));
+    put(&mut h, Some(&link.seq.to_be_bytes()));
+    put(&mut h, Some(link.at.as_bytes()));
+    put(&mut h, Some(link.actor.as_bytes()));
+    put(&mut h, Some(link.action.as_bytes()));
+    put(&mut h, link.subject_id.map(str::as_bytes));
+    put(&mut h, link.field.map(str::as_bytes));
+    put(&mut h, Some(link.commitment));
+    h.finalize().to_vec()
+}
+
+/// Appends one entry to the chain. Call inside the transaction that makes the change.
+pub(crate) fn record(conn: &Connection, actor: &str, change: Change<'_>) -> Result<()> {
+    let (last_seq, prev_hash): (i64, Vec<u8>) = conn
+        .prepare_cached("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?
+        .unwrap_or((0, vec![0u8; 32]));
+    let seq = last_seq + 1;
+    let at = crate::now();
+    let mut secret = [0u8; 32];
+    crate::store::keys::fill_random(&mut secret)?;
+    let commitment = commitment(&secret, change.old_value, change.new_value);
+    let hash = link_hash(&Link {
+        prev_hash: &prev_hash,
+        seq,
+        at: &at,
+        actor,
+        action: change.action.as_str(),
+        subject_id: change.subject_id,
+        field: change.field,
+        commitment: &commitment,
+    });
+    conn.prepare_cached(
+        "INSERT INTO audit_entry (seq, at, actor, action, subject_id, field, old_value, new_value,
+                                  commitment, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        seq,
+        at,
+        actor,
+        change.action.as_str(),
+        change.subject_id,
+        change.field,
+        change.old_value,
+        change.new_value,
+        commitment,
+        prev_hash,
+        hash
+    ])?;
+    conn.prepare_cached("INSERT INTO audit_secret (seq, secret) VALUES (?1, ?2)")?
+        .execute(params![seq, &secret[..]])?;
+    Ok(())
+}
+
+/// Removes the values and secrets of every entry about `subject_id`. Only inside an erase
+/// (the caller holds the erase guard). Returns how many entries were redacted.
+pub(crate) fn redact_subject(conn: &Connection, subject_id: &str) -> Result<usize> {
+    conn.prepare_cached(
+        "DELETE FROM audit_secret WHERE seq IN (SELECT seq FROM audit_entry WHERE subject_id = ?1)",
+    )?
+    .execute([subject_id])?;
+    Ok(conn
+        .prepare_cached(
+            "UPDATE audit_entry SET old_value = NULL, new_value = NULL WHERE subject_id = ?1",
+        )?
+        .execute([subject_id])?)
+}
+
+/// The entries about one subject, oldest first.
+pub fn for_subject(conn: &Connection, subject_id: &str) -> Result<Vec<AuditEntry>> {
+    let entries = conn
+        .prepare_cached(
+            "SELECT e.seq, e.at, e.actor, e.action, e.subject_id, e.field, e.old_value, e.new_value,
+                    s.seq IS NULL
+             FROM audit_entry e LEFT JOIN audit_secret s ON s.seq = e.seq
+             WHERE e.subject_id = ?1 ORDER BY e.seq",
+        )?
+        .query_map([subject_id], |row| {
+            Ok(AuditEntry {
+                seq: row.get(0)?,
+                at: row.get(1)?,
+                actor: row.get(2)?,
+                action: row.get(3)?,
+                subject_id: row.get(4)?,
+                field: row.get(5)?,
+                old_value: row.get(6)?,
+                new_value: row.get(7)?,
+                redacted: row.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(entries)
+}
+
+/// Walks the whole chain: every link, every hash, and every commitment whose secret remains.
+pub fn verify(conn: &Connection) -> Result<AuditVerification> {
+    let mut statement = conn.prepare(
+        "SELECT e.seq, e.at, e.actor, e.action, e.subject_id, e.field, e.old_value, e.new_value,
+                e.commitment, e.prev_hash, e.hash, s.secret
+         FROM audit_entry e LEFT JOIN audit_secret s ON s.seq = e.seq ORDER BY e.seq",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut expected_prev = vec![0u8; 32];
+    let mut expected_seq = 1i64;
+    let mut report = AuditVerification {
+        entries: 0,
+        redacted: 0,
+        first_broken: None,
+    };
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let at: String = row.get(1)?;
+        let actor: String = row.get(2)?;
+        let action: String = row.get(3)?;
+        let subject_id: Option<String> = row.get(4)?;
+        let field: Option<String> = row.get(5)?;
+        let old_value: Option<String> = row.get(6)?;
+        let new_value: Option<String> = row.get(7)?;
+        let stored_commitment: Vec<u8> = row.get(8)?;
+        let prev_hash: Vec<u8> = row.get(9)?;
+        let hash: Vec<u8> = row.get(10)?;
+        let secret: Option<Vec<u8>> = row.get(11)?;
+        report.entries += 1;
+        let commitment_ok = match &secret {
+            Some(secret) => {
+                commitment(secret, old_value.as_deref(), new_value.as_deref()) == stored_commitment
+            }
+            None => {
+                report.redacted += 1;
+                old_value.is_none() && new_value.is_none()
+            }
+        };
+        let recomputed = link_hash(&Link {
+            prev_hash: &prev_hash,
+            seq,
+            at: &at,
+            actor: &actor,
+            action: &action,
+            subject_id: subject_id.as_deref(),
+            field: field.as_deref(),
+            commitment: &stored_commitment,
+        });
+        let intact = seq == expected_seq
+            && prev_hash == expected_prev
+            && recomputed == hash
+            && commitment_ok;
+        if !intact && report.first_broken.is_none() {
+            report.first_broken = Some(u32::try_from(seq).unwrap_or(u32::MAX));
+        }
+        expected_prev = hash;
+        expected_seq = seq + 1;
+    }
+    Ok(report)
+}

@@ -1,0 +1,202 @@
+//! The field dictionary: every table and column that can hold personal data, declared once,
+//! with its category, the purpose it serves and how it is erased and exported. Erasure walks
+//! this list, and a structural test fails when the live schema has a table or column that is
+//! neither declared here nor declared not personal.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The kind of personal data a column holds (for the Art. 30 record and the register extract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Identity,
+    ContactDetails,
+    Preferences,
+    Relationship,
+    Consent,
+    Audit,
+}
+
+/// How a table's rows about a person are erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Erasure {
+    /// `DELETE` with the person's contact id bound to `?1`, run in this list's order.
+    DeleteRows(&'static str),
+    /// The values are removed, the rows stay (the audit chain must still verify).
+    RedactValues,
+    /// An index kept in step by triggers on `contact` (FTS5 with secure-delete).
+    IndexOfContact,
+    /// Deleted when no remaining contact refers to it (a sole trader's company name).
+    DeleteWhenOrphaned,
+}
+
+/// A column of a personal table: `None` for keys and timestamps that say nothing by themselves.
+pub type Column = (&'static str, Option<Category>);
+
+#[derive(Debug)]
+pub struct PersonalTable {
+    pub table: &'static str,
+    pub purpose: &'static str,
+    pub columns: &'static [Column],
+    pub erasure: Erasure,
+}
+
+#[derive(Debug)]
+pub struct OtherTable {
+    pub table: &'static str,
+    pub why: &'static str,
+}
+
+use Category::*;
+
+/// Every table holding personal data, in erasure order (children before parents).
+pub const PERSONAL: &[PersonalTable] = &[
+    PersonalTable {
+        table: "consent_event",
+        purpose: "Prove consent and honour opt-outs (Art. 7(1), Art. 21)",
+        columns: &[
+            ("seq", None),
+            ("id", None),
+            ("contact_id", None),
+            ("purpose_id", Some(Consent)),
+            ("channel", Some(Consent)),
+            ("kind", Some(Consent)),
+            ("at", Some(Consent)),
+            ("source", Some(Consent)),
+            ("wording", Some(Consent)),
+            ("recorded_by", Some(Audit)),
+        ],
+        erasure: Erasure::DeleteRows("DELETE FROM consent_event WHERE contact_id = ?1"),
+    },
+    PersonalTable {
+        table: "contact_tag",
+        purpose: "Send only what the person is interested in",
+        columns: &[("contact_id", None), ("tag_id", Some(Preferences))],
+        erasure: Erasure::DeleteRows("DELETE FROM contact_tag WHERE contact_id = ?1"),
+    },
+    PersonalTable {
+        table: "contact_purpose",
+        purpose: "Record why the person's data is kept (Art. 5(1)(b), Art. 6)",
+        columns: &[("contact_id", None), ("purpose_id", Some(Relationship))],
+        erasure: Erasure::DeleteRows("DELETE FROM contact_purpose WHERE contact_id = ?1"),
+    },
+    PersonalTable {
+        table: "contact",
+        purpose: "Reach the person and keep the customer relationship",
+        columns: &[
+            ("seq", None),
+            ("id", None),
+            ("given_name", Some(Identity)),
+            ("family_name", Some(Identity)),
+            ("email", Some(ContactDetails)),
+            ("phone", Some(ContactDetails)),
+            ("organisation_id", Some(Relationship)),
+            ("role", Some(Relationship)),
+            ("channel", Some(Preferences)),
+            ("material", Some(Preferences)),
+            ("language", Some(Preferences)),
+            ("stage", Some(Relationship)),
+            ("owner", Some(Relationship)),
+            ("created_at", Some(Relationship)),
+            ("updated_at", Some(Relationship)),
+        ],
+        erasure: Erasure::DeleteRows("DELETE FROM contact WHERE id = ?1"),
+    },
+    PersonalTable {
+        table: "contact_fts",
+        purpose: "Find the person by name, email or organisation",
+        columns: &[
+            ("given_name", Some(Identity)),
+            ("family_name", Some(Identity)),
+            ("email", Some(ContactDetails)),
+            ("organisation", Some(Relationship)),
+        ],
+        erasure: Erasure::IndexOfContact,
+    },
+    PersonalTable {
+        table: "organisation",
+        purpose: "Know where the person works (may be a sole trader's own name)",
+        columns: &[
+            ("id", None),
+            ("name", Some(Relationship)),
+            ("created_at", None),
+        ],
+        erasure: Erasure::DeleteWhenOrphaned,
+    },
+    PersonalTable {
+        table: "audit_entry",
+        purpose: "Account for every change to personal data (Art. 5(2), Art. 30)",
+        columns: &[
+            ("seq", None),
+            ("at", Some(Audit)),
+            ("actor", Some(Audit)),
+            ("action", Some(Audit)),
+            ("subject_id", None),
+            ("field", Some(Audit)),
+            ("old_value", Some(Audit)),
+            ("new_value", Some(Audit)),
+            ("commitment", None),
+            ("prev_hash", None),
+            ("hash", None),
+        ],
+        erasure: Erasure::RedactValues,
+    },
+    PersonalTable {
+        table: "audit_secret",
+        purpose: "Let the audit chain verify values that still exist",
+        columns: &[("seq", None), ("secret", None)],
+        erasure: Erasure::RedactValues,
+    },
+];
+
+/// Tables that hold no personal data, and why.
+pub const NOT_PERSONAL: &[OtherTable] = &[
+    OtherTable {
+        table: "setting",
+        why: "configuration",
+    },
+    OtherTable {
+        table: "purpose",
+        why: "the purposes of processing, configured by the controller",
+    },
+    OtherTable {
+        table: "tag",
+        why: "the interests vocabulary",
+    },
+    OtherTable {
+        table: "consent_wording",
+        why: "the texts shown when asking for consent, shared by everyone",
+    },
+    OtherTable {
+        table: "erasure",
+        why: "tombstones: random ids, times, the article and the request",
+    },
+    OtherTable {
+        table: "erase_guard",
+        why: "a marker that exists only inside an erase transaction",
+    },
+];
+
+/// The statements that delete a person's rows, in order.
+pub(crate) fn delete_statements() -> impl Iterator<Item = &'static str> {
+    PERSONAL.iter().filter_map(|t| match t.erasure {
+        Erasure::DeleteRows(sql) => Some(sql),
+        _ => None,
+    })
+}
+
+/// The declaration that covers `table`: FTS5 shadow tables (`contact_fts_data`, …) belong
+/// to their index.
+pub fn declared(table: &str) -> Option<&'static str> {
+    PERSONAL
+        .iter()
+        .map(|t| t.table)
+        .chain(NOT_PERSONAL.iter().map(|t| t.table))
+        .find(|name| {
+            *name == table
+                || (table.starts_with(name)
+                    && table[name.len()..].starts_with('_')
+                    && name.ends_with("_fts"))
+        })
+}
