@@ -294,3 +294,284 @@ fn purposes_are_listed() {
         .collect();
     assert_eq!(names, ["Customer relationship", "Events", "Newsletter"]);
 }
+
+fn add(db: &Path, given: &str, family: &str, purpose: &str) -> String {
+    let out = ok_json(
+        db,
+        &[
+            "contact",
+            "add",
+            "--given-name",
+            given,
+            "--family-name",
+            family,
+            "--purpose",
+            purpose,
+            "--json",
+        ],
+    );
+    out["id"].as_str().unwrap().to_owned()
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["given_name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn marketing_lists_respect_consent_and_opt_outs() {
+    let (db, _) = init();
+    let anna = add(&db.path, "Anna", "Berg", "Customer relationship");
+    let bo = add(&db.path, "Bo", "Ek", "Customer relationship");
+    add(&db.path, "Cia", "Lund", "Newsletter"); // held for the newsletter, never consented
+    for id in [&anna, &bo] {
+        ok_json(
+            &db.path,
+            &[
+                "consent",
+                "give",
+                id,
+                "--purpose",
+                "Newsletter",
+                "--source",
+                "form",
+                "--wording",
+                "Send me the newsletter",
+                "--json",
+            ],
+        );
+    }
+    let list = |db: &Path| {
+        names(&ok_json(
+            db,
+            &[
+                "contact",
+                "list",
+                "--purpose",
+                "Newsletter",
+                "--channel",
+                "email",
+                "--json",
+            ],
+        ))
+    };
+    assert_eq!(list(&db.path), ["Anna", "Bo"]);
+
+    let out = ok_json(
+        &db.path,
+        &[
+            "contact",
+            "opt-out",
+            &bo,
+            "--channel",
+            "email",
+            "--source",
+            "phone",
+            "--json",
+        ],
+    );
+    assert_eq!(out["channels"], serde_json::json!(["email"]));
+    assert_eq!(
+        list(&db.path),
+        ["Anna"],
+        "an opted-out contact never appears"
+    );
+    let post = ok_json(
+        &db.path,
+        &[
+            "contact",
+            "list",
+            "--purpose",
+            "Newsletter",
+            "--channel",
+            "post",
+            "--json",
+        ],
+    );
+    assert_eq!(names(&post), ["Anna", "Bo"]);
+
+    ok_json(&db.path, &["contact", "opt-out", &anna, "--all", "--json"]);
+    assert!(list(&db.path).is_empty());
+    ok_json(
+        &db.path,
+        &["contact", "opt-in", &bo, "--channel", "email", "--json"],
+    );
+    assert_eq!(list(&db.path), ["Bo"]);
+
+    let history = ok_json(&db.path, &["consent", "history", &bo, "--json"]);
+    let kinds: Vec<_> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["given", "opt_out", "opt_in"]);
+
+    let bad = lagom(&db.path, &["contact", "list", "--purpose", "Newsletter"]);
+    assert_eq!(bad.status.code(), Some(2), "--purpose needs --channel");
+}
+
+#[test]
+fn export_writes_a_zip_that_real_parsers_read() {
+    let (db, _) = init();
+    let anna = add_anna(&db.path);
+    let id = anna["id"].as_str().unwrap();
+    ok_json(
+        &db.path,
+        &[
+            "consent",
+            "give",
+            id,
+            "--purpose",
+            "Newsletter",
+            "--channel",
+            "email",
+            "--source",
+            "meeting",
+            "--json",
+        ],
+    );
+    let zip_path = db.path.with_file_name("anna.zip");
+    let receipt = ok_json(
+        &db.path,
+        &[
+            "export",
+            id,
+            "--out",
+            zip_path.to_str().unwrap(),
+            "--lang",
+            "sv",
+            "--json",
+        ],
+    );
+    assert_eq!(receipt["path"], zip_path.to_str().unwrap());
+
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut read = |name: &str| -> Vec<u8> {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        archive
+            .by_name(name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .read_to_end(&mut bytes)
+            .unwrap();
+        bytes
+    };
+
+    let data: Value = serde_json::from_slice(&read("data.json")).unwrap();
+    assert_eq!(data["schema_version"], 1);
+    assert_eq!(data["contact"]["family_name"], "Östlund");
+    assert_eq!(data["consent_events"][0]["source"], "meeting");
+    assert!(
+        data["audit_entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "email")
+    );
+
+    let manifest: Value = serde_json::from_slice(&read("manifest.json")).unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 6);
+    for file in files {
+        let name = file["name"].as_str().unwrap();
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(read(name)));
+        assert_eq!(file["sha256"], digest, "{name}");
+    }
+
+    let vcf = read("contact.vcf");
+    let mut cards = ical::VcardParser::new(std::io::BufReader::new(vcf.as_slice()));
+    let card = cards.next().unwrap().unwrap();
+    let prop = |name: &str| {
+        card.properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+    };
+    assert_eq!(prop("VERSION").as_deref(), Some("4.0"));
+    assert_eq!(prop("FN").as_deref(), Some("Anna Östlund"));
+    assert_eq!(prop("EMAIL").as_deref(), Some("anna.ostlund@example.se"));
+    assert_eq!(prop("TEL").as_deref(), Some("tel:+46701234567"));
+
+    let contact_csv = read("contact.csv");
+    assert!(
+        contact_csv.starts_with("\u{feff}".as_bytes()),
+        "UTF-8 BOM for Excel"
+    );
+    let mut reader = csv::Reader::from_reader(&contact_csv[3..]);
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let field = |name: &str| {
+        row.get(headers.iter().position(|h| h == name).unwrap())
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(field("family_name"), "Östlund");
+    assert_eq!(field("organisation"), "Ålands Bygg");
+    let consent_csv = read("consent_events.csv");
+    assert_eq!(
+        csv::Reader::from_reader(&consent_csv[3..])
+            .records()
+            .count(),
+        1
+    );
+
+    let report = String::from_utf8(read("report.html")).unwrap();
+    assert!(report.contains("<html lang=\"sv\">") && report.contains("Registerutdrag"));
+    assert!(report.contains("Integritetsskyddsmyndigheten"));
+
+    let history = ok_json(&db.path, &["consent", "history", id, "--json"]);
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    let out = lagom(
+        &db.path,
+        &["export", "no-such-id", "--out", zip_path.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn erase_needs_confirmation_then_removes_the_person_and_the_audit_still_verifies() {
+    let (db, _) = init();
+    let anna = add_anna(&db.path);
+    let id = anna["id"].as_str().unwrap();
+    add(&db.path, "Bo", "Ek", "Newsletter");
+
+    let refused = lagom(&db.path, &["erase", id]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes"));
+    assert_eq!(
+        ok_json(&db.path, &["contact", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let tombstone = ok_json(
+        &db.path,
+        &["erase", id, "--yes", "--request", "req-7", "--json"],
+    );
+    assert_eq!(tombstone["contact_id"], id);
+    assert_eq!(tombstone["request_id"], "req-7");
+    assert_eq!(
+        names(&ok_json(&db.path, &["contact", "list", "--json"])),
+        ["Bo"]
+    );
+    assert!(
+        ok_json(&db.path, &["contact", "search", "ostlund", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        lagom(&db.path, &["contact", "show", id]).status.code(),
+        Some(1)
+    );
+
+    let verify = ok_json(&db.path, &["audit", "verify", "--json"]);
+    assert_eq!(verify["first_broken"], Value::Null);
+    assert!(verify["redacted"].as_u64().unwrap() > 0);
+}

@@ -11,8 +11,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use lagom_core::{
-    Channel, Contact, ContactInput, ContactSummary, ErrorKind, KeyStore, KeyStoreKind,
-    KeychainStore, Lagom, Material, PassphraseStore, Stage,
+    Channel, ConsentInput, ConsentSource, Contact, ContactInput, ContactSummary, ErrorKind,
+    KeyStore, KeyStoreKind, KeychainStore, Lagom, MarketingChannel, Material, OptOuts,
+    PassphraseStore, ReportLanguage, Stage,
 };
 use serde::Serialize;
 
@@ -50,6 +51,94 @@ enum Command {
     /// Purposes of processing and their lawful bases.
     #[command(subcommand)]
     Purpose(PurposeCommand),
+    /// The consent ledger: give, withdraw, history.
+    #[command(subcommand)]
+    Consent(ConsentCommand),
+    /// Write everything held about a person to one ZIP (data.json, vCard, CSV, register extract, manifest).
+    Export {
+        id: String,
+        /// Where to write the ZIP.
+        #[arg(long, value_name = "FILE.zip")]
+        out: PathBuf,
+        /// Language of the register extract (report.html).
+        #[arg(long, default_value = "en", value_parser = parse_report_language)]
+        lang: ReportLanguage,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Erase a person everywhere (GDPR Art. 17), keeping only a tombstone. Cannot be undone.
+    Erase {
+        id: String,
+        /// Confirms the erasure (required: there is no undo).
+        #[arg(long)]
+        yes: bool,
+        /// The data-subject request this erasure answers.
+        #[arg(long)]
+        request: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConsentCommand {
+    /// Record that the person gave consent for a purpose (optionally on one channel).
+    Give(ConsentArgs),
+    /// Record that the person withdrew consent.
+    Withdraw(ConsentArgs),
+    /// Every consent and opt-out event about the person, oldest first.
+    History {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ConsentArgs {
+    id: String,
+    /// The purpose's name or id.
+    #[arg(long)]
+    purpose: String,
+    /// A marketing channel; without it the consent covers every channel.
+    #[arg(long, value_parser = parse_text_enum::<MarketingChannel>)]
+    channel: Option<MarketingChannel>,
+    /// How the consent reached us.
+    #[arg(long, value_parser = parse_text_enum::<ConsentSource>)]
+    source: ConsentSource,
+    /// The exact wording shown to the person.
+    #[arg(long)]
+    wording: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the whole hash chain; exits 1 when an entry was altered.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct OptArgs {
+    id: String,
+    /// The marketing channel.
+    #[arg(long, value_parser = parse_text_enum::<MarketingChannel>, required_unless_present = "all", conflicts_with = "all")]
+    channel: Option<MarketingChannel>,
+    /// All direct marketing.
+    #[arg(long)]
+    all: bool,
+    /// How the request reached us.
+    #[arg(long, default_value = "form", value_parser = parse_text_enum::<ConsentSource>)]
+    source: ConsentSource,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,11 +164,20 @@ enum ContactCommand {
         #[arg(long)]
         json: bool,
     },
-    /// List contacts in name order.
+    /// List contacts in name order; with --purpose and --channel, only those who may be
+    /// contacted about that purpose on that channel (active basis, no opt-out).
     List {
+        #[arg(long, requires = "channel")]
+        purpose: Option<String>,
+        #[arg(long, requires = "purpose", value_parser = parse_text_enum::<MarketingChannel>)]
+        channel: Option<MarketingChannel>,
         #[arg(long)]
         json: bool,
     },
+    /// Opt the person out of direct marketing on a channel (or --all).
+    OptOut(OptArgs),
+    /// Undo an opt-out (recorded as a new event).
+    OptIn(OptArgs),
     /// Search names, email and organisation (prefixes; case and accents ignored).
     Search {
         text: String,
@@ -133,6 +231,14 @@ struct ContactFields {
     /// A purpose's name or id (repeat for more).
     #[arg(long = "purpose")]
     purposes: Vec<String>,
+}
+
+fn parse_report_language(text: &str) -> Result<ReportLanguage, String> {
+    match text {
+        "en" => Ok(ReportLanguage::En),
+        "sv" => Ok(ReportLanguage::Sv),
+        _ => Err(format!("'{text}' is not one of: en, sv")),
+    }
 }
 
 fn parse_text_enum<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, String> {
@@ -213,6 +319,61 @@ fn run(cli: Cli) -> Result<()> {
         Command::Init { json } => init(&db, json),
         Command::Recover => recover(&db),
         Command::Contact(command) => contact(&open(&db)?, command),
+        Command::Consent(command) => consent(&open(&db)?, command),
+        Command::Export {
+            id,
+            out,
+            lang,
+            json,
+        } => {
+            let receipt = open(&db)?.export_person(&id, &out, lang)?;
+            if json {
+                return print_json(&receipt);
+            }
+            println!(
+                "wrote {} ({} bytes): {}",
+                receipt.path,
+                receipt.bytes,
+                receipt.files.join(", ")
+            );
+            Ok(())
+        }
+        Command::Erase {
+            id,
+            yes,
+            request,
+            json,
+        } => {
+            if !yes {
+                bail!("erasing a person cannot be undone: add --yes to confirm");
+            }
+            let tombstone = open(&db)?.rights().erase(&id, request.as_deref())?;
+            if json {
+                return print_json(&tombstone);
+            }
+            println!(
+                "erased {id}; tombstone {} at {} ({})",
+                tombstone.id, tombstone.at, tombstone.article
+            );
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify { json }) => {
+            let report = open(&db)?.verify_audit()?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "{} entries, {} redacted by erasure",
+                    report.entries, report.redacted
+                );
+            }
+            match report.first_broken {
+                None => Ok(()),
+                Some(seq) => {
+                    bail!("the audit trail was altered: entry {seq} does not match its chain")
+                }
+            }
+        }
         Command::Purpose(PurposeCommand::List { json }) => {
             let purposes = open(&db)?.purposes().list()?;
             if json {
@@ -321,11 +482,92 @@ fn contact(lagom: &Lagom, command: ContactCommand) -> Result<()> {
             show_contact(&contact, json)
         }
         ContactCommand::Show { id, json } => show_contact(&contacts.get(&id)?, json),
-        ContactCommand::List { json } => {
+        ContactCommand::List {
+            purpose: Some(purpose),
+            channel: Some(channel),
+            json,
+        } => show_summaries(&lagom.consent().reachable(&purpose, channel)?, json),
+        ContactCommand::List { json, .. } => {
             let total = contacts.list(0, 0)?.total;
             show_summaries(&contacts.list(0, total)?.contacts, json)
         }
+        ContactCommand::OptOut(args) => {
+            let out = lagom
+                .consent()
+                .opt_out(&args.id, args.channel, args.source)?;
+            show_opt_outs(&out, args.json)
+        }
+        ContactCommand::OptIn(args) => {
+            let out = lagom
+                .consent()
+                .opt_in(&args.id, args.channel, args.source)?;
+            show_opt_outs(&out, args.json)
+        }
         ContactCommand::Search { text, json } => show_summaries(&contacts.search(&text)?, json),
+    }
+}
+
+fn show_opt_outs(out: &OptOuts, json: bool) -> Result<()> {
+    if json {
+        return print_json(out);
+    }
+    let channels: Vec<&str> = out.channels.iter().map(|c| c.as_str()).collect();
+    match (out.all, channels.is_empty()) {
+        (true, _) => println!("opted out of all direct marketing"),
+        (false, true) => println!("no marketing opt-outs"),
+        (false, false) => println!("opted out of: {}", channels.join(", ")),
+    }
+    Ok(())
+}
+
+fn consent(lagom: &Lagom, command: ConsentCommand) -> Result<()> {
+    let ledger = lagom.consent();
+    let (args, event) = match command {
+        ConsentCommand::History { id, json } => {
+            let history = ledger.history(&id)?;
+            if json {
+                return print_json(&history);
+            }
+            for e in history {
+                println!(
+                    "{}  {:<9} {:<22} {:<7} via {:<8} by {}",
+                    e.at,
+                    e.kind,
+                    e.purpose_name.as_deref().unwrap_or("(marketing)"),
+                    e.channel.map(|c| c.as_str()).unwrap_or("all"),
+                    e.source,
+                    e.recorded_by
+                );
+            }
+            return Ok(());
+        }
+        ConsentCommand::Give(args) => {
+            let event = ledger.give(&args.id, &consent_input(&args))?;
+            (args, event)
+        }
+        ConsentCommand::Withdraw(args) => {
+            let event = ledger.withdraw(&args.id, &consent_input(&args))?;
+            (args, event)
+        }
+    };
+    if args.json {
+        return print_json(&event);
+    }
+    println!(
+        "recorded: consent {} for {} ({})",
+        event.kind,
+        event.purpose_name.as_deref().unwrap_or("-"),
+        event.channel.map(|c| c.as_str()).unwrap_or("all channels")
+    );
+    Ok(())
+}
+
+fn consent_input(args: &ConsentArgs) -> ConsentInput {
+    ConsentInput {
+        purpose: args.purpose.clone(),
+        channel: args.channel,
+        source: args.source,
+        wording: args.wording.clone(),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod consent;
 pub mod contacts;
 pub mod error;
+pub mod export;
 pub mod personal_data;
 pub mod purposes;
 pub mod rights;
@@ -23,6 +24,7 @@ pub use audit::{AuditEntry, AuditVerification};
 pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentState, OptOuts};
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
+pub use export::{ExportReceipt, ReportLanguage};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use rights::{Rights, Tombstone};
 pub use settings::Settings;
@@ -90,6 +92,16 @@ impl Lagom {
 
     pub fn rights(&self) -> Rights<'_> {
         Rights::new(&self.store.conn, &self.actor)
+    }
+
+    /// Writes everything held about the contact to one ZIP at `out`.
+    pub fn export_person(
+        &self,
+        contact_id: &str,
+        out: &Path,
+        language: ReportLanguage,
+    ) -> Result<ExportReceipt> {
+        export::export_person(self, contact_id, out, language)
     }
 
     /// Checks the whole audit chain.

@@ -1,0 +1,655 @@
+//! Export of everything held about one person (R-3 portability, R-5 access): one ZIP with
+//! `data.json`, `contact.vcf` (vCard 4.0), one CSV per record type, `report.html` (a readable
+//! register extract in the user's language) and `manifest.json` (SHA-256 of each file).
+//! The ZIP is written to a temporary file beside the target and renamed into place, and the
+//! export is recorded in the audit trail without copying the data.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use crate::Lagom;
+use crate::audit::{self, AuditAction, AuditEntry, Change};
+use crate::consent::{ConsentEvent, ConsentState, OptOuts};
+use crate::contacts::Contact;
+use crate::error::{Error, Result};
+use crate::purposes::Purpose;
+
+/// The version of `data.json`'s layout (documented in docs/export-schema.json).
+pub const EXPORT_SCHEMA_VERSION: u32 = 1;
+
+/// The language of the register extract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportLanguage {
+    En,
+    Sv,
+}
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ExportReceipt {
+    pub path: String,
+    pub bytes: u32,
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Data<'a> {
+    schema_version: u32,
+    exported_at: &'a str,
+    exported_by: &'a str,
+    contact: &'a Contact,
+    purposes: Vec<&'a Purpose>,
+    consent_state: &'a [ConsentState],
+    consent_events: &'a [ConsentEvent],
+    opt_outs: &'a OptOuts,
+    audit_entries: &'a [AuditEntry],
+}
+
+#[derive(Debug, Serialize)]
+struct Manifest<'a> {
+    schema_version: u32,
+    created_at: &'a str,
+    created_by: &'a str,
+    app: String,
+    files: Vec<ManifestFile>,
+}
+
+#[derive(Debug, Serialize)]
+struct ManifestFile {
+    name: String,
+    bytes: usize,
+    sha256: String,
+}
+
+/// A sensible file name for the export of `contact`: `lagom-export-anna-ostlund-2026-11-29.zip`.
+pub fn suggested_file_name(contact: &Contact) -> String {
+    let name: String = format!("{} {}", contact.given_name, contact.family_name)
+        .chars()
+        .filter_map(|c| match c {
+            'å' | 'ä' | 'Å' | 'Ä' => Some('a'),
+            'ö' | 'Ö' | 'ø' | 'Ø' => Some('o'),
+            'é' | 'è' | 'É' => Some('e'),
+            'ü' | 'Ü' => Some('u'),
+            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            ' ' | '-' | '_' | '.' => Some('-'),
+            _ => None,
+        })
+        .collect();
+    let date = crate::now().chars().take(10).collect::<String>();
+    format!("lagom-export-{}-{date}.zip", name.trim_matches('-'))
+}
+
+pub(crate) fn export_person(
+    lagom: &Lagom,
+    contact_id: &str,
+    out: &Path,
+    language: ReportLanguage,
+) -> Result<ExportReceipt> {
+    let contact = lagom.contacts().get(contact_id)?;
+    let ledger = lagom.consent();
+    let consent_events = ledger.history(contact_id)?;
+    let consent_state = ledger.state(contact_id)?;
+    let opt_outs = ledger.opt_outs(contact_id)?;
+    let all_purposes = lagom.purposes().list()?;
+    let purposes: Vec<&Purpose> = all_purposes
+        .iter()
+        .filter(|p| contact.purposes.iter().any(|cp| cp.id == p.id))
+        .collect();
+    let audit_entries = lagom.audit_for(contact_id)?;
+    let now = crate::now();
+    let actor = lagom.actor();
+
+    let data = Data {
+        schema_version: EXPORT_SCHEMA_VERSION,
+        exported_at: &now,
+        exported_by: actor,
+        contact: &contact,
+        purposes: purposes.clone(),
+        consent_state: &consent_state,
+        consent_events: &consent_events,
+        opt_outs: &opt_outs,
+        audit_entries: &audit_entries,
+    };
+    let json = serde_json::to_vec_pretty(&data)
+        .map_err(|e| Error::io("encode", "data.json", std::io::Error::other(e)))?;
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("data.json".into(), json),
+        ("contact.vcf".into(), vcard(&contact).into_bytes()),
+        ("contact.csv".into(), csv(&contact_rows(&contact))),
+        (
+            "consent_events.csv".into(),
+            csv(&consent_rows(&consent_events)),
+        ),
+        ("audit_entries.csv".into(), csv(&audit_rows(&audit_entries))),
+        (
+            "report.html".into(),
+            report(
+                &contact,
+                &purposes,
+                &consent_events,
+                &opt_outs,
+                &now,
+                language,
+            )
+            .into_bytes(),
+        ),
+    ];
+    let manifest = Manifest {
+        schema_version: EXPORT_SCHEMA_VERSION,
+        created_at: &now,
+        created_by: actor,
+        app: format!("Lagom CRM {}", env!("CARGO_PKG_VERSION")),
+        files: files
+            .iter()
+            .map(|(name, bytes)| ManifestFile {
+                name: name.clone(),
+                bytes: bytes.len(),
+                sha256: hex::encode(Sha256::digest(bytes)),
+            })
+            .collect(),
+    };
+    let manifest = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| Error::io("encode", "manifest.json", std::io::Error::other(e)))?;
+    files.push(("manifest.json".into(), manifest));
+
+    let written = write_zip(out, &files)?;
+    audit::record(
+        lagom.connection(),
+        actor,
+        Change {
+            action: AuditAction::Export,
+            subject_id: Some(contact_id),
+            field: None,
+            old_value: None,
+            new_value: None,
+        },
+    )?;
+    Ok(ExportReceipt {
+        path: out.display().to_string(),
+        bytes: u32::try_from(written).unwrap_or(u32::MAX),
+        files: files.into_iter().map(|(name, _)| name).collect(),
+    })
+}
+
+fn write_zip(out: &Path, files: &[(String, Vec<u8>)]) -> Result<u64> {
+    let mut tmp_name = out.as_os_str().to_owned();
+    tmp_name.push(".part");
+    let tmp = PathBuf::from(tmp_name);
+    let result = (|| -> std::io::Result<u64> {
+        let file = std::fs::File::create(&tmp)?;
+        let mut zip = zip::ZipWriter::new(file);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in files {
+            zip.start_file(name.as_str(), options)
+                .map_err(std::io::Error::other)?;
+            zip.write_all(bytes)?;
+        }
+        let file = zip.finish().map_err(std::io::Error::other)?;
+        file.sync_all()?;
+        let len = file.metadata()?.len();
+        std::fs::rename(&tmp, out)?;
+        Ok(len)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io("write the export to", out, e)
+    })
+}
+
+// ---- vCard 4.0 (RFC 6350) -----------------------------------------------------------------
+
+/// Escapes a text value: backslash, comma, semicolon and newlines (RFC 6350 §3.4).
+fn vcard_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' => out.push_str("\\;"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Folds a content line at 75 octets with CRLF + space, never inside a UTF-8 character.
+fn vcard_fold(line: &str) -> String {
+    let mut out = String::new();
+    let mut width = 0;
+    for c in line.chars() {
+        let len = c.len_utf8();
+        if width + len > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += len;
+    }
+    out.push_str("\r\n");
+    out
+}
+
+pub(crate) fn vcard(c: &Contact) -> String {
+    let mut lines = vec![
+        "BEGIN:VCARD".to_owned(),
+        "VERSION:4.0".to_owned(),
+        format!(
+            "FN:{}",
+            vcard_escape(&format!("{} {}", c.given_name, c.family_name))
+        ),
+        format!(
+            "N:{};{};;;",
+            vcard_escape(&c.family_name),
+            vcard_escape(&c.given_name)
+        ),
+    ];
+    if let Some(email) = &c.email {
+        lines.push(format!("EMAIL;TYPE=work:{}", vcard_escape(email)));
+    }
+    if let Some(phone) = &c.phone {
+        lines.push(format!("TEL;VALUE=uri;TYPE=voice:tel:{phone}"));
+    }
+    if let Some(org) = &c.organisation {
+        lines.push(format!("ORG:{}", vcard_escape(org)));
+    }
+    if let Some(role) = &c.role {
+        lines.push(format!("TITLE:{}", vcard_escape(role)));
+    }
+    if let Some(lang) = &c.language {
+        lines.push(format!("LANG:{lang}"));
+    }
+    if !c.tags.is_empty() {
+        let tags: Vec<String> = c.tags.iter().map(|t| vcard_escape(t)).collect();
+        lines.push(format!("CATEGORIES:{}", tags.join(",")));
+    }
+    lines.push(format!("UID:urn:uuid:{}", c.id));
+    lines.push(format!("REV:{}", c.updated_at.replace(['-', ':'], "")));
+    lines.push("END:VCARD".to_owned());
+    lines.iter().map(|l| vcard_fold(l)).collect()
+}
+
+// ---- CSV (RFC 4180, UTF-8 with BOM so Excel reads it as UTF-8) ----------------------------
+
+fn csv(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    for row in rows {
+        let fields: Vec<String> = row
+            .iter()
+            .map(|f| {
+                if f.contains(['"', ',', '\r', '\n', ';']) {
+                    format!("\"{}\"", f.replace('"', "\"\""))
+                } else {
+                    f.clone()
+                }
+            })
+            .collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+fn contact_rows(c: &Contact) -> Vec<Vec<String>> {
+    vec![
+        [
+            "id",
+            "given_name",
+            "family_name",
+            "email",
+            "phone",
+            "organisation",
+            "role",
+            "channel",
+            "material",
+            "language",
+            "stage",
+            "owner",
+            "tags",
+            "purposes",
+            "created_at",
+            "updated_at",
+        ]
+        .map(String::from)
+        .to_vec(),
+        vec![
+            c.id.clone(),
+            c.given_name.clone(),
+            c.family_name.clone(),
+            opt(&c.email),
+            opt(&c.phone),
+            opt(&c.organisation),
+            opt(&c.role),
+            c.channel.map(|v| v.as_str().to_owned()).unwrap_or_default(),
+            c.material
+                .map(|v| v.as_str().to_owned())
+                .unwrap_or_default(),
+            opt(&c.language),
+            c.stage.as_str().to_owned(),
+            opt(&c.owner),
+            c.tags.join("; "),
+            c.purposes
+                .iter()
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            c.created_at.clone(),
+            c.updated_at.clone(),
+        ],
+    ]
+}
+
+fn consent_rows(events: &[ConsentEvent]) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        [
+            "at",
+            "kind",
+            "purpose",
+            "channel",
+            "source",
+            "wording_sha256",
+            "recorded_by",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    rows.extend(events.iter().map(|e| {
+        vec![
+            e.at.clone(),
+            e.kind.as_str().to_owned(),
+            opt(&e.purpose_name),
+            e.channel
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_else(|| "all".into()),
+            e.source.as_str().to_owned(),
+            opt(&e.wording_sha256),
+            e.recorded_by.clone(),
+        ]
+    }));
+    rows
+}
+
+fn audit_rows(entries: &[AuditEntry]) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        [
+            "seq",
+            "at",
+            "actor",
+            "action",
+            "field",
+            "old_value",
+            "new_value",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    rows.extend(entries.iter().map(|e| {
+        vec![
+            e.seq.to_string(),
+            e.at.clone(),
+            e.actor.clone(),
+            e.action.clone(),
+            opt(&e.field),
+            opt(&e.old_value),
+            opt(&e.new_value),
+        ]
+    }));
+    rows
+}
+
+// ---- The register extract (Art. 15) -------------------------------------------------------
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+struct Words {
+    lang: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    data: &'static str,
+    purposes: &'static str,
+    purpose: &'static str,
+    basis: &'static str,
+    retention: &'static str,
+    months: &'static str,
+    consent: &'static str,
+    none: &'static str,
+    sources: &'static str,
+    sources_text: &'static str,
+    recipients: &'static str,
+    recipients_text: &'static str,
+    rights: &'static str,
+    rights_items: [&'static str; 8],
+    generated: &'static str,
+    labels: [&'static str; 13],
+}
+
+const EN: Words = Words {
+    lang: "en",
+    title: "Register extract",
+    intro: "This is everything our customer register (Lagom CRM) holds about you, as required by Article 15 of the GDPR.",
+    data: "Your data",
+    purposes: "Why we keep it, on which legal basis, and for how long",
+    purpose: "Purpose",
+    basis: "Lawful basis",
+    retention: "Kept for",
+    months: "months after the last contact or the end of the contract",
+    consent: "Consent and marketing choices",
+    none: "None recorded.",
+    sources: "Where the data came from",
+    sources_text: "The data was entered by our staff from what you told us (a form, a phone call, a meeting or an email), as recorded below.",
+    recipients: "Who receives it",
+    recipients_text: "The data is kept in an encrypted database on our own computers. No recipients outside our organisation are recorded.",
+    rights: "Your rights",
+    rights_items: [
+        "(a) The purposes of the processing are listed above.",
+        "(b) The categories of data are the fields listed above.",
+        "(c) Recipients: see above.",
+        "(d) Retention: see the periods above.",
+        "(e) You may ask us to correct or erase your data, to restrict its processing, or object to it — including at any time to direct marketing.",
+        "(f) You may lodge a complaint with a supervisory authority (in Sweden: Integritetsskyddsmyndigheten, IMY).",
+        "(g) Source: see above.",
+        "(h) We make no automated decisions or profiling about you.",
+    ],
+    generated: "Produced",
+    labels: [
+        "Given name",
+        "Family name",
+        "Email",
+        "Phone",
+        "Organisation",
+        "Role",
+        "Preferred channel",
+        "Preferred material",
+        "Language",
+        "Stage",
+        "Interests",
+        "Recorded",
+        "Last changed",
+    ],
+};
+
+const SV: Words = Words {
+    lang: "sv",
+    title: "Registerutdrag",
+    intro: "Detta är allt vårt kundregister (Lagom CRM) innehåller om dig, enligt artikel 15 i dataskyddsförordningen (GDPR).",
+    data: "Dina uppgifter",
+    purposes: "Varför vi sparar dem, med vilken rättslig grund och hur länge",
+    purpose: "Ändamål",
+    basis: "Rättslig grund",
+    retention: "Sparas",
+    months: "månader efter senaste kontakt eller avtalets slut",
+    consent: "Samtycken och val om marknadsföring",
+    none: "Inget registrerat.",
+    sources: "Varifrån uppgifterna kommer",
+    sources_text: "Uppgifterna har förts in av vår personal utifrån vad du berättat för oss (formulär, telefon, möte eller e-post), som anges nedan.",
+    recipients: "Vem som tar emot dem",
+    recipients_text: "Uppgifterna finns i en krypterad databas på våra egna datorer. Inga mottagare utanför vår organisation finns registrerade.",
+    rights: "Dina rättigheter",
+    rights_items: [
+        "(a) Ändamålen med behandlingen anges ovan.",
+        "(b) Kategorierna av uppgifter är fälten ovan.",
+        "(c) Mottagare: se ovan.",
+        "(d) Lagringstid: se perioderna ovan.",
+        "(e) Du kan begära rättelse eller radering, begränsning av behandlingen, eller invända mot den — och när som helst mot direktmarknadsföring.",
+        "(f) Du kan klaga hos en tillsynsmyndighet (i Sverige Integritetsskyddsmyndigheten, IMY).",
+        "(g) Källa: se ovan.",
+        "(h) Vi fattar inga automatiserade beslut och gör ingen profilering om dig.",
+    ],
+    generated: "Framtaget",
+    labels: [
+        "Förnamn",
+        "Efternamn",
+        "E-post",
+        "Telefon",
+        "Organisation",
+        "Roll",
+        "Föredragen kanal",
+        "Föredraget material",
+        "Språk",
+        "Kundfas",
+        "Intressen",
+        "Registrerad",
+        "Senast ändrad",
+    ],
+};
+
+fn report(
+    c: &Contact,
+    purposes: &[&Purpose],
+    events: &[ConsentEvent],
+    opt_outs: &OptOuts,
+    now: &str,
+    language: ReportLanguage,
+) -> String {
+    let w = match language {
+        ReportLanguage::En => &EN,
+        ReportLanguage::Sv => &SV,
+    };
+    let values = [
+        Some(c.given_name.clone()),
+        Some(c.family_name.clone()),
+        c.email.clone(),
+        c.phone.clone(),
+        c.organisation.clone(),
+        c.role.clone(),
+        c.channel.map(|v| v.as_str().to_owned()),
+        c.material.map(|v| v.as_str().to_owned()),
+        c.language.clone(),
+        Some(c.stage.as_str().replace('_', " ")),
+        (!c.tags.is_empty()).then(|| c.tags.join(", ")),
+        Some(c.created_at.clone()),
+        Some(c.updated_at.clone()),
+    ];
+    let mut html = format!(
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title} — {name}</title>\n<style>\
+         @page {{ size: A4; margin: 18mm; }} body {{ font: 11pt/1.45 system-ui, sans-serif; color: #1d2421; max-width: 46em; margin: 2em auto; }}\
+         h1 {{ font-size: 18pt; margin-bottom: .2em; }} h2 {{ font-size: 13pt; margin-top: 1.6em; border-bottom: 1px solid #ccc; }}\
+         table {{ border-collapse: collapse; width: 100%; }} th, td {{ text-align: left; padding: .25em .5em; border-bottom: 1px solid #eee; vertical-align: top; }}\
+         th {{ width: 35%; font-weight: 600; }} h2, table, li {{ break-inside: avoid; }} .muted {{ color: #5f6b66; }}\
+         </style></head><body>\n<h1>{title}</h1>\n<p class=\"muted\">{name} · {generated} {now}</p>\n<p>{intro}</p>\n<h2>{data}</h2>\n<table>\n",
+        lang = w.lang,
+        title = w.title,
+        name = esc(&format!("{} {}", c.given_name, c.family_name)),
+        generated = w.generated,
+        now = esc(now),
+        intro = w.intro,
+        data = w.data,
+    );
+    for (label, value) in w.labels.iter().zip(values) {
+        if let Some(value) = value {
+            html.push_str(&format!(
+                "<tr><th>{label}</th><td>{}</td></tr>\n",
+                esc(&value)
+            ));
+        }
+    }
+    html.push_str(&format!(
+        "</table>\n<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        w.purposes, w.purpose, w.basis, w.retention
+    ));
+    for p in purposes {
+        html.push_str(&format!(
+            "<tr><td><strong>{}</strong><br><span class=\"muted\">{}</span></td><td>{}</td><td>{} {}</td></tr>\n",
+            esc(&p.name),
+            esc(&p.description),
+            p.lawful_basis.as_str().replace('_', " "),
+            p.retention_months,
+            w.months
+        ));
+    }
+    html.push_str(&format!("</table>\n<h2>{}</h2>\n", w.consent));
+    if events.is_empty() && !opt_outs.all && opt_outs.channels.is_empty() {
+        html.push_str(&format!("<p>{}</p>\n", w.none));
+    } else {
+        html.push_str("<ul>\n");
+        for e in events {
+            html.push_str(&format!(
+                "<li>{} — {} {} {} ({})</li>\n",
+                esc(&e.at),
+                e.kind.as_str().replace('_', " "),
+                esc(e.purpose_name.as_deref().unwrap_or("")),
+                e.channel.map(|c| c.as_str()).unwrap_or("all"),
+                e.source.as_str()
+            ));
+        }
+        html.push_str("</ul>\n");
+    }
+    html.push_str(&format!(
+        "<h2>{}</h2>\n<p>{}</p>\n<h2>{}</h2>\n<p>{}</p>\n<h2>{}</h2>\n<ul>\n",
+        w.sources, w.sources_text, w.recipients, w.recipients_text, w.rights
+    ));
+    for item in w.rights_items {
+        html.push_str(&format!("<li>{item}</li>\n"));
+    }
+    html.push_str("</ul>\n</body></html>\n");
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vcard_text_is_escaped_and_long_lines_fold_on_character_boundaries() {
+        assert_eq!(vcard_escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+        let line = format!("ORG:{}", "Å".repeat(60));
+        let folded = vcard_fold(&line);
+        for physical in folded.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(physical.len() <= 75, "{} octets", physical.len());
+        }
+        assert_eq!(folded.replace("\r\n ", "").trim_end(), line);
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting_and_starts_with_a_bom() {
+        let bytes = csv(&[vec![
+            "a".into(),
+            "b,c".into(),
+            "say \"hi\"".into(),
+            "x\ny".into(),
+        ]]);
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text, "\u{feff}a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\r\n");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(esc("<b>&\"</b>"), "&lt;b&gt;&amp;&quot;&lt;/b&gt;");
+    }
+}
