@@ -6,8 +6,12 @@ set -euo pipefail
 if [ -z "${LAGOM_KEYRING_INNER:-}" ]; then
   scratch=$(mktemp -d "${TMPDIR:-/tmp}/lagom-keyring.XXXXXX")
   trap 'rm -rf "$scratch"' EXIT
+  mkdir -p "$scratch/data" "$scratch/run"
+  chmod 700 "$scratch/run"
+  # Services that D-Bus starts on demand (xdg-desktop-portal) complain about the missing
+  # desktop on stderr; keep that noise out of the test report.
   LAGOM_KEYRING_INNER=1 XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" \
-    dbus-run-session -- "$0" "$@"
+    dbus-run-session -- "$0" "$@" 2> >(grep -v -e 'xdg-desktop-portal' -e 'Failed to set fd limit' >&2)
   exit $?
 fi
 mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"

@@ -24,7 +24,7 @@ step "Rust tests: core on real encrypted files, the CLI as a process, bindings, 
 scripts/keyring-session.sh env LAGOM_TEST_KEYCHAIN=1 cargo test --workspace
 
 step "End to end: the real app under Xvfb via tauri-driver and WebKitWebDriver"
-cargo build -p lagom-desktop --quiet
+cargo build -p lagom-desktop --features e2e --quiet
 (cd tests/e2e && ../../scripts/keyring-session.sh npm test --silent)
 
 step "All checks passed in $((SECONDS - started)) s"

@@ -31,11 +31,7 @@ fn lagom(db: &Path, args: &[&str]) -> Output {
 
 fn ok_json(db: &Path, args: &[&str]) -> Value {
     let out = lagom(db, args);
-    assert!(
-        out.status.success(),
-        "lagom {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "lagom {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("lagom {args:?}: not JSON ({e})"))
 }
 
@@ -86,10 +82,7 @@ fn init_prints_the_recovery_key_once_and_creates_an_encrypted_file() {
     let bytes = std::fs::read(&db.path).unwrap();
     assert!(!bytes.starts_with(b"SQLite format 3"));
     let key_file = std::fs::read_to_string(db.path.with_extension("db.key")).unwrap();
-    assert!(
-        !key_file.contains(key),
-        "the key file holds only the wrapped key"
-    );
+    assert!(!key_file.contains(key), "the key file holds only the wrapped key");
 
     let again = lagom(&db.path, &["init"]);
     assert_eq!(again.status.code(), Some(1));
@@ -107,26 +100,11 @@ fn add_show_list_and_search() {
 
     ok_json(
         &db.path,
-        &[
-            "contact",
-            "add",
-            "--given-name",
-            "Bo",
-            "--family-name",
-            "Ek",
-            "--purpose",
-            "Newsletter",
-            "--json",
-        ],
+        &["contact", "add", "--given-name", "Bo", "--family-name", "Ek", "--purpose", "Newsletter", "--json"],
     );
 
     let list = ok_json(&db.path, &["contact", "list", "--json"]);
-    let names: Vec<_> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["family_name"].as_str().unwrap())
-        .collect();
+    let names: Vec<_> = list.as_array().unwrap().iter().map(|c| c["family_name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Ek", "Östlund"]);
 
     let found = ok_json(&db.path, &["contact", "search", "ostlund", "--json"]);
@@ -145,12 +123,7 @@ fn update_changes_only_the_given_fields() {
     let (db, _) = init();
     let anna = add_anna(&db.path);
     let id = anna["id"].as_str().unwrap();
-    let updated = ok_json(
-        &db.path,
-        &[
-            "contact", "update", id, "--role", "CEO", "--email", "", "--json",
-        ],
-    );
+    let updated = ok_json(&db.path, &["contact", "update", id, "--role", "CEO", "--email", "", "--json"]);
     assert_eq!(updated["role"], "CEO");
     assert_eq!(updated["email"], Value::Null);
     assert_eq!(updated["phone"], anna["phone"]);
@@ -162,60 +135,23 @@ fn bad_input_exits_2_and_names_the_field() {
     let (db, _) = init();
     let out = lagom(
         &db.path,
-        &[
-            "contact",
-            "add",
-            "--given-name",
-            "Bo",
-            "--family-name",
-            "Ek",
-            "--email",
-            "bo@",
-            "--purpose",
-            "Newsletter",
-        ],
+        &["contact", "add", "--given-name", "Bo", "--family-name", "Ek", "--email", "bo@", "--purpose", "Newsletter"],
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("email"), "{stderr}");
     assert!(out.stdout.is_empty());
 
-    let out = lagom(
-        &db.path,
-        &[
-            "contact",
-            "add",
-            "--given-name",
-            "Bo",
-            "--family-name",
-            "Ek",
-        ],
-    );
+    let out = lagom(&db.path, &["contact", "add", "--given-name", "Bo", "--family-name", "Ek"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("purposes"));
 
-    let out = lagom(
-        &db.path,
-        &[
-            "contact",
-            "add",
-            "--given-name",
-            "Bo",
-            "--family-name",
-            "Ek",
-            "--channel",
-            "fax",
-        ],
-    );
+    let out = lagom(&db.path, &["contact", "add", "--given-name", "Bo", "--family-name", "Ek", "--channel", "fax"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--channel"));
 
     let list = ok_json(&db.path, &["contact", "list", "--json"]);
-    assert_eq!(
-        list.as_array().unwrap().len(),
-        0,
-        "nothing half-valid was stored"
-    );
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing half-valid was stored");
 }
 
 #[test]
@@ -257,18 +193,9 @@ fn recover_rewraps_the_key_under_a_new_passphrase() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(init["recovery_key"].as_str().unwrap().as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(init["recovery_key"].as_str().unwrap().as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let list = Command::new(env!("CARGO_BIN_EXE_lagom"))
         .arg("--db")
@@ -286,39 +213,20 @@ fn recover_rewraps_the_key_under_a_new_passphrase() {
 fn purposes_are_listed() {
     let (db, _) = init();
     let purposes = ok_json(&db.path, &["purpose", "list", "--json"]);
-    let names: Vec<_> = purposes
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<_> = purposes.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Customer relationship", "Events", "Newsletter"]);
 }
 
 fn add(db: &Path, given: &str, family: &str, purpose: &str) -> String {
     let out = ok_json(
         db,
-        &[
-            "contact",
-            "add",
-            "--given-name",
-            given,
-            "--family-name",
-            family,
-            "--purpose",
-            purpose,
-            "--json",
-        ],
+        &["contact", "add", "--given-name", given, "--family-name", family, "--purpose", purpose, "--json"],
     );
     out["id"].as_str().unwrap().to_owned()
 }
 
 fn names(list: &Value) -> Vec<String> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["given_name"].as_str().unwrap().to_owned())
-        .collect()
+    list.as_array().unwrap().iter().map(|c| c["given_name"].as_str().unwrap().to_owned()).collect()
 }
 
 #[test]
@@ -345,69 +253,23 @@ fn marketing_lists_respect_consent_and_opt_outs() {
         );
     }
     let list = |db: &Path| {
-        names(&ok_json(
-            db,
-            &[
-                "contact",
-                "list",
-                "--purpose",
-                "Newsletter",
-                "--channel",
-                "email",
-                "--json",
-            ],
-        ))
+        names(&ok_json(db, &["contact", "list", "--purpose", "Newsletter", "--channel", "email", "--json"]))
     };
     assert_eq!(list(&db.path), ["Anna", "Bo"]);
 
-    let out = ok_json(
-        &db.path,
-        &[
-            "contact",
-            "opt-out",
-            &bo,
-            "--channel",
-            "email",
-            "--source",
-            "phone",
-            "--json",
-        ],
-    );
+    let out = ok_json(&db.path, &["contact", "opt-out", &bo, "--channel", "email", "--source", "phone", "--json"]);
     assert_eq!(out["channels"], serde_json::json!(["email"]));
-    assert_eq!(
-        list(&db.path),
-        ["Anna"],
-        "an opted-out contact never appears"
-    );
-    let post = ok_json(
-        &db.path,
-        &[
-            "contact",
-            "list",
-            "--purpose",
-            "Newsletter",
-            "--channel",
-            "post",
-            "--json",
-        ],
-    );
+    assert_eq!(list(&db.path), ["Anna"], "an opted-out contact never appears");
+    let post = ok_json(&db.path, &["contact", "list", "--purpose", "Newsletter", "--channel", "post", "--json"]);
     assert_eq!(names(&post), ["Anna", "Bo"]);
 
     ok_json(&db.path, &["contact", "opt-out", &anna, "--all", "--json"]);
     assert!(list(&db.path).is_empty());
-    ok_json(
-        &db.path,
-        &["contact", "opt-in", &bo, "--channel", "email", "--json"],
-    );
+    ok_json(&db.path, &["contact", "opt-in", &bo, "--channel", "email", "--json"]);
     assert_eq!(list(&db.path), ["Bo"]);
 
     let history = ok_json(&db.path, &["consent", "history", &bo, "--json"]);
-    let kinds: Vec<_> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<_> = history.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["given", "opt_out", "opt_in"]);
 
     let bad = lagom(&db.path, &["contact", "list", "--purpose", "Newsletter"]);
@@ -421,43 +283,17 @@ fn export_writes_a_zip_that_real_parsers_read() {
     let id = anna["id"].as_str().unwrap();
     ok_json(
         &db.path,
-        &[
-            "consent",
-            "give",
-            id,
-            "--purpose",
-            "Newsletter",
-            "--channel",
-            "email",
-            "--source",
-            "meeting",
-            "--json",
-        ],
+        &["consent", "give", id, "--purpose", "Newsletter", "--channel", "email", "--source", "meeting", "--json"],
     );
     let zip_path = db.path.with_file_name("anna.zip");
-    let receipt = ok_json(
-        &db.path,
-        &[
-            "export",
-            id,
-            "--out",
-            zip_path.to_str().unwrap(),
-            "--lang",
-            "sv",
-            "--json",
-        ],
-    );
+    let receipt = ok_json(&db.path, &["export", id, "--out", zip_path.to_str().unwrap(), "--lang", "sv", "--json"]);
     assert_eq!(receipt["path"], zip_path.to_str().unwrap());
 
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
     let mut read = |name: &str| -> Vec<u8> {
         use std::io::Read;
         let mut bytes = Vec::new();
-        archive
-            .by_name(name)
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
-            .read_to_end(&mut bytes)
-            .unwrap();
+        archive.by_name(name).unwrap_or_else(|e| panic!("{name}: {e}")).read_to_end(&mut bytes).unwrap();
         bytes
     };
 
@@ -465,13 +301,7 @@ fn export_writes_a_zip_that_real_parsers_read() {
     assert_eq!(data["schema_version"], 1);
     assert_eq!(data["contact"]["family_name"], "Östlund");
     assert_eq!(data["consent_events"][0]["source"], "meeting");
-    assert!(
-        data["audit_entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["field"] == "email")
-    );
+    assert!(data["audit_entries"].as_array().unwrap().iter().any(|e| e["field"] == "email"));
 
     let manifest: Value = serde_json::from_slice(&read("manifest.json")).unwrap();
     let files = manifest["files"].as_array().unwrap();
@@ -485,39 +315,22 @@ fn export_writes_a_zip_that_real_parsers_read() {
     let vcf = read("contact.vcf");
     let mut cards = ical::VcardParser::new(std::io::BufReader::new(vcf.as_slice()));
     let card = cards.next().unwrap().unwrap();
-    let prop = |name: &str| {
-        card.properties
-            .iter()
-            .find(|p| p.name == name)
-            .and_then(|p| p.value.clone())
-    };
+    let prop = |name: &str| card.properties.iter().find(|p| p.name == name).and_then(|p| p.value.clone());
     assert_eq!(prop("VERSION").as_deref(), Some("4.0"));
     assert_eq!(prop("FN").as_deref(), Some("Anna Östlund"));
     assert_eq!(prop("EMAIL").as_deref(), Some("anna.ostlund@example.se"));
     assert_eq!(prop("TEL").as_deref(), Some("tel:+46701234567"));
 
     let contact_csv = read("contact.csv");
-    assert!(
-        contact_csv.starts_with("\u{feff}".as_bytes()),
-        "UTF-8 BOM for Excel"
-    );
+    assert!(contact_csv.starts_with("\u{feff}".as_bytes()), "UTF-8 BOM for Excel");
     let mut reader = csv::Reader::from_reader(&contact_csv[3..]);
     let headers = reader.headers().unwrap().clone();
     let row = reader.records().next().unwrap().unwrap();
-    let field = |name: &str| {
-        row.get(headers.iter().position(|h| h == name).unwrap())
-            .unwrap()
-            .to_owned()
-    };
+    let field = |name: &str| row.get(headers.iter().position(|h| h == name).unwrap()).unwrap().to_owned();
     assert_eq!(field("family_name"), "Östlund");
     assert_eq!(field("organisation"), "Ålands Bygg");
     let consent_csv = read("consent_events.csv");
-    assert_eq!(
-        csv::Reader::from_reader(&consent_csv[3..])
-            .records()
-            .count(),
-        1
-    );
+    assert_eq!(csv::Reader::from_reader(&consent_csv[3..]).records().count(), 1);
 
     let report = String::from_utf8(read("report.html")).unwrap();
     assert!(report.contains("<html lang=\"sv\">") && report.contains("Registerutdrag"));
@@ -525,10 +338,7 @@ fn export_writes_a_zip_that_real_parsers_read() {
 
     let history = ok_json(&db.path, &["consent", "history", id, "--json"]);
     assert_eq!(history.as_array().unwrap().len(), 1);
-    let out = lagom(
-        &db.path,
-        &["export", "no-such-id", "--out", zip_path.to_str().unwrap()],
-    );
+    let out = lagom(&db.path, &["export", "no-such-id", "--out", zip_path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -542,34 +352,14 @@ fn erase_needs_confirmation_then_removes_the_person_and_the_audit_still_verifies
     let refused = lagom(&db.path, &["erase", id]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes"));
-    assert_eq!(
-        ok_json(&db.path, &["contact", "list", "--json"])
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(ok_json(&db.path, &["contact", "list", "--json"]).as_array().unwrap().len(), 2);
 
-    let tombstone = ok_json(
-        &db.path,
-        &["erase", id, "--yes", "--request", "req-7", "--json"],
-    );
+    let tombstone = ok_json(&db.path, &["erase", id, "--yes", "--request", "req-7", "--json"]);
     assert_eq!(tombstone["contact_id"], id);
     assert_eq!(tombstone["request_id"], "req-7");
-    assert_eq!(
-        names(&ok_json(&db.path, &["contact", "list", "--json"])),
-        ["Bo"]
-    );
-    assert!(
-        ok_json(&db.path, &["contact", "search", "ostlund", "--json"])
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        lagom(&db.path, &["contact", "show", id]).status.code(),
-        Some(1)
-    );
+    assert_eq!(names(&ok_json(&db.path, &["contact", "list", "--json"])), ["Bo"]);
+    assert!(ok_json(&db.path, &["contact", "search", "ostlund", "--json"]).as_array().unwrap().is_empty());
+    assert_eq!(lagom(&db.path, &["contact", "show", id]).status.code(), Some(1));
 
     let verify = ok_json(&db.path, &["audit", "verify", "--json"]);
     assert_eq!(verify["first_broken"], Value::Null);

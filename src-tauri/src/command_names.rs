@@ -20,4 +20,12 @@ pub const COMMANDS: &[&str] = &[
     "tag_delete",
     "settings_get",
     "settings_update",
+    "consent_overview",
+    "consent_give",
+    "consent_withdraw",
+    "contact_opt_out",
+    "contact_opt_in",
+    "contact_reachable",
+    "contact_export",
+    "contact_erase",
 ];

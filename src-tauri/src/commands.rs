@@ -2,10 +2,11 @@
 //! and maps the error. They touch the disk, so they run off the UI thread (`async`).
 
 use lagom_core::{
-    Contact, ContactInput, ContactPage, ContactSummary, Purpose, PurposeInput, Settings, Tag,
-    TagInput,
+    ConsentEvent, ConsentInput, ConsentOverview, ConsentSource, Contact, ContactInput, ContactPage, ContactSummary,
+    ExportReceipt, MarketingChannel, OptOuts, Purpose, PurposeInput, ReportLanguage, Settings, Tag, TagInput,
+    Tombstone,
 };
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::Session;
 use crate::ipc::{IpcResult, RecoveryKeyView, SessionStatus};
@@ -16,10 +17,7 @@ pub fn session_status(session: State<'_, Session>) -> IpcResult<SessionStatus> {
 }
 
 #[tauri::command(async)]
-pub fn session_create(
-    session: State<'_, Session>,
-    passphrase: Option<String>,
-) -> IpcResult<RecoveryKeyView> {
+pub fn session_create(session: State<'_, Session>, passphrase: Option<String>) -> IpcResult<RecoveryKeyView> {
     session.create(passphrase.as_deref())
 }
 
@@ -38,11 +36,7 @@ pub fn session_recover(
 }
 
 #[tauri::command(async)]
-pub fn contact_list(
-    session: State<'_, Session>,
-    offset: u32,
-    limit: u32,
-) -> IpcResult<ContactPage> {
+pub fn contact_list(session: State<'_, Session>, offset: u32, limit: u32) -> IpcResult<ContactPage> {
     session.with(|l| l.contacts().list(offset, limit))
 }
 
@@ -62,11 +56,7 @@ pub fn contact_create(session: State<'_, Session>, input: ContactInput) -> IpcRe
 }
 
 #[tauri::command(async)]
-pub fn contact_update(
-    session: State<'_, Session>,
-    id: String,
-    input: ContactInput,
-) -> IpcResult<Contact> {
+pub fn contact_update(session: State<'_, Session>, id: String, input: ContactInput) -> IpcResult<Contact> {
     session.with(|l| l.contacts().update(&id, &input))
 }
 
@@ -86,11 +76,7 @@ pub fn purpose_create(session: State<'_, Session>, input: PurposeInput) -> IpcRe
 }
 
 #[tauri::command(async)]
-pub fn purpose_update(
-    session: State<'_, Session>,
-    id: String,
-    input: PurposeInput,
-) -> IpcResult<Purpose> {
+pub fn purpose_update(session: State<'_, Session>, id: String, input: PurposeInput) -> IpcResult<Purpose> {
     session.with(|l| l.purposes().update(&id, &input))
 }
 
@@ -117,4 +103,66 @@ pub fn settings_get(session: State<'_, Session>) -> IpcResult<Settings> {
 #[tauri::command(async)]
 pub fn settings_update(session: State<'_, Session>, settings: Settings) -> IpcResult<Settings> {
     session.with(|l| l.save_settings(&settings))
+}
+
+#[tauri::command(async)]
+pub fn consent_overview(session: State<'_, Session>, id: String) -> IpcResult<ConsentOverview> {
+    session.with(|l| l.consent().overview(&id))
+}
+
+#[tauri::command(async)]
+pub fn consent_give(session: State<'_, Session>, id: String, input: ConsentInput) -> IpcResult<ConsentEvent> {
+    session.with(|l| l.consent().give(&id, &input))
+}
+
+#[tauri::command(async)]
+pub fn consent_withdraw(session: State<'_, Session>, id: String, input: ConsentInput) -> IpcResult<ConsentEvent> {
+    session.with(|l| l.consent().withdraw(&id, &input))
+}
+
+/// A toggle on the contact form: recorded with the form as its source.
+#[tauri::command(async)]
+pub fn contact_opt_out(
+    session: State<'_, Session>,
+    id: String,
+    channel: Option<MarketingChannel>,
+) -> IpcResult<OptOuts> {
+    session.with(|l| l.consent().opt_out(&id, channel, ConsentSource::Form))
+}
+
+#[tauri::command(async)]
+pub fn contact_opt_in(
+    session: State<'_, Session>,
+    id: String,
+    channel: Option<MarketingChannel>,
+) -> IpcResult<OptOuts> {
+    session.with(|l| l.consent().opt_in(&id, channel, ConsentSource::Form))
+}
+
+#[tauri::command(async)]
+pub fn contact_reachable(
+    session: State<'_, Session>,
+    purpose: String,
+    channel: MarketingChannel,
+) -> IpcResult<Vec<ContactSummary>> {
+    session.with(|l| l.consent().reachable(&purpose, channel))
+}
+
+/// Asks where to save (native dialog), then writes the export there. `None`: cancelled.
+#[tauri::command(async)]
+pub fn contact_export(
+    app: AppHandle,
+    session: State<'_, Session>,
+    id: String,
+    language: ReportLanguage,
+) -> IpcResult<Option<ExportReceipt>> {
+    let suggested = session.with(|l| l.contacts().get(&id).map(|c| lagom_core::suggested_file_name(&c)))?;
+    // The dialog is shown without holding the database.
+    let Some(path) = crate::save_dialog::ask_save_path(&app, &suggested) else { return Ok(None) };
+    session.with(|l| l.export_person(&id, &path, language)).map(Some)
+}
+
+#[tauri::command(async)]
+pub fn contact_erase(session: State<'_, Session>, id: String) -> IpcResult<Tombstone> {
+    session.with(|l| l.rights().erase(&id, None))
 }

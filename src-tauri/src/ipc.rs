@@ -16,11 +16,7 @@ pub struct IpcError {
 
 impl From<lagom_core::Error> for IpcError {
     fn from(error: lagom_core::Error) -> Self {
-        IpcError {
-            kind: error.kind(),
-            message: error.to_string(),
-            fields: error.field_errors().to_vec(),
-        }
+        IpcError { kind: error.kind(), message: error.to_string(), fields: error.field_errors().to_vec() }
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod ipc;
+mod save_dialog;
 mod session;
 
 pub use session::Session;
@@ -30,15 +31,21 @@ macro_rules! app_commands {
             commands::tag_delete,
             commands::settings_get,
             commands::settings_update,
+            commands::consent_overview,
+            commands::consent_give,
+            commands::consent_withdraw,
+            commands::contact_opt_out,
+            commands::contact_opt_in,
+            commands::contact_reachable,
+            commands::contact_export,
+            commands::contact_erase,
         ]
     };
 }
 
 /// Starts the app: one instance per user (a second launch focuses the first window).
 pub fn run() {
-    let db_path = std::env::var_os("LAGOM_DB")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(lagom_core::default_path);
+    let db_path = std::env::var_os("LAGOM_DB").map(std::path::PathBuf::from).unwrap_or_else(lagom_core::default_path);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             use tauri::Manager;
@@ -47,6 +54,7 @@ pub fn run() {
                 let _ = window.set_focus();
             }
         }))
+        .plugin(tauri_plugin_dialog::init())
         .manage(Session::new(db_path))
         .invoke_handler(app_commands!(tauri::generate_handler))
         .run(tauri::generate_context!());

@@ -16,10 +16,7 @@ pub struct Session {
 
 impl Session {
     pub fn new(db_path: PathBuf) -> Self {
-        Session {
-            db_path,
-            lagom: Mutex::new(None),
-        }
+        Session { db_path, lagom: Mutex::new(None) }
     }
 
     fn slot(&self) -> MutexGuard<'_, Option<Lagom>> {
@@ -55,18 +52,14 @@ impl Session {
         if KeyStoreKind::for_database(&self.db_path) == KeyStoreKind::Passphrase {
             return self.status(SessionPhase::Unlock, None);
         }
-        let opened = KeychainStore::for_database(&self.db_path)
-            .and_then(|keys| Lagom::open(&self.db_path, &keys));
+        let opened = KeychainStore::for_database(&self.db_path).and_then(|keys| Lagom::open(&self.db_path, &keys));
         match opened {
             Ok(lagom) => {
                 *slot = Some(lagom);
                 self.status(SessionPhase::Open, None)
             }
             Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::KeyMissing | ErrorKind::KeychainUnavailable | ErrorKind::WrongKey
-                ) =>
+                if matches!(e.kind(), ErrorKind::KeyMissing | ErrorKind::KeychainUnavailable | ErrorKind::WrongKey) =>
             {
                 self.status(SessionPhase::Recover, Some(e.into()))
             }
@@ -74,20 +67,13 @@ impl Session {
         }
     }
 
-    fn key_store(
-        &self,
-        passphrase: Option<&str>,
-        creating: bool,
-    ) -> lagom_core::Result<Box<dyn KeyStore>> {
+    fn key_store(&self, passphrase: Option<&str>, creating: bool) -> lagom_core::Result<Box<dyn KeyStore>> {
         match passphrase {
             Some(passphrase) => {
                 if creating {
                     PassphraseStore::check_strength(passphrase)?;
                 }
-                Ok(Box::new(PassphraseStore::for_database(
-                    &self.db_path,
-                    passphrase,
-                )))
+                Ok(Box::new(PassphraseStore::for_database(&self.db_path, passphrase)))
             }
             None => Ok(Box::new(KeychainStore::for_database(&self.db_path)?)),
         }
@@ -114,11 +100,7 @@ impl Session {
     }
 
     /// Opens with the recovery key and stores the key again (keychain, or under `passphrase`).
-    pub fn recover(
-        &self,
-        recovery_key: &str,
-        passphrase: Option<&str>,
-    ) -> IpcResult<SessionStatus> {
+    pub fn recover(&self, recovery_key: &str, passphrase: Option<&str>) -> IpcResult<SessionStatus> {
         let mut slot = self.slot();
         let keys = self.key_store(passphrase, true)?;
         *slot = Some(Lagom::recover(&self.db_path, recovery_key, keys.as_ref())?);

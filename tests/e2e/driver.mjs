@@ -91,3 +91,29 @@ export async function screenshot(browser, path) {
   await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   writeFileSync(path, Buffer.from(await browser.takeScreenshot(), 'base64'));
 }
+
+/** First run: create the register, confirm the recovery key, land on the contact list. */
+export async function createRegister(browser) {
+  await (await byTestId(browser, 'create-db')).click();
+  await (await byTestId(browser, 'recovery-stored')).click();
+  await (await byTestId(browser, 'recovery-continue')).click();
+  await byTestId(browser, 'search');
+}
+
+/** Adds a contact through the form and waits until it is saved. */
+export async function addContact(browser, given, family, purposes) {
+  await (await byTestId(browser, 'new-contact')).click();
+  await (await byTestId(browser, 'given_name')).setValue(given);
+  await (await byTestId(browser, 'family_name')).setValue(family);
+  for (const purpose of purposes) await (await byTestId(browser, `purpose-${purpose}`)).click();
+  await (await byTestId(browser, 'save')).click();
+  await byTestId(browser, 'saved');
+}
+
+/** The names shown in the contact list. */
+export async function listedNames(browser) {
+  // One round trip, so a list that re-renders meanwhile cannot leave stale element handles.
+  return browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="contact-row"] .name')].map((el) => el.textContent.trim()),
+  );
+}

@@ -2,18 +2,26 @@
 // `IpcError` ({ kind, message, fields }) and callers switch on `kind`, never on text.
 import { invoke } from '@tauri-apps/api/core';
 import type {
+  ConsentEvent,
+  ConsentInput,
+  ConsentOverview,
   Contact,
   ContactInput,
   ContactPage,
   ContactSummary,
+  ExportReceipt,
   IpcError,
+  MarketingChannel,
+  OptOuts,
   Purpose,
   PurposeInput,
   RecoveryKeyView,
+  ReportLanguage,
   SessionStatus,
   Settings,
   Tag,
   TagInput,
+  Tombstone,
 } from './bindings';
 
 export type * from './bindings';
@@ -56,6 +64,20 @@ export const api = {
   tagList: () => call<Tag[]>("tag_list"),
   tagCreate: (input: TagInput) => call<Tag>("tag_create", { input }),
   tagDelete: (id: string) => call<void>("tag_delete", { id }),
+
+  consentOverview: (id: string) => call<ConsentOverview>("consent_overview", { id }),
+  consentGive: (id: string, input: ConsentInput) => call<ConsentEvent>("consent_give", { id, input }),
+  consentWithdraw: (id: string, input: ConsentInput) => call<ConsentEvent>("consent_withdraw", { id, input }),
+  /** `channel` null: all direct marketing. */
+  contactOptOut: (id: string, channel: MarketingChannel | null) => call<OptOuts>("contact_opt_out", { id, channel }),
+  contactOptIn: (id: string, channel: MarketingChannel | null) => call<OptOuts>("contact_opt_in", { id, channel }),
+  /** Who may be contacted about `purpose` on `channel`. */
+  contactReachable: (purpose: string, channel: MarketingChannel) =>
+    call<ContactSummary[]>("contact_reachable", { purpose, channel }),
+  /** Opens the native save dialog; null when the user cancels. */
+  contactExport: (id: string, language: ReportLanguage) =>
+    call<ExportReceipt | null>("contact_export", { id, language }),
+  contactErase: (id: string) => call<Tombstone>("contact_erase", { id }),
 
   settingsGet: () => call<Settings>("settings_get"),
   settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),

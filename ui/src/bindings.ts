@@ -98,3 +98,45 @@ export type Settings = {
  * ISO 3166-1 alpha-2; phone numbers without `+` are read as this country's.
  */
 default_country: string, ui_language: UiLanguage, };
+
+export type MarketingChannel = "email" | "phone" | "sms" | "post" | "events";
+
+export type ConsentSource = "form" | "phone" | "meeting" | "email" | "import";
+
+export type ConsentEventKind = "given" | "withdrawn" | "opt_out" | "opt_in";
+
+export type ConsentInput = { 
+/**
+ * The purpose's name or id.
+ */
+purpose: string, channel: MarketingChannel | null, source: ConsentSource, wording: string | null, };
+
+export type ConsentEvent = { id: string, kind: ConsentEventKind, purpose_id: string | null, purpose_name: string | null, 
+/**
+ * `None` for a consent that covers every channel, or an opt-out of all direct marketing.
+ */
+channel: MarketingChannel | null, at: string, source: ConsentSource, 
+/**
+ * The exact wording shown when consent was asked, and its SHA-256 (hex).
+ */
+wording: string | null, wording_sha256: string | null, recorded_by: string, };
+
+export type ConsentState = { purpose_id: string, purpose_name: string, lawful_basis: LawfulBasis, channel: MarketingChannel | null, given: boolean, at: string, };
+
+export type OptOuts = { 
+/**
+ * "No direct marketing at all".
+ */
+all: boolean, channels: Array<MarketingChannel>, };
+
+export type ConsentOverview = { state: Array<ConsentState>, opt_outs: OptOuts, history: Array<ConsentEvent>, };
+
+export type ReportLanguage = "en" | "sv";
+
+export type ExportReceipt = { path: string, bytes: number, files: Array<string>, };
+
+export type Tombstone = { id: string, 
+/**
+ * The erased contact's random internal id (never reused).
+ */
+contact_id: string, at: string, erased_by: string, article: string, request_id: string | null, };

@@ -11,18 +11,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use lagom_core::{
-    Channel, ConsentInput, ConsentSource, Contact, ContactInput, ContactSummary, ErrorKind,
-    KeyStore, KeyStoreKind, KeychainStore, Lagom, MarketingChannel, Material, OptOuts,
-    PassphraseStore, ReportLanguage, Stage,
+    Channel, ConsentInput, ConsentSource, Contact, ContactInput, ContactSummary, ErrorKind, KeyStore, KeyStoreKind,
+    KeychainStore, Lagom, MarketingChannel, Material, OptOuts, PassphraseStore, ReportLanguage, Stage,
 };
 use serde::Serialize;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "lagom",
-    version,
-    about = "Lagom CRM: keep just enough about each customer, and prove it."
-)]
+#[command(name = "lagom", version, about = "Lagom CRM: keep just enough about each customer, and prove it.")]
 struct Cli {
     /// The database file [default: the OS data directory, e.g. ~/.local/share/lagom/lagom.db].
     /// Its key file, if it uses a passphrase, sits beside it.
@@ -299,16 +294,9 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("lagom: {error:#}");
             let invalid = error.downcast_ref::<lagom_core::Error>().is_some_and(|e| {
-                matches!(
-                    e.kind(),
-                    ErrorKind::Invalid | ErrorKind::InvalidRecoveryKey | ErrorKind::WeakPassphrase
-                )
+                matches!(e.kind(), ErrorKind::Invalid | ErrorKind::InvalidRecoveryKey | ErrorKind::WeakPassphrase)
             });
-            if invalid {
-                ExitCode::from(2)
-            } else {
-                ExitCode::from(1)
-            }
+            if invalid { ExitCode::from(2) } else { ExitCode::from(1) }
         }
     }
 }
@@ -320,30 +308,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Recover => recover(&db),
         Command::Contact(command) => contact(&open(&db)?, command),
         Command::Consent(command) => consent(&open(&db)?, command),
-        Command::Export {
-            id,
-            out,
-            lang,
-            json,
-        } => {
+        Command::Export { id, out, lang, json } => {
             let receipt = open(&db)?.export_person(&id, &out, lang)?;
             if json {
                 return print_json(&receipt);
             }
-            println!(
-                "wrote {} ({} bytes): {}",
-                receipt.path,
-                receipt.bytes,
-                receipt.files.join(", ")
-            );
+            println!("wrote {} ({} bytes): {}", receipt.path, receipt.bytes, receipt.files.join(", "));
             Ok(())
         }
-        Command::Erase {
-            id,
-            yes,
-            request,
-            json,
-        } => {
+        Command::Erase { id, yes, request, json } => {
             if !yes {
                 bail!("erasing a person cannot be undone: add --yes to confirm");
             }
@@ -351,10 +324,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 return print_json(&tombstone);
             }
-            println!(
-                "erased {id}; tombstone {} at {} ({})",
-                tombstone.id, tombstone.at, tombstone.article
-            );
+            println!("erased {id}; tombstone {} at {} ({})", tombstone.id, tombstone.at, tombstone.article);
             Ok(())
         }
         Command::Audit(AuditCommand::Verify { json }) => {
@@ -362,10 +332,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&report)?;
             } else {
-                println!(
-                    "{} entries, {} redacted by erasure",
-                    report.entries, report.redacted
-                );
+                println!("{} entries, {} redacted by erasure", report.entries, report.redacted);
             }
             match report.first_broken {
                 None => Ok(()),
@@ -394,9 +361,7 @@ fn run(cli: Cli) -> Result<()> {
 /// terminal, or else the OS keychain.
 fn key_store(db: &Path, creating: bool) -> Result<Box<dyn KeyStore>> {
     if let Some(passphrase) = std::env::var_os("LAGOM_PASSPHRASE") {
-        let passphrase = passphrase
-            .into_string()
-            .map_err(|_| anyhow::anyhow!("LAGOM_PASSPHRASE is not UTF-8"))?;
+        let passphrase = passphrase.into_string().map_err(|_| anyhow::anyhow!("LAGOM_PASSPHRASE is not UTF-8"))?;
         if creating {
             PassphraseStore::check_strength(&passphrase)?;
         }
@@ -406,8 +371,7 @@ fn key_store(db: &Path, creating: bool) -> Result<Box<dyn KeyStore>> {
         if !std::io::stdin().is_terminal() {
             bail!("this database is protected by a passphrase: set LAGOM_PASSPHRASE");
         }
-        let passphrase =
-            rpassword::prompt_password("Passphrase: ").context("could not read the passphrase")?;
+        let passphrase = rpassword::prompt_password("Passphrase: ").context("could not read the passphrase")?;
         return Ok(Box::new(PassphraseStore::for_database(db, &passphrase)));
     }
     Ok(Box::new(KeychainStore::for_database(db)?))
@@ -432,11 +396,7 @@ fn init(db: &Path, json: bool) -> Result<()> {
         _ => e.into(),
     })?;
     if json {
-        return print_json(&InitOutput {
-            db,
-            recovery_key: &created.recovery_key.to_hex(),
-            key_store: keys.kind(),
-        });
+        return print_json(&InitOutput { db, recovery_key: &created.recovery_key.to_hex(), key_store: keys.kind() });
     }
     println!("Created an encrypted Lagom database at {}", db.display());
     println!("Its key is kept in the {}.", keys.kind().describe());
@@ -457,15 +417,10 @@ fn recover(db: &Path) -> Result<()> {
         eprintln!("Type or paste the recovery key, then press Enter:");
     }
     let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .context("could not read the recovery key")?;
+    std::io::stdin().read_to_string(&mut text).context("could not read the recovery key")?;
     let keys = key_store(db, true)?;
     Lagom::recover(db, &text, keys.as_ref())?;
-    eprintln!(
-        "The database opens again; its key is now kept in the {}.",
-        keys.kind().describe()
-    );
+    eprintln!("The database opens again; its key is now kept in the {}.", keys.kind().describe());
     Ok(())
 }
 
@@ -482,25 +437,19 @@ fn contact(lagom: &Lagom, command: ContactCommand) -> Result<()> {
             show_contact(&contact, json)
         }
         ContactCommand::Show { id, json } => show_contact(&contacts.get(&id)?, json),
-        ContactCommand::List {
-            purpose: Some(purpose),
-            channel: Some(channel),
-            json,
-        } => show_summaries(&lagom.consent().reachable(&purpose, channel)?, json),
+        ContactCommand::List { purpose: Some(purpose), channel: Some(channel), json } => {
+            show_summaries(&lagom.consent().reachable(&purpose, channel)?, json)
+        }
         ContactCommand::List { json, .. } => {
             let total = contacts.list(0, 0)?.total;
             show_summaries(&contacts.list(0, total)?.contacts, json)
         }
         ContactCommand::OptOut(args) => {
-            let out = lagom
-                .consent()
-                .opt_out(&args.id, args.channel, args.source)?;
+            let out = lagom.consent().opt_out(&args.id, args.channel, args.source)?;
             show_opt_outs(&out, args.json)
         }
         ContactCommand::OptIn(args) => {
-            let out = lagom
-                .consent()
-                .opt_in(&args.id, args.channel, args.source)?;
+            let out = lagom.consent().opt_in(&args.id, args.channel, args.source)?;
             show_opt_outs(&out, args.json)
         }
         ContactCommand::Search { text, json } => show_summaries(&contacts.search(&text)?, json),
@@ -581,10 +530,7 @@ fn show_contact(contact: &Contact, json: bool) -> Result<()> {
         }
     };
     line("id", Some(&contact.id));
-    line(
-        "name",
-        Some(&format!("{} {}", contact.given_name, contact.family_name)),
-    );
+    line("name", Some(&format!("{} {}", contact.given_name, contact.family_name)));
     line("email", contact.email.as_deref());
     line("phone", contact.phone.as_deref());
     line("organisation", contact.organisation.as_deref());
@@ -597,11 +543,7 @@ fn show_contact(contact: &Contact, json: bool) -> Result<()> {
     if !contact.tags.is_empty() {
         line("interests", Some(&contact.tags.join(", ")));
     }
-    let purposes: Vec<String> = contact
-        .purposes
-        .iter()
-        .map(|p| format!("{} ({})", p.name, p.lawful_basis))
-        .collect();
+    let purposes: Vec<String> = contact.purposes.iter().map(|p| format!("{} ({})", p.name, p.lawful_basis)).collect();
     line("purposes", Some(&purposes.join(", ")));
     line("created", Some(&contact.created_at));
     line("updated", Some(&contact.updated_at));

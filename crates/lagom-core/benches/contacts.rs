@@ -9,10 +9,8 @@ use std::time::{Duration, Instant};
 use lagom_core::{ContactInput, Lagom, MemoryKeyStore};
 
 const CONTACTS: usize = 100_000;
-const GIVEN: &[&str] = &[
-    "Anna", "Erik", "Maja", "Lars", "Åsa", "Björn", "Karin", "Johan", "Elin", "Per", "Sofia",
-    "Oskar",
-];
+const GIVEN: &[&str] =
+    &["Anna", "Erik", "Maja", "Lars", "Åsa", "Björn", "Karin", "Johan", "Elin", "Per", "Sofia", "Oskar"];
 const FAMILY: &[&str] = &[
     "Andersson",
     "Johansson",
@@ -33,14 +31,7 @@ const FAMILY: &[&str] = &[
     "Ek",
     "Wikström",
 ];
-const ORGS: &[&str] = &[
-    "Ålands Bygg",
-    "Norrlands Trä",
-    "Skåne Data",
-    "Göta Konsult",
-    "Väst Media",
-    "Nord El",
-];
+const ORGS: &[&str] = &["Ålands Bygg", "Norrlands Trä", "Skåne Data", "Göta Konsult", "Väst Media", "Nord El"];
 
 fn input(i: usize) -> ContactInput {
     let given = GIVEN[i % GIVEN.len()];
@@ -48,12 +39,7 @@ fn input(i: usize) -> ContactInput {
     ContactInput {
         given_name: given.into(),
         family_name: family.into(),
-        email: Some(format!(
-            "{}.{}{}@example.se",
-            given.to_lowercase(),
-            family.to_lowercase(),
-            i
-        )),
+        email: Some(format!("{}.{}{}@example.se", given.to_lowercase(), family.to_lowercase(), i)),
         phone: Some(format!("+4670{:07}", i)),
         organisation: Some(format!("{} {}", ORGS[i % ORGS.len()], i % 500)),
         purposes: vec!["Customer relationship".into()],
@@ -74,11 +60,7 @@ fn time<T>(runs: usize, mut f: impl FnMut(usize) -> T) -> (Duration, Duration) {
 }
 
 fn report(what: &str, (median, p95): (Duration, Duration)) {
-    println!(
-        "{what:<52} median {:>9.3} ms   p95 {:>9.3} ms",
-        ms(median),
-        ms(p95)
-    );
+    println!("{what:<52} median {:>9.3} ms   p95 {:>9.3} ms", ms(median), ms(p95));
 }
 
 fn ms(d: Duration) -> f64 {
@@ -104,62 +86,26 @@ fn main() {
         fill.as_secs_f64() * 1e6 / CONTACTS as f64
     );
     drop(lagom);
-    println!(
-        "database file: {:.1} MiB",
-        std::fs::metadata(&path).unwrap().len() as f64 / 1048576.0
-    );
+    println!("database file: {:.1} MiB", std::fs::metadata(&path).unwrap().len() as f64 / 1048576.0);
 
     let start = Instant::now();
     let lagom = Lagom::open(&path, &keys).unwrap();
-    println!(
-        "open (key, verify, migrations check): {:.1} ms",
-        ms(start.elapsed())
-    );
+    println!("open (key, verify, migrations check): {:.1} ms", ms(start.elapsed()));
 
-    let queries = [
-        "ostlund",
-        "anna",
-        "an",
-        "ål",
-        "erik johansson",
-        "skåne data 4",
-        "anna.ostlund12",
-        "zzz",
-    ];
+    let queries = ["ostlund", "anna", "an", "ål", "erik johansson", "skåne data 4", "anna.ostlund12", "zzz"];
     for q in queries {
         let hits = lagom.contacts().search(q).unwrap().len();
-        report(
-            &format!("search {q:?} ({hits} shown)"),
-            time(50, |_| lagom.contacts().search(q).unwrap()),
-        );
+        report(&format!("search {q:?} ({hits} shown)"), time(50, |_| lagom.contacts().search(q).unwrap()));
     }
-    report(
-        "list first 200 in name order (+ total)",
-        time(50, |_| lagom.contacts().list(0, 200).unwrap()),
-    );
-    report(
-        "list 200 from offset 50 000",
-        time(20, |_| lagom.contacts().list(50_000, 200).unwrap()),
-    );
-    let ids: Vec<String> = lagom
-        .contacts()
-        .list(0, 1000)
-        .unwrap()
-        .contacts
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+    report("list first 200 in name order (+ total)", time(50, |_| lagom.contacts().list(0, 200).unwrap()));
+    report("list 200 from offset 50 000", time(20, |_| lagom.contacts().list(50_000, 200).unwrap()));
+    let ids: Vec<String> = lagom.contacts().list(0, 1000).unwrap().contacts.into_iter().map(|c| c.id).collect();
     report(
         "get one contact (fields, tags, purposes)",
         time(200, |i| lagom.contacts().get(&ids[i % ids.len()]).unwrap()),
     );
     report(
         "update one contact (validate, write, reindex)",
-        time(100, |i| {
-            lagom
-                .contacts()
-                .update(&ids[i % ids.len()], &input(i))
-                .unwrap()
-        }),
+        time(100, |i| lagom.contacts().update(&ids[i % ids.len()], &input(i)).unwrap()),
     );
 }

@@ -136,8 +136,8 @@ fn put(hasher: &mut Sha256, part: Option<&[u8]>) {
 }
 
 fn commitment(secret: &[u8], old_value: Option<&str>, new_value: Option<&str>) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     for value in [old_value, new_value] {
         match value {
             None => mac.update(&u64::MAX.to_be_bytes()),
@@ -222,14 +222,10 @@ pub(crate) fn record(conn: &Connection, actor: &str, change: Change<'_>) -> Resu
 /// Removes the values and secrets of every entry about `subject_id`. Only inside an erase
 /// (the caller holds the erase guard). Returns how many entries were redacted.
 pub(crate) fn redact_subject(conn: &Connection, subject_id: &str) -> Result<usize> {
-    conn.prepare_cached(
-        "DELETE FROM audit_secret WHERE seq IN (SELECT seq FROM audit_entry WHERE subject_id = ?1)",
-    )?
-    .execute([subject_id])?;
+    conn.prepare_cached("DELETE FROM audit_secret WHERE seq IN (SELECT seq FROM audit_entry WHERE subject_id = ?1)")?
+        .execute([subject_id])?;
     Ok(conn
-        .prepare_cached(
-            "UPDATE audit_entry SET old_value = NULL, new_value = NULL WHERE subject_id = ?1",
-        )?
+        .prepare_cached("UPDATE audit_entry SET old_value = NULL, new_value = NULL WHERE subject_id = ?1")?
         .execute([subject_id])?)
 }
 
@@ -269,11 +265,7 @@ pub fn verify(conn: &Connection) -> Result<AuditVerification> {
     let mut rows = statement.query([])?;
     let mut expected_prev = vec![0u8; 32];
     let mut expected_seq = 1i64;
-    let mut report = AuditVerification {
-        entries: 0,
-        redacted: 0,
-        first_broken: None,
-    };
+    let mut report = AuditVerification { entries: 0, redacted: 0, first_broken: None };
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let at: String = row.get(1)?;
@@ -289,9 +281,7 @@ pub fn verify(conn: &Connection) -> Result<AuditVerification> {
         let secret: Option<Vec<u8>> = row.get(11)?;
         report.entries += 1;
         let commitment_ok = match &secret {
-            Some(secret) => {
-                commitment(secret, old_value.as_deref(), new_value.as_deref()) == stored_commitment
-            }
+            Some(secret) => commitment(secret, old_value.as_deref(), new_value.as_deref()) == stored_commitment,
             None => {
                 report.redacted += 1;
                 old_value.is_none() && new_value.is_none()
@@ -307,10 +297,7 @@ pub fn verify(conn: &Connection) -> Result<AuditVerification> {
             field: field.as_deref(),
             commitment: &stored_commitment,
         });
-        let intact = seq == expected_seq
-            && prev_hash == expected_prev
-            && recomputed == hash
-            && commitment_ok;
+        let intact = seq == expected_seq && prev_hash == expected_prev && recomputed == hash && commitment_ok;
         if !intact && report.first_broken.is_none() {
             report.first_broken = Some(u32::try_from(seq).unwrap_or(u32::MAX));
         }

@@ -97,6 +97,14 @@ pub struct OptOuts {
     pub channels: Vec<MarketingChannel>,
 }
 
+/// What the contact view shows: current consent, opt-outs and the readable history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ConsentOverview {
+    pub state: Vec<ConsentState>,
+    pub opt_outs: OptOuts,
+    pub history: Vec<ConsentEvent>,
+}
+
 /// The consent ledger of one open store.
 #[derive(Debug)]
 pub struct ConsentLedger<'a> {
@@ -106,7 +114,8 @@ pub struct ConsentLedger<'a> {
 
 const MAX_WORDING_CHARS: usize = 4000;
 
-const EVENT_COLUMNS: &str = "e.id, e.kind, e.purpose_id, p.name, e.channel, e.at, e.source, w.text, e.wording, e.recorded_by";
+const EVENT_COLUMNS: &str =
+    "e.id, e.kind, e.purpose_id, p.name, e.channel, e.at, e.source, w.text, e.wording, e.recorded_by";
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentEvent> {
     Ok(ConsentEvent {
@@ -148,16 +157,9 @@ impl<'a> ConsentLedger<'a> {
         self.consent(contact_id, input, ConsentEventKind::Withdrawn)
     }
 
-    fn consent(
-        &self,
-        contact_id: &str,
-        input: &ConsentInput,
-        kind: ConsentEventKind,
-    ) -> Result<ConsentEvent> {
+    fn consent(&self, contact_id: &str, input: &ConsentInput, kind: ConsentEventKind) -> Result<ConsentEvent> {
         let mut errors = InvalidInput::default();
-        let purpose = crate::purposes::Purposes::new(self.conn)
-            .get(input.purpose.trim())
-            .ok();
+        let purpose = crate::purposes::Purposes::new(self.conn).get(input.purpose.trim()).ok();
         if purpose.is_none() {
             errors.push(
                 "purpose",
@@ -165,12 +167,7 @@ impl<'a> ConsentLedger<'a> {
                 format!("there is no purpose called '{}'", input.purpose.trim()),
             );
         }
-        let wording = validate::optional_multiline(
-            &mut errors,
-            "wording",
-            input.wording.as_deref(),
-            MAX_WORDING_CHARS,
-        );
+        let wording = validate::optional_multiline(&mut errors, "wording", input.wording.as_deref(), MAX_WORDING_CHARS);
         errors.into_result()?;
         let Some(purpose) = purpose else {
             return Err(Error::Invalid(InvalidInput::default()));
@@ -223,14 +220,7 @@ impl<'a> ConsentLedger<'a> {
     ) -> Result<OptOuts> {
         let tx = self.conn.unchecked_transaction()?;
         self.require_contact(contact_id)?;
-        self.append(&NewEvent {
-            contact_id,
-            purpose_id: None,
-            channel,
-            kind,
-            source,
-            wording: None,
-        })?;
+        self.append(&NewEvent { contact_id, purpose_id: None, channel, kind, source, wording: None })?;
         tx.commit()?;
         self.opt_outs(contact_id)
     }
@@ -241,9 +231,7 @@ impl<'a> ConsentLedger<'a> {
             .prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?
             .query_row([contact_id], |row| row.get(0))
             .optional()?;
-        exists
-            .map(|_| ())
-            .ok_or(Error::NotFound { what: "contact" })
+        exists.map(|_| ()).ok_or(Error::NotFound { what: "contact" })
     }
 
     fn append(&self, event: &NewEvent<'_>) -> Result<String> {
@@ -251,9 +239,7 @@ impl<'a> ConsentLedger<'a> {
             Some(text) => {
                 let sha = hex::encode(Sha256::digest(text.as_bytes()));
                 self.conn
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO consent_wording (sha256, text) VALUES (?1, ?2)",
-                    )?
+                    .prepare_cached("INSERT OR IGNORE INTO consent_wording (sha256, text) VALUES (?1, ?2)")?
                     .execute([&sha, text])?;
                 Some(sha)
             }
@@ -308,6 +294,14 @@ impl<'a> ConsentLedger<'a> {
             .query_row([id], event_from_row)?)
     }
 
+    pub fn overview(&self, contact_id: &str) -> Result<ConsentOverview> {
+        Ok(ConsentOverview {
+            state: self.state(contact_id)?,
+            opt_outs: self.opt_outs(contact_id)?,
+            history: self.history(contact_id)?,
+        })
+    }
+
     /// Every event about the contact, oldest first.
     pub fn history(&self, contact_id: &str) -> Result<Vec<ConsentEvent>> {
         self.require_contact(contact_id)?;
@@ -328,15 +322,12 @@ impl<'a> ConsentLedger<'a> {
     pub fn state(&self, contact_id: &str) -> Result<Vec<ConsentState>> {
         let mut latest: Vec<ConsentState> = Vec::new();
         for event in self.history(contact_id)? {
-            let (Some(purpose_id), Some(purpose_name)) = (event.purpose_id, event.purpose_name)
-            else {
+            let (Some(purpose_id), Some(purpose_name)) = (event.purpose_id, event.purpose_name) else {
                 continue;
             };
             let given = event.kind == ConsentEventKind::Given;
             latest.retain(|s| !(s.purpose_id == purpose_id && s.channel == event.channel));
-            let lawful_basis = crate::purposes::Purposes::new(self.conn)
-                .get(&purpose_id)?
-                .lawful_basis;
+            let lawful_basis = crate::purposes::Purposes::new(self.conn).get(&purpose_id)?.lawful_basis;
             latest.push(ConsentState {
                 purpose_id,
                 purpose_name,
@@ -347,8 +338,7 @@ impl<'a> ConsentLedger<'a> {
             });
         }
         latest.sort_by(|a, b| {
-            (&a.purpose_name, a.channel.map(|c| c.as_str()))
-                .cmp(&(&b.purpose_name, b.channel.map(|c| c.as_str())))
+            (&a.purpose_name, a.channel.map(|c| c.as_str())).cmp(&(&b.purpose_name, b.channel.map(|c| c.as_str())))
         });
         Ok(latest)
     }
@@ -371,8 +361,7 @@ impl<'a> ConsentLedger<'a> {
                 }
             }
         }
-        out.channels
-            .sort_by_key(|c| MarketingChannel::ALL.iter().position(|x| x == c));
+        out.channels.sort_by_key(|c| MarketingChannel::ALL.iter().position(|x| x == c));
         Ok(out)
     }
 
@@ -380,11 +369,7 @@ impl<'a> ConsentLedger<'a> {
     /// an active basis (for a consent purpose, consent currently given for that channel or for
     /// all channels), and opted out neither of the channel nor of all direct marketing.
     /// Every marketing list in the app and the CLI is this query.
-    pub fn reachable(
-        &self,
-        purpose: &str,
-        channel: MarketingChannel,
-    ) -> Result<Vec<ContactSummary>> {
+    pub fn reachable(&self, purpose: &str, channel: MarketingChannel) -> Result<Vec<ContactSummary>> {
         let purpose = crate::purposes::Purposes::new(self.conn).get(purpose.trim())?;
         let contacts = self
             .conn

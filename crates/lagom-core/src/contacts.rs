@@ -110,8 +110,7 @@ struct ValidContact {
     purpose_ids: Vec<String>,
 }
 
-pub(crate) const SUMMARY_COLUMNS: &str =
-    "c.id, c.given_name, c.family_name, c.email, o.name, c.stage";
+pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.given_name, c.family_name, c.email, o.name, c.stage";
 
 pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ContactSummary> {
     Ok(ContactSummary {
@@ -202,19 +201,10 @@ impl<'a> Contacts<'a> {
     }
 
     /// One audit entry per field that changed (every set field, for a new contact).
-    fn record_changes(
-        &self,
-        action: AuditAction,
-        id: &str,
-        before: Option<&Contact>,
-        after: &Contact,
-    ) -> Result<()> {
+    fn record_changes(&self, action: AuditAction, id: &str, before: Option<&Contact>, after: &Contact) -> Result<()> {
         let old_values = before.map(audited_fields).unwrap_or_default();
         for (field, new_value) in audited_fields(after) {
-            let old_value = old_values
-                .iter()
-                .find(|(f, _)| *f == field)
-                .and_then(|(_, v)| v.clone());
+            let old_value = old_values.iter().find(|(f, _)| *f == field).and_then(|(_, v)| v.clone());
             if old_value == new_value {
                 continue;
             }
@@ -279,22 +269,14 @@ impl<'a> Contacts<'a> {
                  JOIN purpose p ON p.id = cp.purpose_id
                  WHERE cp.contact_id = ?1 ORDER BY p.name",
             )?
-            .query_map([id], |row| {
-                Ok(PurposeRef {
-                    id: row.get(0)?,
-                    name: row.get(1)?,
-                    lawful_basis: row.get(2)?,
-                })
-            })?
+            .query_map([id], |row| Ok(PurposeRef { id: row.get(0)?, name: row.get(1)?, lawful_basis: row.get(2)? }))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(contact)
     }
 
     /// Contacts in name order (family name, then given name), `limit` of them from `offset`.
     pub fn list(&self, offset: u32, limit: u32) -> Result<ContactPage> {
-        let total: u32 = self
-            .conn
-            .query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
+        let total: u32 = self.conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
         let contacts = self
             .conn
             .prepare_cached(&format!(
@@ -334,49 +316,19 @@ impl<'a> Contacts<'a> {
     fn validate(&self, input: &ContactInput) -> Result<ValidContact> {
         let default_country = crate::settings::Settings::load(self.conn)?.default_country;
         let mut errors = InvalidInput::default();
-        let given_name =
-            validate::required_text(&mut errors, "given_name", &input.given_name, MAX_NAME_CHARS);
-        let family_name = validate::required_text(
-            &mut errors,
-            "family_name",
-            &input.family_name,
-            MAX_NAME_CHARS,
-        );
+        let given_name = validate::required_text(&mut errors, "given_name", &input.given_name, MAX_NAME_CHARS);
+        let family_name = validate::required_text(&mut errors, "family_name", &input.family_name, MAX_NAME_CHARS);
         let email = validate::optional_email(&mut errors, "email", input.email.as_deref());
-        let phone = validate::optional_phone(
-            &mut errors,
-            "phone",
-            input.phone.as_deref(),
-            &default_country,
-        );
-        let organisation = validate::optional_text(
-            &mut errors,
-            "organisation",
-            input.organisation.as_deref(),
-            MAX_ORGANISATION_CHARS,
-        );
-        let role = validate::optional_text(
-            &mut errors,
-            "role",
-            input.role.as_deref(),
-            MAX_SHORT_TEXT_CHARS,
-        );
-        let language =
-            validate::optional_language(&mut errors, "language", input.language.as_deref());
-        let owner = validate::optional_text(
-            &mut errors,
-            "owner",
-            input.owner.as_deref(),
-            MAX_SHORT_TEXT_CHARS,
-        );
+        let phone = validate::optional_phone(&mut errors, "phone", input.phone.as_deref(), &default_country);
+        let organisation =
+            validate::optional_text(&mut errors, "organisation", input.organisation.as_deref(), MAX_ORGANISATION_CHARS);
+        let role = validate::optional_text(&mut errors, "role", input.role.as_deref(), MAX_SHORT_TEXT_CHARS);
+        let language = validate::optional_language(&mut errors, "language", input.language.as_deref());
+        let owner = validate::optional_text(&mut errors, "owner", input.owner.as_deref(), MAX_SHORT_TEXT_CHARS);
         let tag_ids = self.resolve(&mut errors, "tags", &input.tags, "tag")?;
         let purpose_ids = self.resolve(&mut errors, "purposes", &input.purposes, "purpose")?;
         if input.purposes.iter().all(|p| validate::clean(p).is_none()) {
-            errors.push(
-                "purposes",
-                FieldErrorCode::Required,
-                "at least one purpose is required (GDPR Art. 6)",
-            );
+            errors.push("purposes", FieldErrorCode::Required, "at least one purpose is required (GDPR Art. 6)");
         }
         errors.into_result()?;
         // Every `None` above recorded an error, so after `into_result` they are all present.
@@ -401,38 +353,17 @@ impl<'a> Contacts<'a> {
     }
 
     /// Looks up tags or purposes by id or name (case-insensitive); unknown ones are field errors.
-    fn resolve(
-        &self,
-        errors: &mut InvalidInput,
-        field: &str,
-        names: &[String],
-        table: &str,
-    ) -> Result<Vec<String>> {
+    fn resolve(&self, errors: &mut InvalidInput, field: &str, names: &[String], table: &str) -> Result<Vec<String>> {
         let (sql, code) = match table {
-            "tag" => (
-                "SELECT id FROM tag WHERE id = ?1 OR name = ?1",
-                FieldErrorCode::UnknownTag,
-            ),
-            _ => (
-                "SELECT id FROM purpose WHERE id = ?1 OR name = ?1",
-                FieldErrorCode::UnknownPurpose,
-            ),
+            "tag" => ("SELECT id FROM tag WHERE id = ?1 OR name = ?1", FieldErrorCode::UnknownTag),
+            _ => ("SELECT id FROM purpose WHERE id = ?1 OR name = ?1", FieldErrorCode::UnknownPurpose),
         };
         let mut ids = Vec::new();
         for name in names.iter().filter_map(|n| validate::clean(n)) {
-            match self
-                .conn
-                .prepare_cached(sql)?
-                .query_row([&name], |row| row.get::<_, String>(0))
-                .optional()?
-            {
+            match self.conn.prepare_cached(sql)?.query_row([&name], |row| row.get::<_, String>(0)).optional()? {
                 Some(id) if !ids.contains(&id) => ids.push(id),
                 Some(_) => {}
-                None => errors.push(
-                    field,
-                    code,
-                    format!("there is no {table} called '{name}' in settings"),
-                ),
+                None => errors.push(field, code, format!("there is no {table} called '{name}' in settings")),
             }
         }
         Ok(ids)
@@ -454,17 +385,11 @@ impl<'a> Contacts<'a> {
     }
 
     fn replace_links(&self, id: &str, valid: &ValidContact) -> Result<()> {
-        self.conn
-            .prepare_cached("DELETE FROM contact_purpose WHERE contact_id = ?1")?
-            .execute([id])?;
-        self.conn
-            .prepare_cached("DELETE FROM contact_tag WHERE contact_id = ?1")?
-            .execute([id])?;
+        self.conn.prepare_cached("DELETE FROM contact_purpose WHERE contact_id = ?1")?.execute([id])?;
+        self.conn.prepare_cached("DELETE FROM contact_tag WHERE contact_id = ?1")?.execute([id])?;
         for purpose_id in &valid.purpose_ids {
             self.conn
-                .prepare_cached(
-                    "INSERT INTO contact_purpose (contact_id, purpose_id) VALUES (?1, ?2)",
-                )?
+                .prepare_cached("INSERT INTO contact_purpose (contact_id, purpose_id) VALUES (?1, ?2)")?
                 .execute([id, purpose_id])?;
         }
         for tag_id in &valid.tag_ids {
@@ -492,10 +417,7 @@ fn audited_fields(c: &Contact) -> Vec<(&'static str, Option<String>)> {
         ("stage", Some(c.stage.as_str().to_owned())),
         ("owner", c.owner.clone()),
         ("tags", join(c.tags.clone())),
-        (
-            "purposes",
-            join(c.purposes.iter().map(|p| p.name.clone()).collect()),
-        ),
+        ("purposes", join(c.purposes.iter().map(|p| p.name.clone()).collect())),
     ]
 }
 
@@ -521,10 +443,7 @@ mod tests {
         assert_eq!(fts_query("  ").as_deref(), None);
         assert_eq!(fts_query("ost").as_deref(), Some("\"ost\"*"));
         assert_eq!(fts_query("anna ö").as_deref(), Some("\"anna\"* \"ö\"*"));
-        assert_eq!(
-            fts_query("a\"b OR -c").as_deref(),
-            Some("\"ab\"* \"OR\"* \"-c\"*")
-        );
+        assert_eq!(fts_query("a\"b OR -c").as_deref(), Some("\"ab\"* \"OR\"* \"-c\"*"));
         assert_eq!(fts_query("\" * -").as_deref(), None);
     }
 }

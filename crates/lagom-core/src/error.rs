@@ -68,9 +68,7 @@ pub enum Error {
     #[error("the disk is full: free some space and try again; nothing was saved")]
     DiskFull,
 
-    #[error(
-        "the database is in use by another Lagom (the app or a command); close it and try again"
-    )]
+    #[error("the database is in use by another Lagom (the app or a command); close it and try again")]
     InUse,
 
     #[error("the database is not open yet: unlock it first")]
@@ -144,20 +142,12 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-        source: std::io::Error,
-    ) -> Self {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         if source.raw_os_error() == Some(28) {
             // ENOSPC
             return Error::DiskFull;
         }
-        Error::Io {
-            action,
-            path: path.into(),
-            source,
-        }
+        Error::Io { action, path: path.into(), source }
     }
 }
 
@@ -207,30 +197,18 @@ pub struct InvalidInput {
 
 impl InvalidInput {
     pub fn push(&mut self, field: &str, code: FieldErrorCode, message: impl Into<String>) {
-        self.fields.push(FieldError {
-            field: field.to_owned(),
-            code,
-            message: message.into(),
-        });
+        self.fields.push(FieldError { field: field.to_owned(), code, message: message.into() });
     }
 
     /// `Ok(())` when nothing was refused, otherwise the whole list as an [`Error`].
     pub fn into_result(self) -> Result<()> {
-        if self.fields.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Invalid(self))
-        }
+        if self.fields.is_empty() { Ok(()) } else { Err(Error::Invalid(self)) }
     }
 }
 
 impl std::fmt::Display for InvalidInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self
-            .fields
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect();
+        let parts: Vec<String> = self.fields.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
         write!(f, "invalid input: {}", parts.join("; "))
     }
 }

@@ -96,10 +96,8 @@ pub(crate) fn export_person(
     let consent_state = ledger.state(contact_id)?;
     let opt_outs = ledger.opt_outs(contact_id)?;
     let all_purposes = lagom.purposes().list()?;
-    let purposes: Vec<&Purpose> = all_purposes
-        .iter()
-        .filter(|p| contact.purposes.iter().any(|cp| cp.id == p.id))
-        .collect();
+    let purposes: Vec<&Purpose> =
+        all_purposes.iter().filter(|p| contact.purposes.iter().any(|cp| cp.id == p.id)).collect();
     let audit_entries = lagom.audit_for(contact_id)?;
     let now = crate::now();
     let actor = lagom.actor();
@@ -115,29 +113,15 @@ pub(crate) fn export_person(
         opt_outs: &opt_outs,
         audit_entries: &audit_entries,
     };
-    let json = serde_json::to_vec_pretty(&data)
-        .map_err(|e| Error::io("encode", "data.json", std::io::Error::other(e)))?;
+    let json =
+        serde_json::to_vec_pretty(&data).map_err(|e| Error::io("encode", "data.json", std::io::Error::other(e)))?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("data.json".into(), json),
         ("contact.vcf".into(), vcard(&contact).into_bytes()),
         ("contact.csv".into(), csv(&contact_rows(&contact))),
-        (
-            "consent_events.csv".into(),
-            csv(&consent_rows(&consent_events)),
-        ),
+        ("consent_events.csv".into(), csv(&consent_rows(&consent_events))),
         ("audit_entries.csv".into(), csv(&audit_rows(&audit_entries))),
-        (
-            "report.html".into(),
-            report(
-                &contact,
-                &purposes,
-                &consent_events,
-                &opt_outs,
-                &now,
-                language,
-            )
-            .into_bytes(),
-        ),
+        ("report.html".into(), report(&contact, &purposes, &consent_events, &opt_outs, &now, language).into_bytes()),
     ];
     let manifest = Manifest {
         schema_version: EXPORT_SCHEMA_VERSION,
@@ -183,11 +167,9 @@ fn write_zip(out: &Path, files: &[(String, Vec<u8>)]) -> Result<u64> {
     let result = (|| -> std::io::Result<u64> {
         let file = std::fs::File::create(&tmp)?;
         let mut zip = zip::ZipWriter::new(file);
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
         for (name, bytes) in files {
-            zip.start_file(name.as_str(), options)
-                .map_err(std::io::Error::other)?;
+            zip.start_file(name.as_str(), options).map_err(std::io::Error::other)?;
             zip.write_all(bytes)?;
         }
         let file = zip.finish().map_err(std::io::Error::other)?;
@@ -241,15 +223,8 @@ pub(crate) fn vcard(c: &Contact) -> String {
     let mut lines = vec![
         "BEGIN:VCARD".to_owned(),
         "VERSION:4.0".to_owned(),
-        format!(
-            "FN:{}",
-            vcard_escape(&format!("{} {}", c.given_name, c.family_name))
-        ),
-        format!(
-            "N:{};{};;;",
-            vcard_escape(&c.family_name),
-            vcard_escape(&c.given_name)
-        ),
+        format!("FN:{}", vcard_escape(&format!("{} {}", c.given_name, c.family_name))),
+        format!("N:{};{};;;", vcard_escape(&c.family_name), vcard_escape(&c.given_name)),
     ];
     if let Some(email) = &c.email {
         lines.push(format!("EMAIL;TYPE=work:{}", vcard_escape(email)));
@@ -332,18 +307,12 @@ fn contact_rows(c: &Contact) -> Vec<Vec<String>> {
             opt(&c.organisation),
             opt(&c.role),
             c.channel.map(|v| v.as_str().to_owned()).unwrap_or_default(),
-            c.material
-                .map(|v| v.as_str().to_owned())
-                .unwrap_or_default(),
+            c.material.map(|v| v.as_str().to_owned()).unwrap_or_default(),
             opt(&c.language),
             c.stage.as_str().to_owned(),
             opt(&c.owner),
             c.tags.join("; "),
-            c.purposes
-                .iter()
-                .map(|p| p.name.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
+            c.purposes.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join("; "),
             c.created_at.clone(),
             c.updated_at.clone(),
         ],
@@ -352,26 +321,14 @@ fn contact_rows(c: &Contact) -> Vec<Vec<String>> {
 
 fn consent_rows(events: &[ConsentEvent]) -> Vec<Vec<String>> {
     let mut rows = vec![
-        [
-            "at",
-            "kind",
-            "purpose",
-            "channel",
-            "source",
-            "wording_sha256",
-            "recorded_by",
-        ]
-        .map(String::from)
-        .to_vec(),
+        ["at", "kind", "purpose", "channel", "source", "wording_sha256", "recorded_by"].map(String::from).to_vec(),
     ];
     rows.extend(events.iter().map(|e| {
         vec![
             e.at.clone(),
             e.kind.as_str().to_owned(),
             opt(&e.purpose_name),
-            e.channel
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_else(|| "all".into()),
+            e.channel.map(|c| c.as_str().to_owned()).unwrap_or_else(|| "all".into()),
             e.source.as_str().to_owned(),
             opt(&e.wording_sha256),
             e.recorded_by.clone(),
@@ -381,19 +338,7 @@ fn consent_rows(events: &[ConsentEvent]) -> Vec<Vec<String>> {
 }
 
 fn audit_rows(entries: &[AuditEntry]) -> Vec<Vec<String>> {
-    let mut rows = vec![
-        [
-            "seq",
-            "at",
-            "actor",
-            "action",
-            "field",
-            "old_value",
-            "new_value",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
+    let mut rows = vec![["seq", "at", "actor", "action", "field", "old_value", "new_value"].map(String::from).to_vec()];
     rows.extend(entries.iter().map(|e| {
         vec![
             e.seq.to_string(),
@@ -411,10 +356,7 @@ fn audit_rows(entries: &[AuditEntry]) -> Vec<Vec<String>> {
 // ---- The register extract (Art. 15) -------------------------------------------------------
 
 fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 struct Words {
@@ -573,10 +515,7 @@ fn report(
     );
     for (label, value) in w.labels.iter().zip(values) {
         if let Some(value) = value {
-            html.push_str(&format!(
-                "<tr><th>{label}</th><td>{}</td></tr>\n",
-                esc(&value)
-            ));
+            html.push_str(&format!("<tr><th>{label}</th><td>{}</td></tr>\n", esc(&value)));
         }
     }
     html.push_str(&format!(
@@ -638,12 +577,7 @@ mod tests {
 
     #[test]
     fn csv_quotes_what_needs_quoting_and_starts_with_a_bom() {
-        let bytes = csv(&[vec![
-            "a".into(),
-            "b,c".into(),
-            "say \"hi\"".into(),
-            "x\ny".into(),
-        ]]);
+        let bytes = csv(&[vec!["a".into(), "b,c".into(), "say \"hi\"".into(), "x\ny".into()]]);
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(text, "\u{feff}a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\r\n");
     }

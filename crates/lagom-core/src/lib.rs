@@ -21,21 +21,16 @@ pub mod vocab;
 use std::path::Path;
 
 pub use audit::{AuditEntry, AuditVerification};
-pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentState, OptOuts};
+pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentOverview, ConsentState, OptOuts};
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
-pub use export::{ExportReceipt, ReportLanguage};
+pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use rights::{Rights, Tombstone};
 pub use settings::Settings;
-pub use store::keys::{
-    DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore,
-};
+pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
 pub use store::{SCHEMA_VERSION, Store, default_path};
-pub use vocab::{
-    Channel, ConsentEventKind, ConsentSource, LawfulBasis, MarketingChannel, Material, Stage,
-    UiLanguage,
-};
+pub use vocab::{Channel, ConsentEventKind, ConsentSource, LawfulBasis, MarketingChannel, Material, Stage, UiLanguage};
 
 /// One open Lagom database.
 #[derive(Debug)]
@@ -56,10 +51,7 @@ impl Lagom {
     /// Creates a new database at `path`; its key goes to `keys`.
     pub fn create(path: &Path, keys: &dyn KeyStore) -> Result<Created> {
         let (store, recovery_key) = Store::create(path, keys)?;
-        Ok(Created {
-            lagom: Lagom::with_store(store),
-            recovery_key,
-        })
+        Ok(Created { lagom: Lagom::with_store(store), recovery_key })
     }
 
     /// Opens an existing database with the key in `keys`.
@@ -95,12 +87,7 @@ impl Lagom {
     }
 
     /// Writes everything held about the contact to one ZIP at `out`.
-    pub fn export_person(
-        &self,
-        contact_id: &str,
-        out: &Path,
-        language: ReportLanguage,
-    ) -> Result<ExportReceipt> {
+    pub fn export_person(&self, contact_id: &str, out: &Path, language: ReportLanguage) -> Result<ExportReceipt> {
         export::export_person(self, contact_id, out, language)
     }
 
@@ -160,9 +147,6 @@ pub(crate) fn new_id() -> String {
 
 /// Now, in RFC 3339 UTC with second precision.
 pub(crate) fn now() -> String {
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

@@ -117,11 +117,7 @@ pub const PERSONAL: &[PersonalTable] = &[
     PersonalTable {
         table: "organisation",
         purpose: "Know where the person works (may be a sole trader's own name)",
-        columns: &[
-            ("id", None),
-            ("name", Some(Relationship)),
-            ("created_at", None),
-        ],
+        columns: &[("id", None), ("name", Some(Relationship)), ("created_at", None)],
         erasure: Erasure::DeleteWhenOrphaned,
     },
     PersonalTable {
@@ -152,30 +148,12 @@ pub const PERSONAL: &[PersonalTable] = &[
 
 /// Tables that hold no personal data, and why.
 pub const NOT_PERSONAL: &[OtherTable] = &[
-    OtherTable {
-        table: "setting",
-        why: "configuration",
-    },
-    OtherTable {
-        table: "purpose",
-        why: "the purposes of processing, configured by the controller",
-    },
-    OtherTable {
-        table: "tag",
-        why: "the interests vocabulary",
-    },
-    OtherTable {
-        table: "consent_wording",
-        why: "the texts shown when asking for consent, shared by everyone",
-    },
-    OtherTable {
-        table: "erasure",
-        why: "tombstones: random ids, times, the article and the request",
-    },
-    OtherTable {
-        table: "erase_guard",
-        why: "a marker that exists only inside an erase transaction",
-    },
+    OtherTable { table: "setting", why: "configuration" },
+    OtherTable { table: "purpose", why: "the purposes of processing, configured by the controller" },
+    OtherTable { table: "tag", why: "the interests vocabulary" },
+    OtherTable { table: "consent_wording", why: "the texts shown when asking for consent, shared by everyone" },
+    OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
+    OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
 ];
 
 /// The statements that delete a person's rows, in order.
@@ -189,14 +167,7 @@ pub(crate) fn delete_statements() -> impl Iterator<Item = &'static str> {
 /// The declaration that covers `table`: FTS5 shadow tables (`contact_fts_data`, …) belong
 /// to their index.
 pub fn declared(table: &str) -> Option<&'static str> {
-    PERSONAL
-        .iter()
-        .map(|t| t.table)
-        .chain(NOT_PERSONAL.iter().map(|t| t.table))
-        .find(|name| {
-            *name == table
-                || (table.starts_with(name)
-                    && table[name.len()..].starts_with('_')
-                    && name.ends_with("_fts"))
-        })
+    PERSONAL.iter().map(|t| t.table).chain(NOT_PERSONAL.iter().map(|t| t.table)).find(|name| {
+        *name == table || (table.starts_with(name) && table[name.len()..].starts_with('_') && name.ends_with("_fts"))
+    })
 }

@@ -118,14 +118,9 @@ impl<'a> Purposes<'a> {
 
     fn validate(&self, input: &PurposeInput, own_id: Option<&str>) -> Result<(String, String)> {
         let mut errors = InvalidInput::default();
-        let name =
-            validate::required_text(&mut errors, "name", &input.name, MAX_PURPOSE_NAME_CHARS);
-        let description = validate::optional_text(
-            &mut errors,
-            "description",
-            Some(&input.description),
-            MAX_DESCRIPTION_CHARS,
-        );
+        let name = validate::required_text(&mut errors, "name", &input.name, MAX_PURPOSE_NAME_CHARS);
+        let description =
+            validate::optional_text(&mut errors, "description", Some(&input.description), MAX_DESCRIPTION_CHARS);
         if !(1..=MAX_RETENTION_MONTHS).contains(&input.retention_months) {
             errors.push(
                 "retention_months",
@@ -140,11 +135,7 @@ impl<'a> Purposes<'a> {
                 .query_row([name], |row| row.get(0))
                 .optional()?;
             if clash.is_some_and(|clash| Some(clash.as_str()) != own_id) {
-                errors.push(
-                    "name",
-                    FieldErrorCode::Duplicate,
-                    "another purpose already has this name",
-                );
+                errors.push("name", FieldErrorCode::Duplicate, "another purpose already has this name");
             }
         }
         errors.into_result()?;
@@ -159,12 +150,7 @@ impl<'a> Purposes<'a> {
                  ORDER BY t.name",
             )?
             .query_map([], |row| {
-                Ok(Tag {
-                    id: row.get(0)?,
-                    name: row.get(1)?,
-                    purpose_id: row.get(2)?,
-                    purpose_name: row.get(3)?,
-                })
+                Ok(Tag { id: row.get(0)?, name: row.get(1)?, purpose_id: row.get(2)?, purpose_name: row.get(3)? })
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(tags)
@@ -175,46 +161,29 @@ impl<'a> Purposes<'a> {
         let name = validate::required_text(&mut errors, "name", &input.name, MAX_TAG_CHARS);
         let purpose = self.get(input.purpose.trim()).ok();
         if purpose.is_none() {
-            errors.push(
-                "purpose",
-                FieldErrorCode::UnknownPurpose,
-                "choose the purpose this interest serves",
-            );
+            errors.push("purpose", FieldErrorCode::UnknownPurpose, "choose the purpose this interest serves");
         }
         if let Some(name) = &name
-            && self
-                .tags()?
-                .iter()
-                .any(|t| t.name.eq_ignore_ascii_case(name))
+            && self.tags()?.iter().any(|t| t.name.eq_ignore_ascii_case(name))
         {
-            errors.push(
-                "name",
-                FieldErrorCode::Duplicate,
-                "this interest already exists",
-            );
+            errors.push("name", FieldErrorCode::Duplicate, "this interest already exists");
         }
         errors.into_result()?;
         let (Some(name), Some(purpose)) = (name, purpose) else {
             return Err(Error::Invalid(InvalidInput::default()));
         };
         let id = crate::new_id();
-        self.conn
-            .prepare_cached("INSERT INTO tag (id, name, purpose_id) VALUES (?1, ?2, ?3)")?
-            .execute([&id, &name, &purpose.id])?;
-        Ok(Tag {
-            id,
-            name,
-            purpose_id: purpose.id,
-            purpose_name: purpose.name,
-        })
+        self.conn.prepare_cached("INSERT INTO tag (id, name, purpose_id) VALUES (?1, ?2, ?3)")?.execute([
+            &id,
+            &name,
+            &purpose.id,
+        ])?;
+        Ok(Tag { id, name, purpose_id: purpose.id, purpose_name: purpose.name })
     }
 
     /// Removes a tag from the vocabulary and from every contact that had it.
     pub fn delete_tag(&self, id: &str) -> Result<()> {
-        let removed = self
-            .conn
-            .prepare_cached("DELETE FROM tag WHERE id = ?1")?
-            .execute([id])?;
+        let removed = self.conn.prepare_cached("DELETE FROM tag WHERE id = ?1")?.execute([id])?;
         if removed == 0 {
             return Err(Error::NotFound { what: "tag" });
         }

@@ -131,9 +131,7 @@ impl<'a> Rights<'a> {
 /// holding the erased person, so it is an error, never ignored.
 fn checkpoint_truncate(conn: &Connection) -> Result<()> {
     let (busy, _log, _checkpointed): (i64, i64, i64) =
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
     if busy != 0 {
         return Err(Error::InUse);
     }

@@ -18,10 +18,7 @@ pub struct Settings {
 
 impl Settings {
     pub(crate) fn load(conn: &Connection) -> Result<Settings> {
-        let mut settings = Settings {
-            default_country: "SE".into(),
-            ui_language: UiLanguage::Auto,
-        };
+        let mut settings = Settings { default_country: "SE".into(), ui_language: UiLanguage::Auto };
         let mut statement = conn.prepare_cached("SELECT key, value FROM setting")?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {

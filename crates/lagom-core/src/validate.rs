@@ -21,12 +21,7 @@ pub fn clean(text: &str) -> Option<String> {
 }
 
 /// A required, length-limited line of text without control characters.
-pub fn required_text(
-    errors: &mut InvalidInput,
-    field: &str,
-    text: &str,
-    max: usize,
-) -> Option<String> {
+pub fn required_text(errors: &mut InvalidInput, field: &str, text: &str, max: usize) -> Option<String> {
     let Some(value) = clean(text) else {
         errors.push(field, FieldErrorCode::Required, "is required");
         return None;
@@ -35,30 +30,17 @@ pub fn required_text(
 }
 
 /// An optional, length-limited line of text; blank becomes `None` without an error.
-pub fn optional_text(
-    errors: &mut InvalidInput,
-    field: &str,
-    text: Option<&str>,
-    max: usize,
-) -> Option<String> {
+pub fn optional_text(errors: &mut InvalidInput, field: &str, text: Option<&str>, max: usize) -> Option<String> {
     check_line(errors, field, clean(text?)?, max)
 }
 
 fn check_line(errors: &mut InvalidInput, field: &str, value: String, max: usize) -> Option<String> {
     if value.chars().count() > max {
-        errors.push(
-            field,
-            FieldErrorCode::TooLong,
-            format!("is longer than {max} characters"),
-        );
+        errors.push(field, FieldErrorCode::TooLong, format!("is longer than {max} characters"));
         return None;
     }
     if value.chars().any(char::is_control) {
-        errors.push(
-            field,
-            FieldErrorCode::ControlCharacters,
-            "contains line breaks or control characters",
-        );
+        errors.push(field, FieldErrorCode::ControlCharacters, "contains line breaks or control characters");
         return None;
     }
     Some(value)
@@ -66,30 +48,14 @@ fn check_line(errors: &mut InvalidInput, field: &str, value: String, max: usize)
 
 /// Optional text that may span lines (the wording of a consent request); other control
 /// characters are refused.
-pub fn optional_multiline(
-    errors: &mut InvalidInput,
-    field: &str,
-    text: Option<&str>,
-    max: usize,
-) -> Option<String> {
+pub fn optional_multiline(errors: &mut InvalidInput, field: &str, text: Option<&str>, max: usize) -> Option<String> {
     let value = clean(text?)?;
     if value.chars().count() > max {
-        errors.push(
-            field,
-            FieldErrorCode::TooLong,
-            format!("is longer than {max} characters"),
-        );
+        errors.push(field, FieldErrorCode::TooLong, format!("is longer than {max} characters"));
         return None;
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        errors.push(
-            field,
-            FieldErrorCode::ControlCharacters,
-            "contains control characters",
-        );
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        errors.push(field, FieldErrorCode::ControlCharacters, "contains control characters");
         return None;
     }
     Some(value)
@@ -97,11 +63,7 @@ pub fn optional_multiline(
 
 /// An optional email address: syntax per RFC 5322 as `email_address` reads it, with a dotted
 /// domain (`name@localhost` is refused) and no display name. The domain is lower-cased.
-pub fn optional_email(
-    errors: &mut InvalidInput,
-    field: &str,
-    text: Option<&str>,
-) -> Option<String> {
+pub fn optional_email(errors: &mut InvalidInput, field: &str, text: Option<&str>) -> Option<String> {
     let value = check_line(errors, field, clean(text?)?, MAX_EMAIL_CHARS)?;
     let options = email_address::Options {
         minimum_sub_domains: 2,
@@ -110,17 +72,9 @@ pub fn optional_email(
         ..email_address::Options::default()
     };
     match email_address::EmailAddress::parse_with_options(&value, options) {
-        Ok(address) => Some(format!(
-            "{}@{}",
-            address.local_part(),
-            address.domain().to_lowercase()
-        )),
+        Ok(address) => Some(format!("{}@{}", address.local_part(), address.domain().to_lowercase())),
         Err(_) => {
-            errors.push(
-                field,
-                FieldErrorCode::InvalidEmail,
-                "is not a valid email address (like name@example.com)",
-            );
+            errors.push(field, FieldErrorCode::InvalidEmail, "is not a valid email address (like name@example.com)");
             None
         }
     }
@@ -137,14 +91,14 @@ pub fn optional_phone(
     let value = clean(text?)?;
     let country = default_country.parse::<phonenumber::country::Id>().ok();
     match phonenumber::parse(country, &value) {
-        Ok(number) if phonenumber::is_valid(&number) => {
-            Some(number.format().mode(phonenumber::Mode::E164).to_string())
-        }
+        Ok(number) if phonenumber::is_valid(&number) => Some(number.format().mode(phonenumber::Mode::E164).to_string()),
         _ => {
             errors.push(
                 field,
                 FieldErrorCode::InvalidPhone,
-                format!("is not a valid phone number for {default_country} or in international form (+46 70 123 45 67)"),
+                format!(
+                    "is not a valid phone number for {default_country} or in international form (+46 70 123 45 67)"
+                ),
             );
             None
         }
@@ -152,20 +106,12 @@ pub fn optional_phone(
 }
 
 /// An optional language code: ISO 639-1 (two lower-case letters, e.g. `sv`, `en`).
-pub fn optional_language(
-    errors: &mut InvalidInput,
-    field: &str,
-    text: Option<&str>,
-) -> Option<String> {
+pub fn optional_language(errors: &mut InvalidInput, field: &str, text: Option<&str>) -> Option<String> {
     let value = clean(text?)?.to_lowercase();
     if value.len() == 2 && value.bytes().all(|b| b.is_ascii_lowercase()) {
         Some(value)
     } else {
-        errors.push(
-            field,
-            FieldErrorCode::InvalidLanguage,
-            "is not a two-letter language code (like sv or en)",
-        );
+        errors.push(field, FieldErrorCode::InvalidLanguage, "is not a two-letter language code (like sv or en)");
         None
     }
 }
@@ -176,11 +122,7 @@ pub fn country(errors: &mut InvalidInput, field: &str, text: &str) -> Option<Str
     if value.len() == 2 && value.parse::<phonenumber::country::Id>().is_ok() {
         Some(value)
     } else {
-        errors.push(
-            field,
-            FieldErrorCode::InvalidCountry,
-            "is not a two-letter country code (like SE)",
-        );
+        errors.push(field, FieldErrorCode::InvalidCountry, "is not a two-letter country code (like SE)");
         None
     }
 }
@@ -203,10 +145,7 @@ mod tests {
         for (input, stored) in [
             ("anna@example.com", "anna@example.com"),
             ("  Anna.Ostlund@Example.SE ", "Anna.Ostlund@example.se"),
-            (
-                "first.last+crm@sub.example.co.uk",
-                "first.last+crm@sub.example.co.uk",
-            ),
+            ("first.last+crm@sub.example.co.uk", "first.last+crm@sub.example.co.uk"),
             ("o'brien@example.ie", "o'brien@example.ie"),
         ] {
             assert_eq!(email(input).as_deref(), Ok(stored), "{input}");
@@ -243,11 +182,7 @@ mod tests {
             ("+44 20 7946 0958", "SE", "+442079460958"),
             ("030 1234567", "DE", "+49301234567"),
         ] {
-            assert_eq!(
-                phone(input, country).as_deref(),
-                Some(stored),
-                "{input} in {country}"
-            );
+            assert_eq!(phone(input, country).as_deref(), Some(stored), "{input} in {country}");
         }
     }
 
@@ -271,47 +206,20 @@ mod tests {
     #[test]
     fn required_text_reports_blank_long_and_control_characters() {
         let mut errors = InvalidInput::default();
-        assert_eq!(
-            required_text(&mut errors, "given_name", "   ", MAX_NAME_CHARS),
-            None
-        );
-        assert_eq!(
-            required_text(&mut errors, "given_name", &"a".repeat(101), MAX_NAME_CHARS),
-            None
-        );
-        assert_eq!(
-            required_text(&mut errors, "given_name", "Anna\nBritt", MAX_NAME_CHARS),
-            None
-        );
+        assert_eq!(required_text(&mut errors, "given_name", "   ", MAX_NAME_CHARS), None);
+        assert_eq!(required_text(&mut errors, "given_name", &"a".repeat(101), MAX_NAME_CHARS), None);
+        assert_eq!(required_text(&mut errors, "given_name", "Anna\nBritt", MAX_NAME_CHARS), None);
         let codes: Vec<_> = errors.fields.iter().map(|e| e.code).collect();
-        assert_eq!(
-            codes,
-            [
-                FieldErrorCode::Required,
-                FieldErrorCode::TooLong,
-                FieldErrorCode::ControlCharacters
-            ]
-        );
-        assert!(
-            required_text(&mut errors, "given_name", &"å".repeat(100), MAX_NAME_CHARS).is_some()
-        );
+        assert_eq!(codes, [FieldErrorCode::Required, FieldErrorCode::TooLong, FieldErrorCode::ControlCharacters]);
+        assert!(required_text(&mut errors, "given_name", &"å".repeat(100), MAX_NAME_CHARS).is_some());
     }
 
     #[test]
     fn languages_and_countries() {
         let mut errors = InvalidInput::default();
-        assert_eq!(
-            optional_language(&mut errors, "language", Some(" SV ")).as_deref(),
-            Some("sv")
-        );
-        assert_eq!(
-            optional_language(&mut errors, "language", Some("swedish")),
-            None
-        );
-        assert_eq!(
-            country(&mut errors, "default_country", "se").as_deref(),
-            Some("SE")
-        );
+        assert_eq!(optional_language(&mut errors, "language", Some(" SV ")).as_deref(), Some("sv"));
+        assert_eq!(optional_language(&mut errors, "language", Some("swedish")), None);
+        assert_eq!(country(&mut errors, "default_country", "se").as_deref(), Some("SE"));
         assert_eq!(country(&mut errors, "default_country", "XX"), None);
         assert_eq!(errors.fields.len(), 2);
     }

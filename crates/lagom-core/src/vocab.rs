@@ -111,17 +111,8 @@ mod tests {
         for basis in LawfulBasis::ALL {
             assert_eq!(basis.as_str().parse::<LawfulBasis>().unwrap(), *basis);
             let json = serde_json::to_string(basis).unwrap();
-            assert_eq!(
-                json,
-                format!("\"{}\"", basis.as_str()),
-                "serde and SQL text agree"
-            );
+            assert_eq!(json, format!("\"{}\"", basis.as_str()), "serde and SQL text agree");
         }
-        assert!(
-            "carrier pigeon"
-                .parse::<Channel>()
-                .unwrap_err()
-                .contains("email, phone")
-        );
+        assert!("carrier pigeon".parse::<Channel>().unwrap_err().contains("email, phone"));
     }
 }

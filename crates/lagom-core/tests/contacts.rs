@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use lagom_core::{
-    Channel, ContactInput, ErrorKind, FieldErrorCode, Lagom, LawfulBasis, Material, MemoryKeyStore,
-    PurposeInput, Settings, Stage, TagInput, UiLanguage,
+    Channel, ContactInput, ErrorKind, FieldErrorCode, Lagom, LawfulBasis, Material, MemoryKeyStore, PurposeInput,
+    Settings, Stage, TagInput, UiLanguage,
 };
 
 fn open() -> (tempfile::TempDir, Lagom) {
@@ -27,10 +27,7 @@ fn person(given: &str, family: &str) -> ContactInput {
 fn a_fresh_database_has_default_purposes_tags_and_settings() {
     let (_dir, lagom) = open();
     let purposes = lagom.purposes().list().unwrap();
-    let names: Vec<_> = purposes
-        .iter()
-        .map(|p| (p.name.as_str(), p.lawful_basis))
-        .collect();
+    let names: Vec<_> = purposes.iter().map(|p| (p.name.as_str(), p.lawful_basis)).collect();
     assert_eq!(
         names,
         [
@@ -39,13 +36,7 @@ fn a_fresh_database_has_default_purposes_tags_and_settings() {
             ("Newsletter", LawfulBasis::Consent)
         ]
     );
-    let tags: Vec<_> = lagom
-        .purposes()
-        .tags()
-        .unwrap()
-        .into_iter()
-        .map(|t| (t.name, t.purpose_name))
-        .collect();
+    let tags: Vec<_> = lagom.purposes().tags().unwrap().into_iter().map(|t| (t.name, t.purpose_name)).collect();
     assert!(tags.contains(&("golf".into(), "Events".into())));
     assert_eq!(lagom.settings().unwrap().default_country, "SE");
 }
@@ -101,11 +92,7 @@ fn bad_input_names_every_field_and_stores_nothing() {
         })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Invalid);
-    let fields: Vec<_> = err
-        .field_errors()
-        .iter()
-        .map(|e| (e.field.as_str(), e.code))
-        .collect();
+    let fields: Vec<_> = err.field_errors().iter().map(|e| (e.field.as_str(), e.code)).collect();
     assert_eq!(
         fields,
         [
@@ -144,14 +131,7 @@ fn update_replaces_fields_tags_and_purposes() {
     assert_eq!(updated.purposes[0].name, "Newsletter");
     assert_eq!(updated.created_at, created.created_at);
     assert_eq!(lagom.contacts().search("eklund").unwrap().len(), 1);
-    assert!(
-        lagom
-            .contacts()
-            .search("ek son")
-            .unwrap()
-            .iter()
-            .any(|c| c.id == created.id)
-    );
+    assert!(lagom.contacts().search("ek son").unwrap().iter().any(|c| c.id == created.id));
     let err = lagom.contacts().update("no-such-id", &input).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
@@ -166,15 +146,8 @@ fn search_folds_diacritics_and_matches_prefixes() {
     lagom.contacts().create(&person("Åsa", "Nilsson")).unwrap();
     lagom.contacts().create(&person("Erik", "Ostberg")).unwrap();
 
-    let ids = |q: &str| -> Vec<String> {
-        lagom
-            .contacts()
-            .search(q)
-            .unwrap()
-            .into_iter()
-            .map(|c| c.family_name)
-            .collect()
-    };
+    let ids =
+        |q: &str| -> Vec<String> { lagom.contacts().search(q).unwrap().into_iter().map(|c| c.family_name).collect() };
     assert_eq!(ids("ostlund"), ["Östlund"]);
     assert_eq!(ids("ÖSTL"), ["Östlund"]);
     let mut ost = ids("ost");
@@ -189,16 +162,15 @@ fn search_folds_diacritics_and_matches_prefixes() {
     // Renaming the organisation re-indexes its contacts.
     lagom
         .connection()
-        .execute(
-            "UPDATE organisation SET name = 'Gotlands Sten' WHERE name = 'Ålands Bygg'",
-            [],
-        )
+        .execute("UPDATE organisation SET name = 'Gotlands Sten' WHERE name = 'Ålands Bygg'", [])
         .unwrap();
     assert!(ids("alands").is_empty());
     assert_eq!(lagom.contacts().search("gotland").unwrap()[0].id, anna.id);
     let integrity: String = lagom
         .connection()
-        .query_row("INSERT INTO contact_fts(contact_fts, rank) VALUES ('integrity-check', 1) RETURNING 'ok'", [], |r| r.get(0))
+        .query_row("INSERT INTO contact_fts(contact_fts, rank) VALUES ('integrity-check', 1) RETURNING 'ok'", [], |r| {
+            r.get(0)
+        })
         .unwrap_or_else(|e| panic!("fts integrity: {e}"));
     assert_eq!(integrity, "ok");
 }
@@ -211,11 +183,7 @@ fn list_is_in_name_order_with_a_total() {
     }
     let page = lagom.contacts().list(1, 5).unwrap();
     assert_eq!(page.total, 3);
-    let names: Vec<_> = page
-        .contacts
-        .iter()
-        .map(|c| format!("{} {}", c.given_name, c.family_name))
-        .collect();
+    let names: Vec<_> = page.contacts.iter().map(|c| format!("{} {}", c.given_name, c.family_name)).collect();
     assert_eq!(names, ["A Berg", "C Berg"]);
 }
 
@@ -240,29 +208,14 @@ fn purposes_and_tags_are_editable_and_validated() {
         })
         .unwrap_err();
     let codes: Vec<_> = err.field_errors().iter().map(|e| e.code).collect();
-    assert_eq!(
-        codes,
-        [FieldErrorCode::OutOfRange, FieldErrorCode::Duplicate]
-    );
+    assert_eq!(codes, [FieldErrorCode::OutOfRange, FieldErrorCode::Duplicate]);
 
     let renamed = purposes
-        .update(
-            &webinar.id,
-            &PurposeInput {
-                name: "Online events".into(),
-                retention_months: 6,
-                ..webinar_input()
-            },
-        )
+        .update(&webinar.id, &PurposeInput { name: "Online events".into(), retention_months: 6, ..webinar_input() })
         .unwrap();
     assert_eq!(renamed.name, "Online events");
 
-    let tag = purposes
-        .create_tag(&TagInput {
-            name: "wine".into(),
-            purpose: "Online events".into(),
-        })
-        .unwrap();
+    let tag = purposes.create_tag(&TagInput { name: "wine".into(), purpose: "Online events".into() }).unwrap();
     let mut input = person("Bo", "Ek");
     input.tags = vec!["wine".into()];
     let contact = lagom.contacts().create(&input).unwrap();
@@ -282,24 +235,10 @@ fn webinar_input() -> PurposeInput {
 #[test]
 fn the_default_country_decides_how_local_numbers_are_read() {
     let (_dir, lagom) = open();
-    lagom
-        .save_settings(&Settings {
-            default_country: "de".into(),
-            ui_language: UiLanguage::Sv,
-        })
-        .unwrap();
+    lagom.save_settings(&Settings { default_country: "de".into(), ui_language: UiLanguage::Sv }).unwrap();
     let mut input = person("Jan", "Koch");
     input.phone = Some("030 1234567".into());
-    assert_eq!(
-        lagom.contacts().create(&input).unwrap().phone.as_deref(),
-        Some("+49301234567")
-    );
-    let err = lagom.save_settings(&Settings {
-        default_country: "Sweden".into(),
-        ui_language: UiLanguage::Sv,
-    });
-    assert_eq!(
-        err.unwrap_err().field_errors()[0].code,
-        FieldErrorCode::InvalidCountry
-    );
+    assert_eq!(lagom.contacts().create(&input).unwrap().phone.as_deref(), Some("+49301234567"));
+    let err = lagom.save_settings(&Settings { default_country: "Sweden".into(), ui_language: UiLanguage::Sv });
+    assert_eq!(err.unwrap_err().field_errors()[0].code, FieldErrorCode::InvalidCountry);
 }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::NoPadding};
 use lagom_core::personal_data::{self, Erasure, NOT_PERSONAL, PERSONAL};
 use lagom_core::{
-    ConsentEventKind, ConsentInput, ConsentSource, ContactInput, DbKey, ErrorKind, KeyStore, Lagom,
-    MarketingChannel, MemoryKeyStore,
+    ConsentEventKind, ConsentInput, ConsentSource, ContactInput, DbKey, ErrorKind, KeyStore, Lagom, MarketingChannel,
+    MemoryKeyStore,
 };
 
 struct Db {
@@ -25,12 +25,7 @@ fn open() -> Db {
     let path = dir.path().join("lagom.db");
     let keys = MemoryKeyStore::new();
     let created = Lagom::create(&path, &keys).unwrap();
-    Db {
-        key: keys.load().unwrap().unwrap(),
-        lagom: created.lagom,
-        path,
-        _dir: dir,
-    }
+    Db { key: keys.load().unwrap().unwrap(), lagom: created.lagom, path, _dir: dir }
 }
 
 fn person(lagom: &Lagom, given: &str, family: &str, purposes: &[&str]) -> String {
@@ -39,11 +34,7 @@ fn person(lagom: &Lagom, given: &str, family: &str, purposes: &[&str]) -> String
         .create(&ContactInput {
             given_name: given.into(),
             family_name: family.into(),
-            email: Some(format!(
-                "{}.{}@example.se",
-                given.to_lowercase(),
-                family.to_lowercase()
-            )),
+            email: Some(format!("{}.{}@example.se", given.to_lowercase(), family.to_lowercase())),
             purposes: purposes.iter().map(|p| p.to_string()).collect(),
             ..ContactInput::default()
         })
@@ -56,20 +47,12 @@ fn consent(purpose: &str, channel: Option<MarketingChannel>) -> ConsentInput {
         purpose: purpose.into(),
         channel,
         source: ConsentSource::Form,
-        wording: Some(
-            "Yes, send me the newsletter by email. You can unsubscribe at any time.".into(),
-        ),
+        wording: Some("Yes, send me the newsletter by email. You can unsubscribe at any time.".into()),
     }
 }
 
 fn reachable(lagom: &Lagom, purpose: &str, channel: MarketingChannel) -> Vec<String> {
-    lagom
-        .consent()
-        .reachable(purpose, channel)
-        .unwrap()
-        .into_iter()
-        .map(|c| c.given_name)
-        .collect()
+    lagom.consent().reachable(purpose, channel).unwrap().into_iter().map(|c| c.given_name).collect()
 }
 
 #[test]
@@ -78,81 +61,34 @@ fn the_consent_ledger_keeps_history_and_derives_the_current_state() {
     let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
     let ledger = db.lagom.consent();
     ledger.give(&anna, &consent("Newsletter", None)).unwrap();
-    ledger
-        .withdraw(&anna, &consent("Newsletter", None))
-        .unwrap();
-    ledger
-        .give(&anna, &consent("Newsletter", Some(MarketingChannel::Email)))
-        .unwrap();
+    ledger.withdraw(&anna, &consent("Newsletter", None)).unwrap();
+    ledger.give(&anna, &consent("Newsletter", Some(MarketingChannel::Email))).unwrap();
 
     let history = ledger.history(&anna).unwrap();
     let kinds: Vec<_> = history.iter().map(|e| e.kind).collect();
-    assert_eq!(
-        kinds,
-        [
-            ConsentEventKind::Given,
-            ConsentEventKind::Withdrawn,
-            ConsentEventKind::Given
-        ]
-    );
+    assert_eq!(kinds, [ConsentEventKind::Given, ConsentEventKind::Withdrawn, ConsentEventKind::Given]);
     assert_eq!(history[0].wording_sha256.as_deref().map(str::len), Some(64));
-    assert!(
-        history[0]
-            .wording
-            .as_deref()
-            .unwrap()
-            .starts_with("Yes, send me")
-    );
-    assert_eq!(
-        history[0].wording_sha256, history[2].wording_sha256,
-        "the wording is stored once"
-    );
+    assert!(history[0].wording.as_deref().unwrap().starts_with("Yes, send me"));
+    assert_eq!(history[0].wording_sha256, history[2].wording_sha256, "the wording is stored once");
 
     let state = ledger.state(&anna).unwrap();
-    let summary: Vec<_> = state
-        .iter()
-        .map(|s| (s.purpose_name.as_str(), s.channel, s.given))
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            ("Newsletter", None, false),
-            ("Newsletter", Some(MarketingChannel::Email), true)
-        ]
-    );
-    let purposes: Vec<_> = db
-        .lagom
-        .contacts()
-        .get(&anna)
-        .unwrap()
-        .purposes
-        .into_iter()
-        .map(|p| p.name)
-        .collect();
-    assert!(
-        purposes.contains(&"Newsletter".to_owned()),
-        "giving consent holds the contact for the purpose"
-    );
+    let summary: Vec<_> = state.iter().map(|s| (s.purpose_name.as_str(), s.channel, s.given)).collect();
+    assert_eq!(summary, [("Newsletter", None, false), ("Newsletter", Some(MarketingChannel::Email), true)]);
+    let purposes: Vec<_> = db.lagom.contacts().get(&anna).unwrap().purposes.into_iter().map(|p| p.name).collect();
+    assert!(purposes.contains(&"Newsletter".to_owned()), "giving consent holds the contact for the purpose");
 }
 
 #[test]
 fn the_database_refuses_to_rewrite_or_delete_the_ledger() {
     let db = open();
     let anna = person(&db.lagom, "Anna", "Berg", &["Newsletter"]);
-    db.lagom
-        .consent()
-        .give(&anna, &consent("Newsletter", None))
-        .unwrap();
+    db.lagom.consent().give(&anna, &consent("Newsletter", None)).unwrap();
     let conn = db.lagom.connection();
-    let update = conn
-        .execute("UPDATE consent_event SET kind = 'withdrawn'", [])
-        .unwrap_err();
+    let update = conn.execute("UPDATE consent_event SET kind = 'withdrawn'", []).unwrap_err();
     assert!(update.to_string().contains("append-only"), "{update}");
     let delete = conn.execute("DELETE FROM consent_event", []).unwrap_err();
     assert!(delete.to_string().contains("append-only"), "{delete}");
-    let audit = conn
-        .execute("UPDATE audit_entry SET new_value = 'x'", [])
-        .unwrap_err();
+    let audit = conn.execute("UPDATE audit_entry SET new_value = 'x'", []).unwrap_err();
     assert!(audit.to_string().contains("append-only"), "{audit}");
     assert!(conn.execute("DELETE FROM audit_entry", []).is_err());
 }
@@ -168,47 +104,26 @@ fn opted_out_contacts_never_appear_in_a_marketing_list() {
     for id in [&anna, &bo, &cia] {
         ledger.give(id, &consent("Newsletter", None)).unwrap();
     }
-    assert_eq!(
-        reachable(&db.lagom, "Newsletter", MarketingChannel::Email),
-        ["Anna", "Bo", "Cia"]
-    );
+    assert_eq!(reachable(&db.lagom, "Newsletter", MarketingChannel::Email), ["Anna", "Bo", "Cia"]);
 
-    ledger
-        .opt_out(&bo, Some(MarketingChannel::Email), ConsentSource::Phone)
-        .unwrap();
+    ledger.opt_out(&bo, Some(MarketingChannel::Email), ConsentSource::Phone).unwrap();
     let out = ledger.opt_out(&cia, None, ConsentSource::Email).unwrap();
     assert!(out.all);
-    assert_eq!(
-        reachable(&db.lagom, "Newsletter", MarketingChannel::Email),
-        ["Anna"]
-    );
+    assert_eq!(reachable(&db.lagom, "Newsletter", MarketingChannel::Email), ["Anna"]);
     assert_eq!(
         reachable(&db.lagom, "Newsletter", MarketingChannel::Post),
         ["Anna", "Bo"],
         "Bo opted out of email only"
     );
 
-    ledger
-        .opt_in(&bo, Some(MarketingChannel::Email), ConsentSource::Phone)
-        .unwrap();
-    assert_eq!(
-        reachable(&db.lagom, "Newsletter", MarketingChannel::Email),
-        ["Anna", "Bo"]
-    );
+    ledger.opt_in(&bo, Some(MarketingChannel::Email), ConsentSource::Phone).unwrap();
+    assert_eq!(reachable(&db.lagom, "Newsletter", MarketingChannel::Email), ["Anna", "Bo"]);
     assert_eq!(ledger.opt_outs(&bo).unwrap().channels, []);
     assert_eq!(ledger.history(&bo).unwrap().len(), 3, "undo is a new event");
 
-    ledger
-        .withdraw(&anna, &consent("Newsletter", Some(MarketingChannel::Email)))
-        .unwrap();
-    assert_eq!(
-        reachable(&db.lagom, "Newsletter", MarketingChannel::Email),
-        ["Bo"]
-    );
-    assert_eq!(
-        reachable(&db.lagom, "Newsletter", MarketingChannel::Sms),
-        ["Anna", "Bo"]
-    );
+    ledger.withdraw(&anna, &consent("Newsletter", Some(MarketingChannel::Email))).unwrap();
+    assert_eq!(reachable(&db.lagom, "Newsletter", MarketingChannel::Email), ["Bo"]);
+    assert_eq!(reachable(&db.lagom, "Newsletter", MarketingChannel::Sms), ["Anna", "Bo"]);
 }
 
 #[test]
@@ -216,18 +131,9 @@ fn contract_purposes_need_no_consent_but_opt_outs_still_apply() {
     let db = open();
     let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
     person(&db.lagom, "Bo", "Ek", &["Customer relationship"]);
-    assert_eq!(
-        reachable(&db.lagom, "Customer relationship", MarketingChannel::Post),
-        ["Anna", "Bo"]
-    );
-    db.lagom
-        .consent()
-        .opt_out(&anna, Some(MarketingChannel::Post), ConsentSource::Meeting)
-        .unwrap();
-    assert_eq!(
-        reachable(&db.lagom, "Customer relationship", MarketingChannel::Post),
-        ["Bo"]
-    );
+    assert_eq!(reachable(&db.lagom, "Customer relationship", MarketingChannel::Post), ["Anna", "Bo"]);
+    db.lagom.consent().opt_out(&anna, Some(MarketingChannel::Post), ConsentSource::Meeting).unwrap();
+    assert_eq!(reachable(&db.lagom, "Customer relationship", MarketingChannel::Post), ["Bo"]);
 }
 
 #[test]
@@ -249,61 +155,23 @@ fn the_audit_chain_records_changes_and_detects_tampering() {
     let changes: Vec<_> = entries
         .iter()
         .filter(|e| e.action == "update")
-        .map(|e| {
-            (
-                e.field.as_deref().unwrap(),
-                e.old_value.as_deref(),
-                e.new_value.as_deref(),
-            )
-        })
+        .map(|e| (e.field.as_deref().unwrap(), e.old_value.as_deref(), e.new_value.as_deref()))
         .collect();
-    assert_eq!(
-        changes,
-        [
-            ("family_name", Some("Berg"), Some("Lind")),
-            ("role", None, Some("CEO"))
-        ]
-    );
-    assert!(
-        entries
-            .iter()
-            .any(|e| e.action == "create" && e.field.as_deref() == Some("email"))
-    );
+    assert_eq!(changes, [("family_name", Some("Berg"), Some("Lind")), ("role", None, Some("CEO"))]);
+    assert!(entries.iter().any(|e| e.action == "create" && e.field.as_deref() == Some("email")));
     assert!(db.lagom.verify_audit().unwrap().is_intact());
 
     let conn = db.lagom.connection();
-    conn.execute_batch("DROP TRIGGER audit_entry_append_only")
-        .unwrap();
-    let target = entries
-        .iter()
-        .find(|e| e.field.as_deref() == Some("role"))
-        .unwrap()
-        .seq;
-    conn.execute(
-        "UPDATE audit_entry SET new_value = 'CFO' WHERE seq = ?1",
-        [target],
-    )
-    .unwrap();
+    conn.execute_batch("DROP TRIGGER audit_entry_append_only").unwrap();
+    let target = entries.iter().find(|e| e.field.as_deref() == Some("role")).unwrap().seq;
+    conn.execute("UPDATE audit_entry SET new_value = 'CFO' WHERE seq = ?1", [target]).unwrap();
     let report = db.lagom.verify_audit().unwrap();
-    assert_eq!(
-        report.first_broken,
-        Some(target),
-        "a changed value breaks its commitment"
-    );
+    assert_eq!(report.first_broken, Some(target), "a changed value breaks its commitment");
 
-    conn.execute(
-        "UPDATE audit_entry SET new_value = 'CEO' WHERE seq = ?1",
-        [target],
-    )
-    .unwrap();
+    conn.execute("UPDATE audit_entry SET new_value = 'CEO' WHERE seq = ?1", [target]).unwrap();
     assert!(db.lagom.verify_audit().unwrap().is_intact());
-    conn.execute("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1", [])
-        .unwrap();
-    assert_eq!(
-        db.lagom.verify_audit().unwrap().first_broken,
-        Some(1),
-        "a changed actor breaks the hash"
-    );
+    conn.execute("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1", []).unwrap();
+    assert_eq!(db.lagom.verify_audit().unwrap().first_broken, Some(1), "a changed actor breaks the hash");
 }
 
 // ---- Erasure ----------------------------------------------------------------------------
@@ -317,9 +185,7 @@ fn decrypt_page(key: &[u8; 32], page: &[u8], first: bool) -> Vec<u8> {
     let start = if first { 16 } else { 0 };
     let iv = &page[PAGE - RESERVE..PAGE - RESERVE + 16];
     let mut data = page[start..PAGE - RESERVE].to_vec();
-    cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
-        .decrypt_padded_mut::<NoPadding>(&mut data)
-        .unwrap();
+    cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into()).decrypt_padded_mut::<NoPadding>(&mut data).unwrap();
     data
 }
 
@@ -351,14 +217,7 @@ fn decrypted_pages(path: &Path, key: &DbKey) -> Vec<Vec<u8>> {
 }
 
 fn occurrences(pages: &[Vec<u8>], needle: &str) -> usize {
-    pages
-        .iter()
-        .map(|p| {
-            p.windows(needle.len())
-                .filter(|w| *w == needle.as_bytes())
-                .count()
-        })
-        .sum()
+    pages.iter().map(|p| p.windows(needle.len()).filter(|w| *w == needle.as_bytes()).count()).sum()
 }
 
 #[test]
@@ -367,12 +226,7 @@ fn erase_leaves_no_residue_in_any_page_wal_frame_or_index() {
     let lagom = &db.lagom;
     let before = person(lagom, "Tova", "Bergström", &["Customer relationship"]);
     for i in 0..300 {
-        person(
-            lagom,
-            &format!("Filler{i}"),
-            &format!("Person{i}"),
-            &["Customer relationship"],
-        );
+        person(lagom, &format!("Filler{i}"), &format!("Person{i}"), &["Customer relationship"]);
     }
     let target = lagom
         .contacts()
@@ -388,18 +242,8 @@ fn erase_leaves_no_residue_in_any_page_wal_frame_or_index() {
             ..ContactInput::default()
         })
         .unwrap();
-    lagom
-        .consent()
-        .give(&target.id, &consent("Newsletter", None))
-        .unwrap();
-    lagom
-        .consent()
-        .opt_out(
-            &target.id,
-            Some(MarketingChannel::Post),
-            ConsentSource::Phone,
-        )
-        .unwrap();
+    lagom.consent().give(&target.id, &consent("Newsletter", None)).unwrap();
+    lagom.consent().opt_out(&target.id, Some(MarketingChannel::Post), ConsentSource::Phone).unwrap();
     let mut renamed = ContactInput {
         given_name: "Qwilhelmina".into(),
         family_name: "Zyxwöquist-Ahl".into(),
@@ -428,60 +272,33 @@ fn erase_leaves_no_residue_in_any_page_wal_frame_or_index() {
     ];
     let pages = decrypted_pages(&db.path, &db.key);
     for needle in ["Qwilhelmina", "zyxwoquist", "+46709876543"] {
-        assert!(
-            occurrences(&pages, needle) > 0,
-            "the scan must see {needle} before the erase"
-        );
+        assert!(occurrences(&pages, needle) > 0, "the scan must see {needle} before the erase");
     }
     let filler = occurrences(&pages, "Filler17");
     assert!(filler > 0, "decryption works for every page");
 
-    let tombstone = lagom
-        .rights()
-        .erase(&target.id, Some("request-42"))
-        .unwrap();
+    let tombstone = lagom.rights().erase(&target.id, Some("request-42")).unwrap();
     assert_eq!(tombstone.article, "GDPR Art. 17");
 
     let mut wal = db.path.as_os_str().to_owned();
     wal.push("-wal");
-    let wal_len = std::fs::metadata(PathBuf::from(wal))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let wal_len = std::fs::metadata(PathBuf::from(wal)).map(|m| m.len()).unwrap_or(0);
     assert_eq!(wal_len, 0, "the WAL is truncated after the erase");
 
     let pages = decrypted_pages(&db.path, &db.key);
     for needle in needles {
-        assert_eq!(
-            occurrences(&pages, needle),
-            0,
-            "{needle} survived the erase"
-        );
+        assert_eq!(occurrences(&pages, needle), 0, "{needle} survived the erase");
     }
     assert!(occurrences(&pages, "Filler17") > 0);
     for (id, name) in [(&before, "Tova"), (&after, "Ulla")] {
         assert_eq!(lagom.contacts().get(id).unwrap().given_name, name);
     }
-    assert_eq!(
-        lagom.contacts().get(&target.id).unwrap_err().kind(),
-        ErrorKind::NotFound
-    );
+    assert_eq!(lagom.contacts().get(&target.id).unwrap_err().kind(), ErrorKind::NotFound);
     assert!(lagom.contacts().search("zyxw").unwrap().is_empty());
     assert_eq!(lagom.contacts().search("bergström").unwrap().len(), 1);
-    assert!(
-        lagom.verify_audit().unwrap().is_intact(),
-        "the chain still verifies after redaction"
-    );
-    assert!(
-        lagom
-            .audit_for(&target.id)
-            .unwrap()
-            .iter()
-            .all(|e| e.old_value.is_none() && e.new_value.is_none())
-    );
-    let integrity: String = lagom
-        .connection()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    assert!(lagom.verify_audit().unwrap().is_intact(), "the chain still verifies after redaction");
+    assert!(lagom.audit_for(&target.id).unwrap().iter().all(|e| e.old_value.is_none() && e.new_value.is_none()));
+    let integrity: String = lagom.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
     assert_eq!(lagom.rights().erasures().unwrap(), [tombstone]);
 }
@@ -524,9 +341,8 @@ fn live_schema(lagom: &Lagom) -> Vec<(String, Vec<String>)> {
 fn every_table_and_column_is_declared_personal_or_not() {
     let db = open();
     for (table, columns) in live_schema(&db.lagom) {
-        let declared = personal_data::declared(&table).unwrap_or_else(|| {
-            panic!("table {table} is in neither PERSONAL nor NOT_PERSONAL (src/personal_data.rs)")
-        });
+        let declared = personal_data::declared(&table)
+            .unwrap_or_else(|| panic!("table {table} is in neither PERSONAL nor NOT_PERSONAL (src/personal_data.rs)"));
         if declared != table {
             continue; // an FTS5 shadow table, covered by its index
         }
@@ -538,22 +354,12 @@ fn every_table_and_column_is_declared_personal_or_not() {
                 );
             }
             for (column, _) in personal.columns {
-                assert!(
-                    columns.iter().any(|c| c == column),
-                    "{table}.{column} is declared but does not exist"
-                );
+                assert!(columns.iter().any(|c| c == column), "{table}.{column} is declared but does not exist");
             }
         }
     }
-    for declared in PERSONAL
-        .iter()
-        .map(|p| p.table)
-        .chain(NOT_PERSONAL.iter().map(|t| t.table))
-    {
-        assert!(
-            live_schema(&db.lagom).iter().any(|(t, _)| t == declared),
-            "{declared} is declared but does not exist"
-        );
+    for declared in PERSONAL.iter().map(|p| p.table).chain(NOT_PERSONAL.iter().map(|t| t.table)) {
+        assert!(live_schema(&db.lagom).iter().any(|(t, _)| t == declared), "{declared} is declared but does not exist");
     }
 }
 
@@ -575,14 +381,8 @@ fn erase_removes_the_person_from_every_personal_table() {
             },
         )
         .unwrap();
-    db.lagom
-        .consent()
-        .give(&id, &consent("Events", None))
-        .unwrap();
-    db.lagom
-        .consent()
-        .opt_out(&id, None, ConsentSource::Form)
-        .unwrap();
+    db.lagom.consent().give(&id, &consent("Events", None)).unwrap();
+    db.lagom.consent().opt_out(&id, None, ConsentSource::Form).unwrap();
     db.lagom.rights().erase(&id, None).unwrap();
 
     let conn = db.lagom.connection();
@@ -616,10 +416,6 @@ fn erase_removes_the_person_from_every_personal_table() {
                 .query_row("SELECT count(*) FROM organisation WHERE name = 'Anna Berg Design'", [], |r| r.get(0))
                 .unwrap(),
         };
-        assert_eq!(
-            remaining, 0,
-            "{} still holds data about the erased person",
-            table.table
-        );
+        assert_eq!(remaining, 0, "{} still holds data about the erased person", table.table);
     }
 }

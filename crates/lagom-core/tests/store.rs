@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use lagom_core::{
-    ContactInput, DbKey, Error, ErrorKind, KeyStore, KeychainStore, Lagom, MemoryKeyStore,
-    PassphraseStore, SCHEMA_VERSION,
+    ContactInput, DbKey, Error, ErrorKind, KeyStore, KeychainStore, Lagom, MemoryKeyStore, PassphraseStore,
+    SCHEMA_VERSION,
 };
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -34,12 +34,7 @@ fn files_of(path: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| e.unwrap())
         .filter(|e| !e.file_name().to_string_lossy().ends_with(".lock"))
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
         .collect();
     files.sort();
     files
@@ -81,12 +76,7 @@ fn create_and_reopen_with_the_memory_store() {
 
 #[test]
 fn create_and_reopen_with_the_passphrase_store() {
-    roundtrip(|path| {
-        Box::new(PassphraseStore::for_database(
-            path,
-            "a long enough passphrase",
-        ))
-    });
+    roundtrip(|path| Box::new(PassphraseStore::for_database(path, "a long enough passphrase")));
 }
 
 /// Runs only where a Secret Service is reachable (`make test` starts gnome-keyring and sets
@@ -112,10 +102,7 @@ fn the_file_is_encrypted() {
     let bytes = std::fs::read(&path).unwrap();
     assert!(bytes.len() >= 4096);
     assert!(!bytes.starts_with(b"SQLite format 3"));
-    assert!(
-        !bytes.windows(7).any(|w| w == b"example"),
-        "no plaintext in the file"
-    );
+    assert!(!bytes.windows(7).any(|w| w == b"example"), "no plaintext in the file");
 }
 
 #[test]
@@ -132,19 +119,9 @@ fn a_wrong_key_is_named_and_leaves_the_files_untouched() {
 #[test]
 fn a_wrong_passphrase_is_named() {
     let (_dir, path) = temp_db();
-    drop(
-        Lagom::create(
-            &path,
-            &PassphraseStore::for_database(&path, "the right passphrase"),
-        )
-        .unwrap(),
-    );
+    drop(Lagom::create(&path, &PassphraseStore::for_database(&path, "the right passphrase")).unwrap());
     let before = files_of(&path);
-    let err = Lagom::open(
-        &path,
-        &PassphraseStore::for_database(&path, "the wrong passphrase"),
-    )
-    .unwrap_err();
+    let err = Lagom::open(&path, &PassphraseStore::for_database(&path, "the wrong passphrase")).unwrap_err();
     assert!(matches!(err, Error::WrongPassphrase), "{err}");
     assert_eq!(files_of(&path), before);
 }
@@ -154,9 +131,7 @@ fn a_plaintext_sqlite_file_is_refused_untouched() {
     let (_dir, path) = temp_db();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let plain = rusqlite::Connection::open(&path).unwrap();
-    plain
-        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
-        .unwrap();
+    plain.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
     drop(plain);
     let before = files_of(&path);
     let keys = MemoryKeyStore::with_key(DbKey::generate().unwrap());
@@ -167,11 +142,7 @@ fn a_plaintext_sqlite_file_is_refused_untouched() {
 
 #[test]
 fn a_random_or_empty_file_is_refused_untouched() {
-    for content in [
-        vec![],
-        vec![7u8; 1000],
-        (0..5000u32).map(|i| (i * 31 % 251) as u8).collect(),
-    ] {
+    for content in [vec![], vec![7u8; 1000], (0..5000u32).map(|i| (i * 31 % 251) as u8).collect()] {
         let (_dir, path) = temp_db();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &content).unwrap();
@@ -212,11 +183,7 @@ fn a_lost_key_is_restored_from_the_recovery_key() {
 
     let err = Lagom::recover(&path, &"0".repeat(64), &new_laptop).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WrongKey);
-    assert_eq!(
-        new_laptop.load().unwrap(),
-        None,
-        "a wrong recovery key is not stored"
-    );
+    assert_eq!(new_laptop.load().unwrap(), None, "a wrong recovery key is not stored");
 
     drop(Lagom::recover(&path, &shown, &new_laptop).unwrap());
     let lagom = Lagom::open(&path, &new_laptop).unwrap();
@@ -230,17 +197,10 @@ fn a_newer_schema_is_refused_and_not_migrated_down() {
     let keys = MemoryKeyStore::with_key(key);
     let created = Lagom::create(&path, &MemoryKeyStore::new()).unwrap();
     keys.save(&created.recovery_key).unwrap();
-    created
-        .lagom
-        .connection()
-        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-        .unwrap();
+    created.lagom.connection().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
     drop(created);
     let err = Lagom::open(&path, &keys).unwrap_err();
-    assert!(
-        matches!(err, Error::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1),
-        "{err}"
-    );
+    assert!(matches!(err, Error::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1), "{err}");
 }
 
 #[test]
@@ -251,10 +211,7 @@ fn a_second_opener_is_told_the_database_is_in_use() {
     let err = Lagom::open(&path, &keys).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InUse);
     drop(first);
-    assert!(
-        Lagom::open(&path, &keys).is_ok(),
-        "the lock goes with the first opener"
-    );
+    assert!(Lagom::open(&path, &keys).is_ok(), "the lock goes with the first opener");
 }
 
 #[test]
@@ -263,18 +220,14 @@ fn the_connection_is_configured_for_erasure_and_integrity() {
     let created = Lagom::create(&path, &MemoryKeyStore::new()).unwrap();
     let conn = created.lagom.connection();
     let pragma = |name: &str| -> String {
-        conn.query_row(&format!("PRAGMA {name}"), [], |row| {
-            row.get::<_, rusqlite::types::Value>(0)
-        })
-        .map(|v| format!("{v:?}"))
-        .unwrap()
+        conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, rusqlite::types::Value>(0))
+            .map(|v| format!("{v:?}"))
+            .unwrap()
     };
     assert_eq!(pragma("foreign_keys"), "Integer(1)");
     assert_eq!(pragma("secure_delete"), "Integer(1)");
     assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
     assert_eq!(pragma("cache_size"), "Integer(-65536)");
-    let version: String = conn
-        .query_row("PRAGMA cipher_version", [], |row| row.get(0))
-        .unwrap();
+    let version: String = conn.query_row("PRAGMA cipher_version", [], |row| row.get(0)).unwrap();
     assert!(version.starts_with('4'), "SQLCipher 4, got {version}");
 }

@@ -1,6 +1,6 @@
 // Every visible string, in English and Swedish. Code refers to keys, never to sentences;
 // the Swedish catalogue must have every English key (the type says so).
-import type { Channel, ErrorKind, FieldErrorCode, LawfulBasis, Material, Stage } from '../bindings';
+import type { Channel, ErrorKind, FieldErrorCode, LawfulBasis, MarketingChannel, Material, Stage } from '../bindings';
 
 export const en = {
   'app.name': 'Lagom CRM',
@@ -119,6 +119,46 @@ export const en = {
   'key_store.memory': 'memory (tests only)',
 
   'error.generic': 'Something went wrong: {message}',
+
+  'privacy.title': 'Privacy and marketing',
+  'privacy.marketing': 'Marketing opt-outs',
+  'privacy.marketing_hint': 'One click records the choice with time and source; every list respects it.',
+  'privacy.no_marketing_all': 'No direct marketing at all',
+  'privacy.no_marketing': 'No {channel}',
+  'privacy.consent': 'Consent',
+  'privacy.consent_hint': 'For purposes based on consent. Withdrawing is recorded as a new event; history is never overwritten.',
+  'privacy.consent_given': 'Given {date}',
+  'privacy.consent_withdrawn': 'Withdrawn {date}',
+  'privacy.consent_none': 'Not given',
+  'privacy.give': 'Record consent',
+  'privacy.withdraw': 'Withdraw',
+  'privacy.source': 'How',
+  'privacy.history': 'History',
+  'privacy.history_empty': 'No consent or opt-out recorded yet.',
+  'privacy.all_channels': 'all channels',
+  'privacy.actions': 'Data-subject rights',
+  'privacy.export': 'Export data…',
+  'privacy.export_hint': 'One ZIP with everything held about this person: data, vCard, CSV, a register extract and checksums.',
+  'privacy.exported': 'Saved to {path}',
+  'privacy.erase': 'Erase…',
+  'privacy.erase_hint': 'Removes this person everywhere, keeping only an anonymous tombstone. Cannot be undone.',
+  'privacy.erase_title': 'Erase {name}?',
+  'privacy.erase_body': 'Every record about {name} — contact details, consents, opt-outs, interests and the values in the audit trail — will be permanently erased. Only a tombstone without personal data remains.',
+  'privacy.erase_confirm': 'Erase {name}',
+  'privacy.erased': '{name} was erased.',
+  'event.given': 'Consent given',
+  'event.withdrawn': 'Consent withdrawn',
+  'event.opt_out': 'Opted out',
+  'event.opt_in': 'Opt-out undone',
+  'source.form': 'form',
+  'source.phone': 'phone',
+  'source.meeting': 'meeting',
+  'source.email': 'email',
+  'source.import': 'import',
+  'filter.label': 'Show',
+  'filter.all': 'All contacts',
+  'filter.option': '{purpose} by {channel}',
+  'filter.count': '{count} may be contacted',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -240,10 +280,51 @@ export const sv: Record<MessageKey, string> = {
   'key_store.memory': 'minnet (bara tester)',
 
   'error.generic': 'Något gick fel: {message}',
+
+  'privacy.title': 'Integritet och marknadsföring',
+  'privacy.marketing': 'Avregistrering från marknadsföring',
+  'privacy.marketing_hint': 'Ett klick registrerar valet med tid och källa; alla listor respekterar det.',
+  'privacy.no_marketing_all': 'Ingen direktmarknadsföring alls',
+  'privacy.no_marketing': 'Ingen {channel}',
+  'privacy.consent': 'Samtycke',
+  'privacy.consent_hint': 'För ändamål som bygger på samtycke. Återkallelse registreras som en ny händelse; historiken skrivs aldrig över.',
+  'privacy.consent_given': 'Lämnat {date}',
+  'privacy.consent_withdrawn': 'Återkallat {date}',
+  'privacy.consent_none': 'Inte lämnat',
+  'privacy.give': 'Registrera samtycke',
+  'privacy.withdraw': 'Återkalla',
+  'privacy.source': 'Hur',
+  'privacy.history': 'Historik',
+  'privacy.history_empty': 'Inga samtycken eller avregistreringar ännu.',
+  'privacy.all_channels': 'alla kanaler',
+  'privacy.actions': 'Den registrerades rättigheter',
+  'privacy.export': 'Exportera uppgifter…',
+  'privacy.export_hint': 'En ZIP med allt som finns om personen: data, vCard, CSV, ett registerutdrag och kontrollsummor.',
+  'privacy.exported': 'Sparad i {path}',
+  'privacy.erase': 'Radera…',
+  'privacy.erase_hint': 'Tar bort personen överallt och behåller bara en anonym gravsten. Kan inte ångras.',
+  'privacy.erase_title': 'Radera {name}?',
+  'privacy.erase_body': 'Allt om {name} — kontaktuppgifter, samtycken, avregistreringar, intressen och värdena i ändringsloggen — raderas permanent. Bara en gravsten utan personuppgifter finns kvar.',
+  'privacy.erase_confirm': 'Radera {name}',
+  'privacy.erased': '{name} har raderats.',
+  'event.given': 'Samtycke lämnat',
+  'event.withdrawn': 'Samtycke återkallat',
+  'event.opt_out': 'Avregistrerad',
+  'event.opt_in': 'Avregistrering ångrad',
+  'source.form': 'formulär',
+  'source.phone': 'telefon',
+  'source.meeting': 'möte',
+  'source.email': 'e-post',
+  'source.import': 'import',
+  'filter.label': 'Visa',
+  'filter.all': 'Alla kontakter',
+  'filter.option': '{purpose} via {channel}',
+  'filter.count': '{count} kan kontaktas',
 };
 
 type Vocab = {
   channel: Record<Channel, string>;
+  marketing: Record<MarketingChannel, string>;
   material: Record<Material, string>;
   stage: Record<Stage, string>;
   basis: Record<LawfulBasis, string>;
@@ -255,6 +336,7 @@ type Vocab = {
 export const vocab: Record<'en' | 'sv', Vocab> = {
   en: {
     channel: { email: 'Email', phone: 'Phone', sms: 'SMS', post: 'Post', meeting: 'Meeting' },
+    marketing: { email: 'email', phone: 'phone calls', sms: 'SMS', post: 'post', events: 'event invitations' },
     material: { digital: 'Digital', print: 'Print' },
     stage: { lead: 'Lead', prospect: 'Prospect', customer: 'Customer', former_customer: 'Former customer' },
     basis: {
@@ -300,6 +382,7 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
   },
   sv: {
     channel: { email: 'E-post', phone: 'Telefon', sms: 'SMS', post: 'Post', meeting: 'Möte' },
+    marketing: { email: 'e-post', phone: 'telefonsamtal', sms: 'SMS', post: 'post', events: 'eventinbjudningar' },
     material: { digital: 'Digitalt', print: 'Tryckt' },
     stage: { lead: 'Lead', prospect: 'Prospekt', customer: 'Kund', former_customer: 'Före detta kund' },
     basis: {

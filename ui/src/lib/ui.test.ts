@@ -14,7 +14,7 @@ describe('message catalogues', () => {
     for (const key of Object.keys(en) as (keyof typeof en)[]) expect(vars(sv[key]), key).toEqual(vars(en[key]));
   });
   it('vocabularies cover the same values', () => {
-    for (const part of ['channel', 'material', 'stage', 'basis', 'fieldError', 'errorKind', 'language'] as const) {
+    for (const part of ['channel', 'marketing', 'material', 'stage', 'basis', 'fieldError', 'errorKind', 'language'] as const) {
       expect(Object.keys(vocab.sv[part]).sort()).toEqual(Object.keys(vocab.en[part]).sort());
     }
   });

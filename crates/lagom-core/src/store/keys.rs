@@ -35,14 +35,10 @@ impl DbKey {
     /// Parses a recovery key: 64 hex characters, case-insensitive; spaces, dashes and line
     /// breaks between groups are ignored.
     pub fn from_recovery_key(text: &str) -> Result<Self> {
-        let compact: Zeroizing<String> = Zeroizing::new(
-            text.chars()
-                .filter(|c| !c.is_whitespace() && *c != '-')
-                .collect(),
-        );
+        let compact: Zeroizing<String> =
+            Zeroizing::new(text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect());
         let mut bytes = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(compact.as_bytes(), bytes.as_mut())
-            .map_err(|_| Error::InvalidRecoveryKey)?;
+        hex::decode_to_slice(compact.as_bytes(), bytes.as_mut()).map_err(|_| Error::InvalidRecoveryKey)?;
         Ok(DbKey(bytes))
     }
 
@@ -58,11 +54,7 @@ impl DbKey {
     /// The recovery key as shown to a person: 16 groups of 4, four groups to a line.
     pub fn to_recovery_groups(&self) -> Zeroizing<String> {
         let hex = self.to_hex();
-        let groups: Vec<&str> = hex
-            .as_bytes()
-            .chunks(4)
-            .filter_map(|c| std::str::from_utf8(c).ok())
-            .collect();
+        let groups: Vec<&str> = hex.as_bytes().chunks(4).filter_map(|c| std::str::from_utf8(c).ok()).collect();
         let lines: Vec<String> = groups.chunks(4).map(|line| line.join(" ")).collect();
         Zeroizing::new(lines.join("\n"))
     }
@@ -97,11 +89,7 @@ impl KeyStoreKind {
     /// Which store holds the key of the database at `db_path`: a key file beside it means a
     /// passphrase; otherwise the OS keychain. Nothing secret is read.
     pub fn for_database(db_path: &Path) -> KeyStoreKind {
-        if PassphraseStore::key_file_for(db_path).exists() {
-            KeyStoreKind::Passphrase
-        } else {
-            KeyStoreKind::Keychain
-        }
+        if PassphraseStore::key_file_for(db_path).exists() { KeyStoreKind::Passphrase } else { KeyStoreKind::Keychain }
     }
 }
 
@@ -127,15 +115,11 @@ impl MemoryKeyStore {
     }
 
     pub fn with_key(key: DbKey) -> Self {
-        MemoryKeyStore {
-            key: Mutex::new(Some(key)),
-        }
+        MemoryKeyStore { key: Mutex::new(Some(key)) }
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<DbKey>> {
-        self.key
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.key.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -166,10 +150,8 @@ const KEYCHAIN_SERVICE: &str = "se.lagom.crm.database-key";
 
 impl KeychainStore {
     pub fn for_database(db_path: &Path) -> Result<Self> {
-        let account = std::path::absolute(db_path)
-            .map_err(|e| Error::io("resolve", db_path, e))?
-            .to_string_lossy()
-            .into_owned();
+        let account =
+            std::path::absolute(db_path).map_err(|e| Error::io("resolve", db_path, e))?.to_string_lossy().into_owned();
         let entry = keyring::Entry::new(KEYCHAIN_SERVICE, &account).map_err(keychain_error)?;
         Ok(KeychainStore { entry })
     }
@@ -203,15 +185,11 @@ impl KeyStore for KeychainStore {
         }
     }
     fn save(&self, key: &DbKey) -> Result<()> {
-        self.entry
-            .set_password(&key.to_hex())
-            .map_err(keychain_error)?;
+        self.entry.set_password(&key.to_hex()).map_err(keychain_error)?;
         // Read it back: some Secret Service set-ups accept a write they cannot return.
         match self.load()? {
             Some(stored) if &stored == key => Ok(()),
-            _ => Err(Error::KeychainUnavailable(
-                "the keychain did not keep the key".into(),
-            )),
+            _ => Err(Error::KeychainUnavailable("the keychain did not keep the key".into())),
         }
     }
     fn delete(&self) -> Result<()> {
@@ -267,18 +245,13 @@ impl PassphraseStore {
     }
 
     pub fn for_database(db_path: &Path, passphrase: &str) -> Self {
-        PassphraseStore {
-            key_file: Self::key_file_for(db_path),
-            passphrase: Zeroizing::new(passphrase.to_owned()),
-        }
+        PassphraseStore { key_file: Self::key_file_for(db_path), passphrase: Zeroizing::new(passphrase.to_owned()) }
     }
 
     /// Refuses passphrases too short to resist guessing; checked before a key file is made.
     pub fn check_strength(passphrase: &str) -> Result<()> {
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(Error::WeakPassphrase {
-                min: MIN_PASSPHRASE_CHARS,
-            });
+            return Err(Error::WeakPassphrase { min: MIN_PASSPHRASE_CHARS });
         }
         Ok(())
     }
@@ -287,18 +260,11 @@ impl PassphraseStore {
         let argon = argon2::Argon2::new(
             argon2::Algorithm::Argon2id,
             argon2::Version::V0x13,
-            argon2::Params::new(
-                params.memory_kib,
-                params.iterations,
-                params.parallelism,
-                Some(32),
-            )
-            .map_err(|_| Error::WrongPassphrase)?,
+            argon2::Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
+                .map_err(|_| Error::WrongPassphrase)?,
         );
         let mut kek = Zeroizing::new([0u8; 32]);
-        argon
-            .hash_password_into(self.passphrase.as_bytes(), salt, kek.as_mut())
-            .map_err(|_| Error::WrongPassphrase)?;
+        argon.hash_password_into(self.passphrase.as_bytes(), salt, kek.as_mut()).map_err(|_| Error::WrongPassphrase)?;
         Ok(kek)
     }
 
@@ -308,13 +274,8 @@ impl PassphraseStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io("read", &self.key_file, e)),
         };
-        let file: KeyFile = serde_json::from_str(&text).map_err(|e| {
-            Error::io(
-                "parse",
-                &self.key_file,
-                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-            )
-        })?;
+        let file: KeyFile = serde_json::from_str(&text)
+            .map_err(|e| Error::io("parse", &self.key_file, std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         if file.format != KEY_FILE_FORMAT || file.version != 1 || file.kdf.algorithm != "argon2id" {
             return Err(Error::io(
                 "understand",
@@ -328,9 +289,7 @@ impl PassphraseStore {
 
 impl fmt::Debug for PassphraseStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PassphraseStore")
-            .field("key_file", &self.key_file)
-            .finish_non_exhaustive()
+        f.debug_struct("PassphraseStore").field("key_file", &self.key_file).finish_non_exhaustive()
     }
 }
 
@@ -343,13 +302,8 @@ fn random<const N: usize>() -> Result<[u8; N]> {
 
 /// Fills `bytes` from the operating system's CSPRNG.
 pub(crate) fn fill_random(bytes: &mut [u8]) -> Result<()> {
-    getrandom::fill(bytes).map_err(|e| {
-        Error::io(
-            "read random bytes from",
-            "the operating system",
-            std::io::Error::other(e.to_string()),
-        )
-    })
+    getrandom::fill(bytes)
+        .map_err(|e| Error::io("read random bytes from", "the operating system", std::io::Error::other(e.to_string())))
 }
 
 impl KeyStore for PassphraseStore {
@@ -378,13 +332,7 @@ impl KeyStore for PassphraseStore {
         let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
         let plain = Zeroizing::new(
             cipher
-                .decrypt(
-                    XNonce::from_slice(&nonce),
-                    Payload {
-                        msg: &wrapped,
-                        aad: KEY_FILE_FORMAT.as_bytes(),
-                    },
-                )
+                .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: KEY_FILE_FORMAT.as_bytes() })
                 .map_err(|_| Error::WrongPassphrase)?,
         );
         let mut bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| bad())?;
@@ -406,13 +354,7 @@ impl KeyStore for PassphraseStore {
         let kek = self.derive(&params, &salt)?;
         let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
         let wrapped = cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: key.as_bytes(),
-                    aad: KEY_FILE_FORMAT.as_bytes(),
-                },
-            )
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.as_bytes(), aad: KEY_FILE_FORMAT.as_bytes() })
             .map_err(|_| Error::WrongPassphrase)?;
         let file = KeyFile {
             format: KEY_FILE_FORMAT.into(),
@@ -447,22 +389,13 @@ mod tests {
         assert_eq!(shown.lines().count(), 4);
         assert_eq!(shown.split_whitespace().count(), 16);
         assert_eq!(DbKey::from_recovery_key(&shown).unwrap(), key);
-        assert_eq!(
-            DbKey::from_recovery_key(&shown.to_uppercase()).unwrap(),
-            key
-        );
+        assert_eq!(DbKey::from_recovery_key(&shown.to_uppercase()).unwrap(), key);
     }
 
     #[test]
     fn recovery_key_rejects_wrong_lengths_and_letters() {
         for bad in ["", "abcd", &"g".repeat(64), &"a".repeat(66)] {
-            assert!(
-                matches!(
-                    DbKey::from_recovery_key(bad),
-                    Err(Error::InvalidRecoveryKey)
-                ),
-                "{bad}"
-            );
+            assert!(matches!(DbKey::from_recovery_key(bad), Err(Error::InvalidRecoveryKey)), "{bad}");
         }
     }
 
@@ -477,19 +410,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("lagom.db");
         let key = DbKey::generate().unwrap();
-        PassphraseStore::for_database(&db, "correct horse battery")
-            .save(&key)
-            .unwrap();
+        PassphraseStore::for_database(&db, "correct horse battery").save(&key).unwrap();
 
         let on_disk = std::fs::read_to_string(PassphraseStore::key_file_for(&db)).unwrap();
-        assert!(
-            !on_disk.contains(key.to_hex().as_str()),
-            "the key file must not hold the key in the clear"
-        );
+        assert!(!on_disk.contains(key.to_hex().as_str()), "the key file must not hold the key in the clear");
 
-        let loaded = PassphraseStore::for_database(&db, "correct horse battery")
-            .load()
-            .unwrap();
+        let loaded = PassphraseStore::for_database(&db, "correct horse battery").load().unwrap();
         assert_eq!(loaded, Some(key));
         let wrong = PassphraseStore::for_database(&db, "wrong horse battery").load();
         assert!(matches!(wrong, Err(Error::WrongPassphrase)), "{wrong:?}");
@@ -504,10 +430,7 @@ mod tests {
 
     #[test]
     fn short_passphrases_are_refused() {
-        assert!(matches!(
-            PassphraseStore::check_strength("short"),
-            Err(Error::WeakPassphrase { .. })
-        ));
+        assert!(matches!(PassphraseStore::check_strength("short"), Err(Error::WeakPassphrase { .. })));
         assert!(PassphraseStore::check_strength("long enough passphrase").is_ok());
     }
 }

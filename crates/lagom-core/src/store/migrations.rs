@@ -29,10 +29,7 @@ fn user_version(conn: &Connection) -> Result<i64> {
 pub(super) fn check_not_newer(conn: &Connection) -> Result<()> {
     let found = user_version(conn)?;
     if found > SCHEMA_VERSION {
-        return Err(Error::NewerSchema {
-            found,
-            supported: SCHEMA_VERSION,
-        });
+        return Err(Error::NewerSchema { found, supported: SCHEMA_VERSION });
     }
     Ok(())
 }
@@ -170,24 +167,9 @@ END;
 fn seed_defaults_v1(tx: &Transaction<'_>) -> Result<()> {
     let now = crate::now();
     let purposes = [
-        (
-            "Customer relationship",
-            "Deliver and follow up what the customer has ordered.",
-            "contract",
-            36,
-        ),
-        (
-            "Newsletter",
-            "Send the newsletter to people who asked for it.",
-            "consent",
-            24,
-        ),
-        (
-            "Events",
-            "Invite people to events and webinars they are interested in.",
-            "consent",
-            12,
-        ),
+        ("Customer relationship", "Deliver and follow up what the customer has ordered.", "contract", 36),
+        ("Newsletter", "Send the newsletter to people who asked for it.", "consent", 24),
+        ("Events", "Invite people to events and webinars they are interested in.", "consent", 12),
     ];
     for (name, description, basis, months) in purposes {
         tx.execute(
@@ -196,20 +178,13 @@ fn seed_defaults_v1(tx: &Transaction<'_>) -> Result<()> {
             (crate::new_id(), name, description, basis, months, &now),
         )?;
     }
-    let tags = [
-        ("golf", "Events"),
-        ("webinars", "Events"),
-        ("product news", "Newsletter"),
-    ];
+    let tags = [("golf", "Events"), ("webinars", "Events"), ("product news", "Newsletter")];
     for (tag, purpose) in tags {
         tx.execute(
             "INSERT INTO tag (id, name, purpose_id) SELECT ?1, ?2, id FROM purpose WHERE name = ?3",
             (crate::new_id(), tag, purpose),
         )?;
     }
-    tx.execute(
-        "INSERT INTO setting (key, value) VALUES ('default_country', 'SE'), ('ui_language', 'auto')",
-        [],
-    )?;
+    tx.execute("INSERT INTO setting (key, value) VALUES ('default_country', 'SE'), ('ui_language', 'auto')", [])?;
     Ok(())
 }

@@ -35,22 +35,17 @@ impl Store {
     /// Returns the store and the key, whose hex form is the recovery key to show once.
     pub fn create(path: &Path, keys: &dyn KeyStore) -> Result<(Store, DbKey)> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Error::io("create the folder", parent, e))?;
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("create the folder", parent, e))?;
         }
         let lock = acquire_lock(path)?;
         if path.exists() {
-            return Err(Error::AlreadyExists {
-                path: path.to_owned(),
-            });
+            return Err(Error::AlreadyExists { path: path.to_owned() });
         }
         let key = DbKey::generate()?;
         let created = (|| {
             let conn = Connection::open_with_flags(
                 path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             apply_key(&conn, &key)?;
             configure(&conn)?;
@@ -59,14 +54,7 @@ impl Store {
             Ok(conn)
         })();
         match created {
-            Ok(conn) => Ok((
-                Store {
-                    conn,
-                    path: path.to_owned(),
-                    _lock: lock,
-                },
-                key,
-            )),
+            Ok(conn) => Ok((Store { conn, path: path.to_owned(), _lock: lock }, key)),
             Err(e) => {
                 // Leave nothing half-made behind: no database without a stored key.
                 remove_database_files(path);
@@ -80,9 +68,7 @@ impl Store {
     pub fn open(path: &Path, keys: &dyn KeyStore) -> Result<Store> {
         check_file(path)?;
         let lock = acquire_lock(path)?;
-        let key = keys.load()?.ok_or(Error::KeyMissing {
-            store: keys.kind().describe(),
-        })?;
+        let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
         Self::open_with_key(path, &key, lock)
     }
 
@@ -104,14 +90,10 @@ impl Store {
 
     fn open_with_key(path: &Path, key: &DbKey, lock: File) -> Result<Store> {
         // No CREATE flag: a failed open can never leave a new empty database behind.
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         apply_key(&conn, key).map_err(|e| match e {
-            Error::Storage(inner)
-                if inner.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) =>
-            {
+            Error::Storage(inner) if inner.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
                 Error::WrongKey
             }
             other => other,
@@ -119,11 +101,7 @@ impl Store {
         migrations::check_not_newer(&conn)?;
         configure(&conn)?;
         migrations::apply(&conn)?;
-        Ok(Store {
-            conn,
-            path: path.to_owned(),
-            _lock: lock,
-        })
+        Ok(Store { conn, path: path.to_owned(), _lock: lock })
     }
 
     pub fn path(&self) -> &Path {
@@ -140,30 +118,20 @@ fn check_file(path: &Path) -> Result<()> {
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::DatabaseMissing {
-                path: path.to_owned(),
-            });
+            return Err(Error::DatabaseMissing { path: path.to_owned() });
         }
         Err(e) => return Err(Error::io("open", path, e)),
     };
-    let len = file
-        .metadata()
-        .map_err(|e| Error::io("read", path, e))?
-        .len();
+    let len = file.metadata().map_err(|e| Error::io("read", path, e))?.len();
     let mut header = [0u8; 16];
     if len >= 16 {
-        file.read_exact(&mut header)
-            .map_err(|e| Error::io("read", path, e))?;
+        file.read_exact(&mut header).map_err(|e| Error::io("read", path, e))?;
     }
     if &header == PLAINTEXT_HEADER {
-        return Err(Error::NotEncrypted {
-            path: path.to_owned(),
-        });
+        return Err(Error::NotEncrypted { path: path.to_owned() });
     }
     if len == 0 || len % PAGE_SIZE != 0 {
-        return Err(Error::NotADatabase {
-            path: path.to_owned(),
-        });
+        return Err(Error::NotADatabase { path: path.to_owned() });
     }
     Ok(())
 }
@@ -247,8 +215,5 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// The default database location: the OS data directory (`~/.local/share/lagom/lagom.db`).
 pub fn default_path() -> PathBuf {
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("lagom")
-        .join("lagom.db")
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("lagom").join("lagom.db")
 }

@@ -1,0 +1,106 @@
+// The data-subject rights in the real app: opt-out toggles that every list respects, the
+// one-click export (the save dialog answered by the e2e seam), and erase with confirmation.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  addContact,
+  byTestId,
+  createRegister,
+  freshDatabase,
+  launchApp,
+  listedNames,
+  startDriver,
+  stopDriver,
+} from './driver.mjs';
+
+const saveDir = mkdtempSync(join(tmpdir(), 'lagom-e2e-exports-'));
+let browser;
+
+before(async () => {
+  await startDriver({ LAGOM_DB: freshDatabase(), LAGOM_E2E_SAVE_DIR: saveDir, LANG: 'en_GB.UTF-8', LANGUAGE: 'en' });
+  browser = await launchApp();
+  await createRegister(browser);
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  stopDriver();
+});
+
+async function openContact(name) {
+  const search = await byTestId(browser, 'search');
+  await search.click();
+  await browser.keys(['Escape']);
+  for (const row of await browser.$$('[data-testid="contact-row"] button')) {
+    if ((await row.getText()).includes(name)) {
+      await row.click();
+      break;
+    }
+  }
+  await byTestId(browser, 'privacy');
+}
+
+async function chooseFilter(label) {
+  const select = await byTestId(browser, 'list-filter');
+  await select.selectByVisibleText(label);
+}
+
+test('an email opt-out takes the contact off the "Newsletter by email" list', async () => {
+  await addContact(browser, 'Greta', 'Lovisa', ['Newsletter']);
+  await addContact(browser, 'Hugo', 'Alfvén', ['Newsletter']);
+  for (const name of ['Greta', 'Hugo']) {
+    await openContact(name);
+    await (await byTestId(browser, 'give-Newsletter')).click();
+    await browser.waitUntil(async () => (await (await byTestId(browser, 'consent-Newsletter')).getText()).includes('Given'));
+  }
+  await chooseFilter('Newsletter by email');
+  await browser.waitUntil(async () => (await listedNames(browser)).length === 2, { timeoutMsg: 'both consented' });
+
+  await openContact('Greta');
+  await (await byTestId(browser, 'optout-email')).click();
+  await browser.waitUntil(async () => (await listedNames(browser)).join() === 'Hugo Alfvén', {
+    timeout: 5000,
+    timeoutMsg: 'Greta leaves the email list after opting out',
+  });
+  assert.equal(await (await byTestId(browser, 'optout-email')).isSelected(), true);
+
+  await chooseFilter('Newsletter by post');
+  await browser.waitUntil(async () => (await listedNames(browser)).length === 2, { timeoutMsg: 'post is still fine' });
+  await chooseFilter('All contacts');
+});
+
+test('export writes one ZIP where the save dialog points', async () => {
+  await openContact('Greta');
+  await (await byTestId(browser, 'export')).click();
+  const status = await byTestId(browser, 'exported');
+  const files = readdirSync(saveDir);
+  assert.equal(files.length, 1, files.join());
+  assert.match(files[0], /^lagom-export-greta-lovisa-\d{4}-\d{2}-\d{2}\.zip$/);
+  assert.match(await status.getText(), new RegExp(files[0].replace(/\./g, '\\.')));
+  const zip = readFileSync(join(saveDir, files[0]));
+  assert.equal(zip.subarray(0, 4).toString('binary'), 'PK\x03\x04', 'a ZIP file');
+  for (const name of ['data.json', 'contact.vcf', 'contact.csv', 'report.html', 'manifest.json']) {
+    assert.ok(zip.includes(Buffer.from(name)), `${name} is in the archive`);
+  }
+});
+
+test('erase asks for confirmation naming the person, then removes them from list and search', async () => {
+  await openContact('Greta');
+  await (await byTestId(browser, 'erase')).click();
+  const confirm = await byTestId(browser, 'erase-confirm');
+  assert.equal(await confirm.getText(), 'Erase Greta Lovisa');
+  await confirm.click();
+  const notice = await byTestId(browser, 'notice');
+  assert.match(await notice.getText(), /Greta Lovisa was erased/);
+  await browser.waitUntil(async () => (await listedNames(browser)).join() === 'Hugo Alfvén', {
+    timeoutMsg: 'Greta is gone from the list',
+  });
+  const search = await byTestId(browser, 'search');
+  await search.setValue('greta');
+  await browser.waitUntil(async () => (await listedNames(browser)).length === 0, {
+    timeoutMsg: 'search finds nothing',
+  });
+});
