@@ -303,6 +303,19 @@ fn export_writes_a_zip_that_real_parsers_read() {
     assert_eq!(data["consent_events"][0]["source"], "meeting");
     assert!(data["audit_entries"].as_array().unwrap().iter().any(|e| e["field"] == "email"));
 
+    // docs/export-schema.json documents data.json: what it requires must be there.
+    let schema: Value = serde_json::from_str(include_str!("../docs/export-schema.json")).unwrap();
+    for (required, object) in [
+        (&schema["required"], &data),
+        (&schema["properties"]["contact"]["required"], &data["contact"]),
+        (&schema["properties"]["opt_outs"]["required"], &data["opt_outs"]),
+    ] {
+        for key in required.as_array().unwrap() {
+            assert!(object.get(key.as_str().unwrap()).is_some(), "data.json lacks {key}, which the schema requires");
+        }
+    }
+    assert_eq!(schema["properties"]["schema_version"]["const"], data["schema_version"]);
+
     let manifest: Value = serde_json::from_slice(&read("manifest.json")).unwrap();
     let files = manifest["files"].as_array().unwrap();
     assert_eq!(files.len(), 6);
