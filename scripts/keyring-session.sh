@@ -5,7 +5,16 @@
 set -euo pipefail
 if [ -z "${LAGOM_KEYRING_INNER:-}" ]; then
   scratch=$(mktemp -d "${TMPDIR:-/tmp}/lagom-keyring.XXXXXX")
-  trap 'rm -rf "$scratch"' EXIT
+  # D-Bus may have started the document portal, which mounts a FUSE file system in the
+  # runtime folder: unmount it before removing the folder, and never fail the run over it.
+  cleanup() {
+    local doc="$scratch/run/doc"
+    if mountpoint -q "$doc" 2>/dev/null; then
+      fusermount3 -uz "$doc" 2>/dev/null || fusermount -uz "$doc" 2>/dev/null || umount -l "$doc" 2>/dev/null || true
+    fi
+    rm -rf "$scratch" 2>/dev/null || true
+  }
+  trap cleanup EXIT
   mkdir -p "$scratch/data" "$scratch/run"
   chmod 700 "$scratch/run"
   # Services that D-Bus starts on demand (xdg-desktop-portal) complain about the missing

@@ -12,6 +12,7 @@ import {
   freshDatabase,
   launchApp,
   listedNames,
+  screenshot,
   startDriver,
   stopDriver,
 } from './driver.mjs';
@@ -66,6 +67,10 @@ test('an email opt-out takes the contact off the "Newsletter by email" list', as
     timeoutMsg: 'Greta leaves the email list after opting out',
   });
   assert.equal(await (await byTestId(browser, 'optout-email')).isSelected(), true);
+  if (process.env.LAGOM_SCREENSHOT_PRIVACY) {
+    await (await byTestId(browser, 'privacy')).scrollIntoView();
+    await screenshot(browser, process.env.LAGOM_SCREENSHOT_PRIVACY);
+  }
 
   await chooseFilter('Newsletter by post');
   await browser.waitUntil(async () => (await listedNames(browser)).length === 2, { timeoutMsg: 'post is still fine' });

@@ -65,10 +65,14 @@ impl Lagom {
     }
 
     fn with_store(store: Store) -> Lagom {
-        let actor = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .ok()
-            .filter(|name| !name.trim().is_empty())
+        // The login name; a process started by a launcher may lack USER, so fall back to
+        // LOGNAME, USERNAME (Windows) and the home folder's name.
+        let home_name = || dirs::home_dir().and_then(|home| home.file_name().map(|n| n.to_string_lossy().into_owned()));
+        let actor = ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .filter_map(|var| std::env::var(var).ok())
+            .chain(home_name())
+            .find(|name| !name.trim().is_empty())
             .unwrap_or_else(|| "unknown user".to_owned());
         Lagom { store, actor }
     }
