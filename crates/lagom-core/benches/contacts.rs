@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use lagom_core::{ContactInput, Lagom, MemoryKeyStore};
+use lagom_core::{ContactInput, Lagom, MemoryKeyStore, ReportLanguage};
 
 const CONTACTS: usize = 100_000;
 const GIVEN: &[&str] =
@@ -107,5 +107,27 @@ fn main() {
     report(
         "update one contact (validate, write, reindex)",
         time(100, |i| lagom.contacts().update(&ids[i % ids.len()], &input(i)).unwrap()),
+    );
+    report("search \"ostlund\" again after the updates", time(50, |_| lagom.contacts().search("ostlund").unwrap()));
+
+    // Data-subject rights on one person among 100 000.
+    let out = dir.path().join("export.zip");
+    report(
+        "export one person (ZIP: json, vcf, csv, html, manifest)",
+        time(20, |i| lagom.export_person(&ids[i], &out, ReportLanguage::En).unwrap()),
+    );
+    println!("export size: {} bytes", std::fs::metadata(&out).unwrap().len());
+    report(
+        "erase one person (delete, redact, tombstone, WAL truncate)",
+        time(20, |i| lagom.rights().erase(&ids[100 + i], None).unwrap()),
+    );
+    let audit = std::time::Instant::now();
+    let verified = lagom.verify_audit().unwrap();
+    println!(
+        "verify the audit chain ({} entries, {} redacted): {:.0} ms, intact: {}",
+        verified.entries,
+        verified.redacted,
+        ms(audit.elapsed()),
+        verified.is_intact()
     );
 }

@@ -419,3 +419,74 @@ fn erase_removes_the_person_from_every_personal_table() {
         assert_eq!(remaining, 0, "{} still holds data about the erased person", table.table);
     }
 }
+
+#[test]
+fn every_declared_personal_value_is_in_the_export() {
+    let db = open();
+    let lagom = &db.lagom;
+    let id = lagom
+        .contacts()
+        .create(&ContactInput {
+            given_name: "Märta".into(),
+            family_name: "Öberg".into(),
+            email: Some("marta@oberg.example".into()),
+            phone: Some("070 111 22 33".into()),
+            organisation: Some("Öberg & Dotter AB".into()),
+            role: Some("Inköpare".into()),
+            channel: Some(lagom_core::Channel::Post),
+            material: Some(lagom_core::Material::Print),
+            language: Some("sv".into()),
+            stage: Some(lagom_core::Stage::Customer),
+            owner: Some("Sara Säljare".into()),
+            tags: vec!["golf".into()],
+            purposes: vec!["Customer relationship".into()],
+        })
+        .unwrap()
+        .id;
+    lagom.consent().give(&id, &consent("Events", Some(MarketingChannel::Events))).unwrap();
+    lagom.consent().opt_out(&id, Some(MarketingChannel::Sms), ConsentSource::Phone).unwrap();
+    let out = db.path.with_file_name("export.zip");
+    lagom.export_person(&id, &out, lagom_core::ReportLanguage::En).unwrap();
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut data = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("data.json").unwrap(), &mut data).unwrap();
+
+    let conn = lagom.connection();
+    let mut checked = 0;
+    for table in PERSONAL.iter().filter(|t| matches!(t.erasure, Erasure::DeleteRows(_))) {
+        let key = if table.table == "contact" { "id" } else { "contact_id" };
+        for (column, category) in table.columns {
+            if category.is_none() {
+                continue;
+            }
+            // Foreign keys are exported as what they point to.
+            let select = match (table.table, *column) {
+                ("contact_tag", "tag_id") => {
+                    "SELECT t.name FROM contact_tag x JOIN tag t ON t.id = x.tag_id WHERE x.contact_id = ?1".to_owned()
+                }
+                ("contact", "organisation_id") => {
+                    "SELECT o.name FROM contact x JOIN organisation o ON o.id = x.organisation_id WHERE x.id = ?1"
+                        .to_owned()
+                }
+                _ => format!(
+                    "SELECT CAST({column} AS TEXT) FROM {} WHERE {key} = ?1 AND {column} IS NOT NULL",
+                    table.table
+                ),
+            };
+            let values: Vec<String> = conn
+                .prepare(&select)
+                .unwrap()
+                .query_map([&id], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(!values.is_empty(), "the test person has no {}.{column}: populate it", table.table);
+            for value in values {
+                let json = serde_json::to_string(&value).unwrap();
+                assert!(data.contains(&json), "{}.{column} = {value} is not in data.json", table.table);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 20, "checked {checked} values");
+}
