@@ -70,6 +70,19 @@ npm_install ui
 # --- Test tools -------------------------------------------------------------------------
 if [ "$mode" = test ]; then
   npm_install tests/e2e
+  # An independent SQLCipher 4 (PyPI's sqlcipher3-binary) for the no-lock-in test.
+  venv=target/lockin-venv
+  if ! "$venv/bin/python" -c 'import sqlcipher3' 2>/dev/null; then
+    command -v python3 >/dev/null || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
+    python3 -m venv "$venv" 2>/dev/null || {
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+      python3 -m venv "$venv"
+    }
+    say "Installing sqlcipher3-binary into $venv (an independent SQLCipher for the no-lock-in test)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check sqlcipher3-binary
+  else
+    say "sqlcipher3 (independent SQLCipher): present in $venv"
+  fi
   if ! command -v tauri-driver >/dev/null; then
     say "Installing tauri-driver 2.1.0 (cargo install, about a minute)"
     cargo install tauri-driver --version 2.1.0 --locked --quiet

@@ -23,6 +23,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "Rust tests: core on real encrypted files, the CLI as a process, bindings, real keychain"
 scripts/keyring-session.sh env LAGOM_TEST_KEYCHAIN=1 cargo test --workspace
 
+step "No lock-in: a stock SQLCipher 4 opens the file with the recovery key alone"
+target/lockin-venv/bin/python tests/lockin.py "${CARGO_TARGET_DIR:-target}/debug/lagom"
+
 step "End to end: the real app under Xvfb via tauri-driver and WebKitWebDriver"
 cargo build -p lagom-desktop --features e2e --quiet
 (cd tests/e2e && ../../scripts/keyring-session.sh npm test --silent)
