@@ -74,14 +74,12 @@ fn main() {
     let lagom = Lagom::create(&path, &keys).unwrap().lagom;
 
     let start = Instant::now();
-    lagom.connection().execute_batch("BEGIN").unwrap();
     for i in 0..CONTACTS {
         lagom.contacts().create(&input(i)).unwrap();
     }
-    lagom.connection().execute_batch("COMMIT").unwrap();
     let fill = start.elapsed();
     println!(
-        "filled {CONTACTS} contacts in {:.1} s ({:.0} µs each, validated, one transaction)",
+        "filled {CONTACTS} contacts in {:.1} s ({:.0} µs each, each validated, audited, indexed and committed on its own)",
         fill.as_secs_f64(),
         fill.as_secs_f64() * 1e6 / CONTACTS as f64
     );
