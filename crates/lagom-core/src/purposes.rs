@@ -61,14 +61,26 @@ impl<'a> Purposes<'a> {
     }
 
     pub fn list(&self) -> Result<Vec<Purpose>> {
-        let purposes = self
-            .conn
-            .prepare_cached(
-                "SELECT p.id, p.name, p.description, p.lawful_basis, p.retention_months,
-                        (SELECT count(*) FROM contact_purpose cp WHERE cp.purpose_id = p.id)
-                 FROM purpose p ORDER BY p.name",
-            )?
-            .query_map([], |row| {
+        self.select("ORDER BY p.name", "")
+    }
+
+    /// One purpose by id or (case-insensitive) name, without counting every other purpose.
+    pub fn get(&self, id_or_name: &str) -> Result<Purpose> {
+        self.select("WHERE p.id = ?1 OR p.name = ?1", id_or_name)?
+            .into_iter()
+            .next()
+            .ok_or(Error::NotFound { what: "purpose" })
+    }
+
+    fn select(&self, clause: &str, param: &str) -> Result<Vec<Purpose>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT p.id, p.name, p.description, p.lawful_basis, p.retention_months,
+                    (SELECT count(*) FROM contact_purpose cp WHERE cp.purpose_id = p.id)
+             FROM purpose p {clause}"
+        ))?;
+        let params: &[&dyn rusqlite::ToSql] = if clause.contains("?1") { &[&param] } else { &[] };
+        let purposes = statement
+            .query_map(params, |row| {
                 Ok(Purpose {
                     id: row.get(0)?,
                     name: row.get(1)?,
@@ -80,13 +92,6 @@ impl<'a> Purposes<'a> {
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(purposes)
-    }
-
-    pub fn get(&self, id_or_name: &str) -> Result<Purpose> {
-        self.list()?
-            .into_iter()
-            .find(|p| p.id == id_or_name || p.name.eq_ignore_ascii_case(id_or_name))
-            .ok_or(Error::NotFound { what: "purpose" })
     }
 
     pub fn create(&self, input: &PurposeInput) -> Result<Purpose> {
