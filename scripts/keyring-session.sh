@@ -20,7 +20,7 @@ if [ -z "${LAGOM_KEYRING_INNER:-}" ]; then
   # Services that D-Bus starts on demand (xdg-desktop-portal) complain about the missing
   # desktop on stderr; keep that noise out of the test report.
   LAGOM_KEYRING_INNER=1 XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" \
-    dbus-run-session -- "$0" "$@" 2> >(grep -v -e 'xdg-desktop-portal' -e 'Failed to set fd limit' >&2)
+    dbus-run-session -- "$0" "$@" 2> >(grep -v -e 'xdg-desktop-portal' -e '^dbus-daemon\[' -e '^dbus\[' -e 'SpiRegistry' >&2)
   exit $?
 fi
 mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
