@@ -114,8 +114,12 @@ pub struct ConsentLedger<'a> {
 
 const MAX_WORDING_CHARS: usize = 4000;
 
-const EVENT_COLUMNS: &str =
-    "e.id, e.kind, e.purpose_id, p.name, e.channel, e.at, e.source, w.text, e.wording, e.recorded_by";
+/// One event with its purpose's name and its wording, as every event query reads it.
+const EVENT_SELECT: &str =
+    "SELECT e.id, e.kind, e.purpose_id, p.name, e.channel, e.at, e.source, w.text, e.wording, e.recorded_by
+     FROM consent_event e
+     LEFT JOIN purpose p ON p.id = e.purpose_id
+     LEFT JOIN consent_wording w ON w.sha256 = e.wording";
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentEvent> {
     Ok(ConsentEvent {
@@ -283,23 +287,13 @@ impl<'a> ConsentLedger<'a> {
     }
 
     fn event(&self, id: &str) -> Result<ConsentEvent> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM consent_event e
-                 LEFT JOIN purpose p ON p.id = e.purpose_id
-                 LEFT JOIN consent_wording w ON w.sha256 = e.wording
-                 WHERE e.id = ?1"
-            ))?
-            .query_row([id], event_from_row)?)
+        Ok(self.conn.prepare_cached(&format!("{EVENT_SELECT} WHERE e.id = ?1"))?.query_row([id], event_from_row)?)
     }
 
+    /// State, opt-outs and history, all derived from one read of the ledger.
     pub fn overview(&self, contact_id: &str) -> Result<ConsentOverview> {
-        Ok(ConsentOverview {
-            state: self.state(contact_id)?,
-            opt_outs: self.opt_outs(contact_id)?,
-            history: self.history(contact_id)?,
-        })
+        let history = self.history(contact_id)?;
+        Ok(ConsentOverview { state: self.state_of(&history)?, opt_outs: opt_outs_of(&history), history })
     }
 
     /// Every event about the contact, oldest first.
@@ -307,12 +301,7 @@ impl<'a> ConsentLedger<'a> {
         self.require_contact(contact_id)?;
         let events = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM consent_event e
-                 LEFT JOIN purpose p ON p.id = e.purpose_id
-                 LEFT JOIN consent_wording w ON w.sha256 = e.wording
-                 WHERE e.contact_id = ?1 ORDER BY e.seq"
-            ))?
+            .prepare_cached(&format!("{EVENT_SELECT} WHERE e.contact_id = ?1 ORDER BY e.seq"))?
             .query_map([contact_id], event_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(events)
@@ -320,9 +309,13 @@ impl<'a> ConsentLedger<'a> {
 
     /// The current consent per purpose and channel: the latest given/withdrawn event of each.
     pub fn state(&self, contact_id: &str) -> Result<Vec<ConsentState>> {
+        self.state_of(&self.history(contact_id)?)
+    }
+
+    fn state_of(&self, history: &[ConsentEvent]) -> Result<Vec<ConsentState>> {
         let mut latest: Vec<ConsentState> = Vec::new();
-        for event in self.history(contact_id)? {
-            let (Some(purpose_id), Some(purpose_name)) = (event.purpose_id, event.purpose_name) else {
+        for event in history {
+            let (Some(purpose_id), Some(purpose_name)) = (event.purpose_id.clone(), event.purpose_name.clone()) else {
                 continue;
             };
             let given = event.kind == ConsentEventKind::Given;
@@ -334,7 +327,7 @@ impl<'a> ConsentLedger<'a> {
                 lawful_basis,
                 channel: event.channel,
                 given,
-                at: event.at,
+                at: event.at.clone(),
             });
         }
         latest.sort_by(|a, b| {
@@ -345,24 +338,7 @@ impl<'a> ConsentLedger<'a> {
 
     /// The channels the person has currently opted out of.
     pub fn opt_outs(&self, contact_id: &str) -> Result<OptOuts> {
-        let mut out = OptOuts::default();
-        for event in self.history(contact_id)? {
-            if event.purpose_id.is_some() {
-                continue;
-            }
-            let on = event.kind == ConsentEventKind::OptOut;
-            match event.channel {
-                None => out.all = on,
-                Some(channel) => {
-                    out.channels.retain(|c| *c != channel);
-                    if on {
-                        out.channels.push(channel);
-                    }
-                }
-            }
-        }
-        out.channels.sort_by_key(|c| MarketingChannel::ALL.iter().position(|x| x == c));
-        Ok(out)
+        Ok(opt_outs_of(&self.history(contact_id)?))
     }
 
     /// Who may be contacted about `purpose` on `channel`: contacts held for the purpose with
@@ -396,4 +372,23 @@ impl<'a> ConsentLedger<'a> {
             .collect::<rusqlite::Result<_>>()?;
         Ok(contacts)
     }
+}
+
+/// The current opt-outs: the latest opt-out/opt-in event per channel and for "all".
+fn opt_outs_of(history: &[ConsentEvent]) -> OptOuts {
+    let mut out = OptOuts::default();
+    for event in history.iter().filter(|e| e.purpose_id.is_none()) {
+        let on = event.kind == ConsentEventKind::OptOut;
+        match event.channel {
+            None => out.all = on,
+            Some(channel) => {
+                out.channels.retain(|c| *c != channel);
+                if on {
+                    out.channels.push(channel);
+                }
+            }
+        }
+    }
+    out.channels.sort_by_key(|c| MarketingChannel::ALL.iter().position(|x| x == c));
+    out
 }
