@@ -17,17 +17,24 @@ cargo fmt --all --check
 step "UI: type check (svelte-check), lint (eslint), unit tests (vitest), build"
 (cd ui && npm run --silent check && npm run --silent lint && npm run --silent test && npm run --silent build)
 
+# One feature set for every cargo call below: the e2e app (`--features lagom-desktop/e2e`, debug
+# builds only) is built together with the tests, so no dependency is compiled twice with
+# different features.
+features=(--workspace --all-targets --features lagom-desktop/e2e)
+
 step "Lint: cargo clippy --workspace --all-targets -D warnings"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy "${features[@]}" --quiet -- -D warnings
+
+step "Build: the core, the CLI, the app (with its e2e seams) and every test"
+cargo build "${features[@]}" --quiet
 
 step "Rust tests: core on real encrypted files, the CLI as a process, bindings, real keychain"
-scripts/keyring-session.sh env LAGOM_TEST_KEYCHAIN=1 cargo test --workspace
+scripts/keyring-session.sh env LAGOM_TEST_KEYCHAIN=1 cargo test --workspace --features lagom-desktop/e2e
 
 step "No lock-in: a stock SQLCipher 4 opens the file with the recovery key alone"
 target/lockin-venv/bin/python tests/lockin.py "${CARGO_TARGET_DIR:-target}/debug/lagom"
 
 step "End to end: the real app under Xvfb via tauri-driver and WebKitWebDriver"
-cargo build -p lagom-desktop --features e2e --quiet
 (cd tests/e2e && ../../scripts/keyring-session.sh npm test --silent)
 
 step "All checks passed in $((SECONDS - started)) s"

@@ -378,3 +378,94 @@ fn erase_needs_confirmation_then_removes_the_person_and_the_audit_still_verifies
     assert_eq!(verify["first_broken"], Value::Null);
     assert!(verify["redacted"].as_u64().unwrap() > 0);
 }
+
+// ---- Regression tests for the review findings (issue 6) ------------------------------------
+
+#[test]
+fn purposes_are_added_and_updated_but_a_basis_people_rely_on_cannot_change() {
+    let (db, _) = init();
+    let added = ok_json(
+        &db.path,
+        &[
+            "purpose",
+            "add",
+            "--name",
+            "Trade fair",
+            "--basis",
+            "legitimate_interest",
+            "--retention-months",
+            "18",
+            "--json",
+        ],
+    );
+    assert_eq!(added["lawful_basis"], "legitimate_interest");
+    assert_eq!(added["basis_locked"], false);
+
+    // Nobody is held for it yet: every field may change, by name or by id.
+    let updated = ok_json(
+        &db.path,
+        &[
+            "purpose",
+            "update",
+            "Trade fair",
+            "--basis",
+            "consent",
+            "--description",
+            "Invitations to our stand",
+            "--json",
+        ],
+    );
+    assert_eq!(updated["lawful_basis"], "consent");
+    assert_eq!(updated["retention_months"], 18, "options not given keep their value");
+
+    add(&db.path, "Anna", "Berg", "Trade fair");
+    let refused = lagom(&db.path, &["purpose", "update", added["id"].as_str().unwrap(), "--basis", "contract"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("lawful_basis") && message.contains("create a new purpose"), "{message}");
+    let renamed = ok_json(&db.path, &["purpose", "update", "trade fair", "--name", "Trade fairs", "--json"]);
+    assert_eq!(renamed["name"], "Trade fairs");
+    assert_eq!(renamed["lawful_basis"], "consent");
+
+    let bad = lagom(&db.path, &["purpose", "add", "--name", "X", "--basis", "whim", "--retention-months", "1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = lagom(&db.path, &["purpose", "add", "--name", "X", "--basis", "consent", "--retention-months", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("retention_months"));
+}
+
+#[test]
+fn an_erase_request_reference_must_be_opaque() {
+    let (db, _) = init();
+    let id = add(&db.path, "Anna", "Berg", "Newsletter");
+    let out = lagom(&db.path, &["erase", &id, "--yes", "--request", "Anna Berg called on Monday"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("request"));
+    assert_eq!(names(&ok_json(&db.path, &["contact", "list", "--json"])), ["Anna"], "nothing was erased");
+}
+
+#[test]
+fn audit_verify_reports_the_head_hash_and_the_actor_is_the_os_account() {
+    let (db, _) = init();
+    let out = Command::new(env!("CARGO_BIN_EXE_lagom"))
+        .arg("--db")
+        .arg(&db.path)
+        .args(["contact", "add", "--given-name", "Anna", "--family-name", "Berg", "--purpose", "Newsletter", "--json"])
+        .env("LAGOM_PASSPHRASE", PASSPHRASE)
+        .env("USER", "mallory")
+        .env("LOGNAME", "mallory")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["id"].as_str().unwrap().to_owned();
+    ok_json(&db.path, &["consent", "give", &id, "--purpose", "Newsletter", "--source", "form", "--json"]);
+    let history = ok_json(&db.path, &["consent", "history", &id, "--json"]);
+    assert_ne!(history[0]["recorded_by"], "mallory");
+
+    let verify = ok_json(&db.path, &["audit", "verify", "--json"]);
+    let head = verify["head_hash"].as_str().unwrap();
+    assert_eq!(head.len(), 64);
+    assert!(verify["entries"].as_u64().unwrap() > 1);
+    let text = lagom(&db.path, &["audit", "verify"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains(head));
+}

@@ -6,6 +6,8 @@ pub const COMMANDS: &[&str] = &[
     "session_create",
     "session_unlock",
     "session_recover",
+    "recovery_key_copy",
+    "recovery_key_forget",
     "contact_list",
     "contact_search",
     "contact_get",

@@ -3,10 +3,11 @@
 
 use lagom_core::{
     ConsentEvent, ConsentInput, ConsentOverview, ConsentSource, Contact, ContactInput, ContactPage, ContactSummary,
-    ExportReceipt, MarketingChannel, OptOuts, Purpose, PurposeInput, ReportLanguage, Settings, Tag, TagInput,
-    Tombstone,
+    ErasureReceipt, ExportReceipt, MarketingChannel, OptOuts, Purpose, PurposeInput, ReportLanguage, Settings, Tag,
+    TagInput,
 };
 use tauri::{AppHandle, State};
+use zeroize::Zeroizing;
 
 use crate::Session;
 use crate::ipc::{IpcResult, RecoveryKeyView, SessionStatus};
@@ -16,23 +17,40 @@ pub fn session_status(session: State<'_, Session>) -> IpcResult<SessionStatus> {
     Ok(session.status_or_open())
 }
 
+// Passphrases and recovery keys arrive in buffers that are wiped when the command returns.
+
 #[tauri::command(async)]
-pub fn session_create(session: State<'_, Session>, passphrase: Option<String>) -> IpcResult<RecoveryKeyView> {
-    session.create(passphrase.as_deref())
+pub fn session_create(
+    session: State<'_, Session>,
+    passphrase: Option<Zeroizing<String>>,
+) -> IpcResult<RecoveryKeyView> {
+    session.create(passphrase.as_deref().map(String::as_str))
 }
 
 #[tauri::command(async)]
-pub fn session_unlock(session: State<'_, Session>, passphrase: String) -> IpcResult<SessionStatus> {
+pub fn session_unlock(session: State<'_, Session>, passphrase: Zeroizing<String>) -> IpcResult<SessionStatus> {
     session.unlock(&passphrase)
 }
 
 #[tauri::command(async)]
 pub fn session_recover(
     session: State<'_, Session>,
-    recovery_key: String,
-    passphrase: Option<String>,
+    recovery_key: Zeroizing<String>,
+    passphrase: Option<Zeroizing<String>>,
 ) -> IpcResult<SessionStatus> {
-    session.recover(&recovery_key, passphrase.as_deref())
+    session.recover(&recovery_key, passphrase.as_deref().map(String::as_str))
+}
+
+/// "Copy" on the recovery key screen: out of clipboard history, cleared after 30 s.
+#[tauri::command(async)]
+pub fn recovery_key_copy(session: State<'_, Session>) -> IpcResult<()> {
+    session.copy_recovery_key(crate::clipboard::clear_after())
+}
+
+/// The owner has stored the recovery key; the app forgets it.
+#[tauri::command(async)]
+pub fn recovery_key_forget(session: State<'_, Session>) {
+    session.forget_recovery_key();
 }
 
 #[tauri::command(async)]
@@ -163,6 +181,6 @@ pub fn contact_export(
 }
 
 #[tauri::command(async)]
-pub fn contact_erase(session: State<'_, Session>, id: String) -> IpcResult<Tombstone> {
+pub fn contact_erase(session: State<'_, Session>, id: String) -> IpcResult<ErasureReceipt> {
     session.with(|l| l.rights().erase(&id, None))
 }

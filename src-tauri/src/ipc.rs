@@ -4,6 +4,7 @@
 use lagom_core::{ErrorKind, FieldError, KeyStoreKind};
 use serde::Serialize;
 use ts_rs::TS;
+use zeroize::Zeroizing;
 
 /// Every command's error: a stable `kind` to switch on, a human `message`, and the per-field
 /// problems of a refused form.
@@ -49,6 +50,7 @@ pub struct SessionStatus {
 /// The recovery key of a database just created, in groups of four, shown once.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct RecoveryKeyView {
-    pub recovery_key: String,
+    #[ts(type = "string")]
+    pub recovery_key: Zeroizing<String>,
     pub key_store: KeyStoreKind,
 }

@@ -2,6 +2,7 @@
 //! surface; every command is a thin translation onto one `lagom-core` call (see
 //! [`commands`]). No SQL and no business rule lives here.
 
+mod clipboard;
 pub mod commands;
 pub mod ipc;
 mod save_dialog;
@@ -17,6 +18,8 @@ macro_rules! app_commands {
             commands::session_create,
             commands::session_unlock,
             commands::session_recover,
+            commands::recovery_key_copy,
+            commands::recovery_key_forget,
             commands::contact_list,
             commands::contact_search,
             commands::contact_get,

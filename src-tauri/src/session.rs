@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use lagom_core::{Error, ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom, PassphraseStore};
+use lagom_core::{DbKey, Error, ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom, PassphraseStore};
 
 use crate::ipc::{IpcError, IpcResult, RecoveryKeyView, SessionPhase, SessionStatus};
 
@@ -12,11 +12,30 @@ use crate::ipc::{IpcError, IpcResult, RecoveryKeyView, SessionPhase, SessionStat
 pub struct Session {
     db_path: PathBuf,
     lagom: Mutex<Option<Lagom>>,
+    /// The recovery key of a database just created, until its owner says it is stored, so
+    /// "Copy" can put it on the clipboard without the UI sending it back.
+    recovery_key: Mutex<Option<DbKey>>,
 }
 
 impl Session {
     pub fn new(db_path: PathBuf) -> Self {
-        Session { db_path, lagom: Mutex::new(None) }
+        Session { db_path, lagom: Mutex::new(None), recovery_key: Mutex::new(None) }
+    }
+
+    fn recovery_slot(&self) -> MutexGuard<'_, Option<DbKey>> {
+        self.recovery_key.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Copies the new database's recovery key (64 hex characters) to the clipboard, kept out
+    /// of clipboard history and cleared after `clear_after`.
+    pub fn copy_recovery_key(&self, clear_after: std::time::Duration) -> IpcResult<()> {
+        let key = self.recovery_slot().clone().ok_or(Error::NotFound { what: "recovery key" })?;
+        Ok(crate::clipboard::copy_secret(key.to_hex(), clear_after)?)
+    }
+
+    /// The owner has stored the recovery key: forget it (the bytes are wiped on drop).
+    pub fn forget_recovery_key(&self) {
+        *self.recovery_slot() = None;
     }
 
     fn slot(&self) -> MutexGuard<'_, Option<Lagom>> {
@@ -84,10 +103,8 @@ impl Session {
         let mut slot = self.slot();
         let keys = self.key_store(passphrase, true)?;
         let created = Lagom::create(&self.db_path, keys.as_ref())?;
-        let view = RecoveryKeyView {
-            recovery_key: created.recovery_key.to_recovery_groups().to_string(),
-            key_store: keys.kind(),
-        };
+        let view = RecoveryKeyView { recovery_key: created.recovery_key.to_recovery_groups(), key_store: keys.kind() };
+        *self.recovery_slot() = Some(created.recovery_key);
         *slot = Some(created.lagom);
         Ok(view)
     }

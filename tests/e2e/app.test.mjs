@@ -1,8 +1,10 @@
 // The real app, end to end: first run with a real keychain, the recovery key, the form with
 // a field error, diacritic-folding search, and a restart that opens with the keychain's key.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import {
+  appDisplay,
   byTestId,
   freshDatabase,
   launchApp,
@@ -16,7 +18,8 @@ const db = freshDatabase();
 let browser;
 
 before(async () => {
-  await startDriver({ LAGOM_DB: db, LANG: 'en_GB.UTF-8', LANGUAGE: 'en' });
+  // The recovery key leaves the clipboard after 2 s here instead of 30 (an e2e build only).
+  await startDriver({ LAGOM_DB: db, LANG: 'en_GB.UTF-8', LANGUAGE: 'en', LAGOM_E2E_CLIPBOARD_SECS: '2' });
 });
 
 after(async () => {
@@ -31,6 +34,23 @@ test('first run creates the database and shows the recovery key once', async () 
   assert.match(key.trim(), /^([0-9a-f]{4}[ \n]){15}[0-9a-f]{4}$/, 'sixteen groups of four hex digits');
   const next = await byTestId(browser, 'recovery-continue');
   assert.equal(await next.isEnabled(), false, 'continue waits for the confirmation');
+
+  // "Copy": on the clipboard, marked as a secret that clipboard managers must not keep, and
+  // gone again after the timeout.
+  await (await byTestId(browser, 'recovery-copy')).click();
+  await byTestId(browser, 'recovery-copied');
+  const clipboard = (target = []) => {
+    try {
+      const args = ['-o', '-selection', 'clipboard', ...target];
+      return execFileSync('xclip', args, { env: { ...process.env, DISPLAY: appDisplay() }, stdio: 'pipe' }).toString();
+    } catch {
+      return ''; // nobody owns the clipboard
+    }
+  };
+  assert.equal(clipboard(), key.replace(/\s+/g, ''), 'the key, without spaces');
+  assert.match(clipboard(['-t', 'TARGETS']), /x-kde-passwordManagerHint/, 'kept out of clipboard history');
+  await browser.waitUntil(async () => clipboard() === '', { timeout: 8000, timeoutMsg: 'the clipboard is cleared' });
+
   await (await byTestId(browser, 'recovery-stored')).click();
   await next.click();
   await byTestId(browser, 'search');

@@ -54,6 +54,14 @@ export function stopDriver() {
   }
 }
 
+/** The X display of the virtual screen the app runs on (`:99`), for tools such as xclip. */
+export function appDisplay() {
+  const children = execFileSync('pgrep', ['-a', '-P', String(driver.pid)]).toString();
+  const display = children.match(/Xvfb (:\d+)/)?.[1];
+  if (!display) throw new Error(`no Xvfb under the driver: ${children}`);
+  return display;
+}
+
 /** Waits until no instance of the app runs, so the next start is a real cold start. */
 export async function waitForAppExit() {
   for (let i = 0; i < 100; i++) {

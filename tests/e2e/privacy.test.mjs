@@ -1,7 +1,7 @@
 // The data-subject rights in the real app: opt-out toggles that every list respects, the
 // one-click export (the save dialog answered by the e2e seam), and erase with confirmation.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -83,7 +83,9 @@ test('export writes one ZIP where the save dialog points', async () => {
   const status = await byTestId(browser, 'exported');
   const files = readdirSync(saveDir);
   assert.equal(files.length, 1, files.join());
-  assert.match(files[0], /^lagom-export-greta-lovisa-\d{4}-\d{2}-\d{2}\.zip$/);
+  // No personal data in the name: the desktop's recently-used list would keep it.
+  assert.match(files[0], /^lagom-export-[0-9a-f]{8}-\d{4}-\d{2}-\d{2}\.zip$/);
+  assert.equal(statSync(join(saveDir, files[0])).mode & 0o777, 0o600, 'readable by its owner only');
   assert.match(await status.getText(), new RegExp(files[0].replace(/\./g, '\\.')));
   const zip = readFileSync(join(saveDir, files[0]));
   assert.equal(zip.subarray(0, 4).toString('binary'), 'PK\x03\x04', 'a ZIP file');

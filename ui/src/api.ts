@@ -9,6 +9,7 @@ import type {
   ContactInput,
   ContactPage,
   ContactSummary,
+  ErasureReceipt,
   ExportReceipt,
   IpcError,
   MarketingChannel,
@@ -21,7 +22,6 @@ import type {
   Settings,
   Tag,
   TagInput,
-  Tombstone,
 } from './bindings';
 
 export type * from './bindings';
@@ -50,6 +50,10 @@ export const api = {
   sessionUnlock: (passphrase: string) => call<SessionStatus>("session_unlock", { passphrase }),
   sessionRecover: (recoveryKey: string, passphrase: string | null) =>
     call<SessionStatus>("session_recover", { recoveryKey, passphrase }),
+  /** Copies the new register's recovery key: out of clipboard history, cleared after 30 s. */
+  recoveryKeyCopy: () => call<void>("recovery_key_copy"),
+  /** The owner has stored the recovery key: the app forgets it. */
+  recoveryKeyForget: () => call<void>("recovery_key_forget"),
 
   contactList: (offset: number, limit: number) => call<ContactPage>("contact_list", { offset, limit }),
   contactSearch: (text: string) => call<ContactSummary[]>("contact_search", { text }),
@@ -77,7 +81,7 @@ export const api = {
   /** Opens the native save dialog; null when the user cancels. */
   contactExport: (id: string, language: ReportLanguage) =>
     call<ExportReceipt | null>("contact_export", { id, language }),
-  contactErase: (id: string) => call<Tombstone>("contact_erase", { id }),
+  contactErase: (id: string) => call<ErasureReceipt>("contact_erase", { id }),
 
   settingsGet: () => call<Settings>("settings_get"),
   settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),

@@ -1,9 +1,9 @@
 // Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p lagom-desktop bindings`.
 // Do not edit: a test fails when this file and the Rust source disagree.
 
-export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "in_use" | "not_open" | "storage" | "io";
+export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "in_use" | "not_open" | "storage" | "io";
 
-export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range";
+export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference";
 
 export type FieldError = { 
 /**
@@ -81,7 +81,11 @@ retention_months: number,
 /**
  * How many contacts are held for this purpose.
  */
-contacts: number, };
+contacts: number, 
+/**
+ * Contacts or consent records rely on the lawful basis, so it can no longer change.
+ */
+basis_locked: boolean, };
 
 export type PurposeInput = { name: string, description: string, lawful_basis: LawfulBasis, retention_months: number, };
 

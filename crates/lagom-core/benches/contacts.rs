@@ -128,4 +128,34 @@ fn main() {
         ms(audit.elapsed()),
         verified.is_intact()
     );
+    drop(lagom);
+    memory_security(dir.path());
+}
+
+/// What `PRAGMA cipher_memory_security = ON` (SQLCipher wipes every allocation it frees and
+/// locks its pages in memory) costs the everyday operations, on a fresh 5 000-contact register:
+/// measured first OFF, then ON, because SQLCipher applies the setting to the whole process.
+fn memory_security(dir: &std::path::Path) {
+    const SMALL: usize = 5_000;
+    println!("\ncipher_memory_security, {SMALL} contacts (OFF first, then ON for the whole process):");
+    for setting in ["OFF", "ON"] {
+        let path = dir.join(format!("memsec-{setting}.db"));
+        let lagom = Lagom::create(&path, &MemoryKeyStore::new()).unwrap().lagom;
+        lagom.connection().execute_batch(&format!("PRAGMA cipher_memory_security = {setting};")).unwrap();
+        let start = Instant::now();
+        for i in 0..SMALL {
+            lagom.contacts().create(&input(i)).unwrap();
+        }
+        let create = start.elapsed().as_secs_f64() * 1e6 / SMALL as f64;
+        let ids: Vec<String> = lagom.contacts().list(0, 500).unwrap().contacts.into_iter().map(|c| c.id).collect();
+        let (search, _) = time(50, |_| lagom.contacts().search("anna").unwrap());
+        let (get, _) = time(200, |i| lagom.contacts().get(&ids[i % ids.len()]).unwrap());
+        let (update, _) = time(100, |i| lagom.contacts().update(&ids[i % ids.len()], &input(i)).unwrap());
+        println!(
+            "  memory security {setting:<3}: create {create:>7.0} µs   search \"anna\" {:>7.3} ms   get {:>6.3} ms   update {:>6.3} ms",
+            ms(search),
+            ms(get),
+            ms(update)
+        );
+    }
 }

@@ -59,8 +59,12 @@ pub struct AuditEntry {
 pub struct AuditVerification {
     pub entries: u32,
     pub redacted: u32,
-    /// The first entry whose hash, link or commitment does not match, if any.
+    /// The first entry whose hash, link or commitment does not match, or that was redacted
+    /// although no erasure of its subject is recorded, if any.
     pub first_broken: Option<u32>,
+    /// The last entry's hash (hex): written down elsewhere, it proves later that the chain
+    /// was not cut short or rewritten from the start.
+    pub head_hash: Option<String>,
 }
 
 impl AuditVerification {
@@ -259,13 +263,16 @@ pub fn for_subject(conn: &Connection, subject_id: &str) -> Result<Vec<AuditEntry
 pub fn verify(conn: &Connection) -> Result<AuditVerification> {
     let mut statement = conn.prepare(
         "SELECT e.seq, e.at, e.actor, e.action, e.subject_id, e.field, e.old_value, e.new_value,
-                e.commitment, e.prev_hash, e.hash, s.secret
-         FROM audit_entry e LEFT JOIN audit_secret s ON s.seq = e.seq ORDER BY e.seq",
+                e.commitment, e.prev_hash, e.hash, s.secret, t.id IS NOT NULL
+         FROM audit_entry e
+         LEFT JOIN audit_secret s ON s.seq = e.seq
+         LEFT JOIN erasure t ON t.contact_id = e.subject_id
+         ORDER BY e.seq",
     )?;
     let mut rows = statement.query([])?;
     let mut expected_prev = vec![0u8; 32];
     let mut expected_seq = 1i64;
-    let mut report = AuditVerification { entries: 0, redacted: 0, first_broken: None };
+    let mut report = AuditVerification { entries: 0, redacted: 0, first_broken: None, head_hash: None };
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let at: String = row.get(1)?;
@@ -279,12 +286,15 @@ pub fn verify(conn: &Connection) -> Result<AuditVerification> {
         let prev_hash: Vec<u8> = row.get(9)?;
         let hash: Vec<u8> = row.get(10)?;
         let secret: Option<Vec<u8>> = row.get(11)?;
+        let erased: bool = row.get(12)?;
         report.entries += 1;
         let commitment_ok = match &secret {
             Some(secret) => commitment(secret, old_value.as_deref(), new_value.as_deref()) == stored_commitment,
+            // Only an erasure redacts, so a redacted entry needs its subject's tombstone:
+            // otherwise removing a secret would hide a changed value.
             None => {
                 report.redacted += 1;
-                old_value.is_none() && new_value.is_none()
+                erased && old_value.is_none() && new_value.is_none()
             }
         };
         let recomputed = link_hash(&Link {
@@ -304,5 +314,6 @@ pub fn verify(conn: &Connection) -> Result<AuditVerification> {
         expected_prev = hash;
         expected_seq = seq + 1;
     }
+    report.head_hash = (report.entries > 0).then(|| hex::encode(&expected_prev));
     Ok(report)
 }

@@ -163,7 +163,7 @@ impl<'a> ConsentLedger<'a> {
 
     fn consent(&self, contact_id: &str, input: &ConsentInput, kind: ConsentEventKind) -> Result<ConsentEvent> {
         let mut errors = InvalidInput::default();
-        let purpose = crate::purposes::Purposes::new(self.conn).get(input.purpose.trim()).ok();
+        let purpose = crate::purposes::Purposes::new(self.conn, self.actor).get(input.purpose.trim()).ok();
         if purpose.is_none() {
             errors.push(
                 "purpose",
@@ -320,7 +320,7 @@ impl<'a> ConsentLedger<'a> {
             };
             let given = event.kind == ConsentEventKind::Given;
             latest.retain(|s| !(s.purpose_id == purpose_id && s.channel == event.channel));
-            let lawful_basis = crate::purposes::Purposes::new(self.conn).get(&purpose_id)?.lawful_basis;
+            let lawful_basis = crate::purposes::Purposes::new(self.conn, self.actor).get(&purpose_id)?.lawful_basis;
             latest.push(ConsentState {
                 purpose_id,
                 purpose_name,
@@ -343,10 +343,12 @@ impl<'a> ConsentLedger<'a> {
 
     /// Who may be contacted about `purpose` on `channel`: contacts held for the purpose with
     /// an active basis (for a consent purpose, consent currently given for that channel or for
-    /// all channels), and opted out neither of the channel nor of all direct marketing.
+    /// all channels), whose latest consent event for the purpose on that channel (or on all) is
+    /// not a withdrawal whatever the basis, and opted out neither of the channel nor of all
+    /// direct marketing.
     /// Every marketing list in the app and the CLI is this query.
     pub fn reachable(&self, purpose: &str, channel: MarketingChannel) -> Result<Vec<ContactSummary>> {
-        let purpose = crate::purposes::Purposes::new(self.conn).get(purpose.trim())?;
+        let purpose = crate::purposes::Purposes::new(self.conn, self.actor).get(purpose.trim())?;
         let contacts = self
             .conn
             .prepare_cached(&format!(
@@ -355,11 +357,11 @@ impl<'a> ConsentLedger<'a> {
                  JOIN contact_purpose cp ON cp.contact_id = c.id AND cp.purpose_id = ?1
                  JOIN purpose p ON p.id = cp.purpose_id
                  LEFT JOIN organisation o ON o.id = c.organisation_id
-                 WHERE (p.lawful_basis <> 'consent' OR
-                        (SELECT e.kind FROM consent_event e
-                         WHERE e.contact_id = c.id AND e.purpose_id = p.id
-                           AND (e.channel IS NULL OR e.channel = ?2)
-                         ORDER BY e.seq DESC LIMIT 1) = 'given')
+                 WHERE COALESCE((SELECT e.kind FROM consent_event e
+                                 WHERE e.contact_id = c.id AND e.purpose_id = p.id
+                                   AND (e.channel IS NULL OR e.channel = ?2)
+                                 ORDER BY e.seq DESC LIMIT 1),
+                                CASE p.lawful_basis WHEN 'consent' THEN 'none' ELSE 'given' END) = 'given'
                    AND COALESCE((SELECT e.kind FROM consent_event e
                                  WHERE e.contact_id = c.id AND e.purpose_id IS NULL AND e.channel = ?2
                                  ORDER BY e.seq DESC LIMIT 1), 'opt_in') = 'opt_in'

@@ -167,6 +167,9 @@ impl<'a> Contacts<'a> {
         let valid = self.validate(input)?;
         let tx = self.conn.unchecked_transaction()?;
         let before = self.get(id)?;
+        let old_organisation_id: Option<String> = tx
+            .prepare_cached("SELECT organisation_id FROM contact WHERE id = ?1")?
+            .query_row([id], |row| row.get(0))?;
         let organisation_id = self.organisation_id(valid.organisation.as_deref())?;
         let changed = tx
             .prepare_cached(
@@ -192,6 +195,11 @@ impl<'a> Contacts<'a> {
             ])?;
         if changed == 0 {
             return Err(Error::NotFound { what: "contact" });
+        }
+        if let Some(old) = old_organisation_id.filter(|old| Some(old) != organisation_id.as_ref()) {
+            // An organisation nobody belongs to any more may be the person's own name, and
+            // would otherwise outlive their erasure.
+            tx.prepare_cached(crate::personal_data::DELETE_ORPHANED_ORGANISATION)?.execute([&old])?;
         }
         self.replace_links(id, &valid)?;
         let after = self.get(id)?;

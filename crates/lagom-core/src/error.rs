@@ -24,6 +24,15 @@ pub enum Error {
     AlreadyExists { path: PathBuf },
 
     #[error(
+        "the {store} already holds the key of a database at {path}, so Lagom did not create a new \
+         one there and kept that key. The database may be on a drive that is not mounted, moved, \
+         or about to be restored: put the file back at {path} and start Lagom again. If it is gone \
+         for good, create the new database in another place (--db or LAGOM_DB), or delete the old \
+         key yourself ({how})"
+    )]
+    KeyAlreadyStored { path: PathBuf, store: &'static str, how: String },
+
+    #[error(
         "the key does not open this database: the key is wrong or the file is damaged. \
          Nothing was changed; enter the recovery key or restore a backup"
     )]
@@ -94,6 +103,7 @@ pub enum ErrorKind {
     NotFound,
     DatabaseMissing,
     AlreadyExists,
+    KeyAlreadyStored,
     WrongKey,
     WrongPassphrase,
     NotADatabase,
@@ -117,6 +127,7 @@ impl Error {
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::DatabaseMissing { .. } => ErrorKind::DatabaseMissing,
             Error::AlreadyExists { .. } => ErrorKind::AlreadyExists,
+            Error::KeyAlreadyStored { .. } => ErrorKind::KeyAlreadyStored,
             Error::WrongKey => ErrorKind::WrongKey,
             Error::WrongPassphrase => ErrorKind::WrongPassphrase,
             Error::NotADatabase { .. } => ErrorKind::NotADatabase,
@@ -140,6 +151,13 @@ impl Error {
             Error::Invalid(invalid) => &invalid.fields,
             _ => &[],
         }
+    }
+
+    /// One refused field.
+    pub(crate) fn invalid(field: &str, code: FieldErrorCode, message: impl Into<String>) -> Self {
+        let mut errors = InvalidInput::default();
+        errors.push(field, code, message);
+        Error::Invalid(errors)
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
@@ -187,6 +205,10 @@ pub enum FieldErrorCode {
     UnknownTag,
     Duplicate,
     OutOfRange,
+    /// A purpose's lawful basis cannot change once people are held for it.
+    BasisLocked,
+    /// Not an opaque reference (`[A-Za-z0-9._-]`, 1–64 characters).
+    InvalidReference,
 }
 
 /// A refused input: every field that was wrong, so a form can mark them all at once.

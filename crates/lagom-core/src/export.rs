@@ -1,11 +1,12 @@
 //! Export of everything held about one person (R-3 portability, R-5 access): one ZIP with
 //! `data.json`, `contact.vcf` (vCard 4.0), one CSV per record type, `report.html` (a readable
 //! register extract in the user's language) and `manifest.json` (SHA-256 of each file).
-//! The ZIP is written to a temporary file beside the target and renamed into place, and the
-//! export is recorded in the audit trail without copying the data.
+//! The ZIP is written to a private (0600), exclusively created temporary file in the target
+//! folder, the export is recorded in the audit trail without copying the data, and only then
+//! is the file renamed into place. The offered file name holds no personal data.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -66,22 +67,13 @@ struct ManifestFile {
     sha256: String,
 }
 
-/// A sensible file name for the export of `contact`: `lagom-export-anna-ostlund-2026-11-29.zip`.
+/// The file name offered for the export of `contact`: `lagom-export-3f2a9c1b-2026-11-29.zip`.
+/// It holds no personal data — the desktop's recently-used list and error messages keep file
+/// names long after an erasure — only the start of the contact's random id and the date.
 pub fn suggested_file_name(contact: &Contact) -> String {
-    let name: String = format!("{} {}", contact.given_name, contact.family_name)
-        .chars()
-        .filter_map(|c| match c {
-            'å' | 'ä' | 'Å' | 'Ä' => Some('a'),
-            'ö' | 'Ö' | 'ø' | 'Ø' => Some('o'),
-            'é' | 'è' | 'É' => Some('e'),
-            'ü' | 'Ü' => Some('u'),
-            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
-            ' ' | '-' | '_' | '.' => Some('-'),
-            _ => None,
-        })
-        .collect();
+    let opaque: String = contact.id.chars().filter(char::is_ascii_hexdigit).take(8).collect();
     let date = crate::now().chars().take(10).collect::<String>();
-    format!("lagom-export-{}-{date}.zip", name.trim_matches('-'))
+    format!("lagom-export-{opaque}-{date}.zip")
 }
 
 pub(crate) fn export_person(
@@ -141,18 +133,22 @@ pub(crate) fn export_person(
         .map_err(|e| Error::io("encode", "manifest.json", std::io::Error::other(e)))?;
     files.push(("manifest.json".into(), manifest));
 
-    let written = write_zip(out, &files)?;
-    audit::record(
-        lagom.connection(),
-        actor,
-        Change {
-            action: AuditAction::Export,
-            subject_id: Some(contact_id),
-            field: None,
-            old_value: None,
-            new_value: None,
-        },
-    )?;
+    // The export is in the audit trail before anyone can open the file.
+    let written = write_zip(out, &files, |_| {
+        let tx = lagom.connection().unchecked_transaction()?;
+        audit::record(
+            &tx,
+            actor,
+            Change {
+                action: AuditAction::Export,
+                subject_id: Some(contact_id),
+                field: None,
+                old_value: None,
+                new_value: None,
+            },
+        )?;
+        Ok(tx.commit()?)
+    })?;
     Ok(ExportReceipt {
         path: out.display().to_string(),
         bytes: u32::try_from(written).unwrap_or(u32::MAX),
@@ -160,28 +156,23 @@ pub(crate) fn export_person(
     })
 }
 
-fn write_zip(out: &Path, files: &[(String, Vec<u8>)]) -> Result<u64> {
-    let mut tmp_name = out.as_os_str().to_owned();
-    tmp_name.push(".part");
-    let tmp = PathBuf::from(tmp_name);
-    let result = (|| -> std::io::Result<u64> {
-        let file = std::fs::File::create(&tmp)?;
-        let mut zip = zip::ZipWriter::new(file);
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        for (name, bytes) in files {
-            zip.start_file(name.as_str(), options).map_err(std::io::Error::other)?;
-            zip.write_all(bytes)?;
-        }
-        let file = zip.finish().map_err(std::io::Error::other)?;
-        file.sync_all()?;
-        let len = file.metadata()?.len();
-        std::fs::rename(&tmp, out)?;
-        Ok(len)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("write the export to", out, e)
-    })
+/// Writes the ZIP through a private temporary file in the target folder (see
+/// [`crate::store::publish_private_file`]); `before_publish` runs once it is complete.
+fn write_zip(out: &Path, files: &[(String, Vec<u8>)], before_publish: impl FnOnce(&u64) -> Result<()>) -> Result<u64> {
+    crate::store::publish_private_file(
+        out,
+        |file| {
+            let mut zip = zip::ZipWriter::new(&mut *file);
+            let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            for (name, bytes) in files {
+                zip.start_file(name.as_str(), options).map_err(std::io::Error::other)?;
+                zip.write_all(bytes)?;
+            }
+            zip.finish().map_err(std::io::Error::other)?;
+            Ok(file.metadata()?.len())
+        },
+        before_publish,
+    )
 }
 
 // ---- vCard 4.0 (RFC 6350) -----------------------------------------------------------------
@@ -253,16 +244,18 @@ pub(crate) fn vcard(c: &Contact) -> String {
 
 // ---- CSV (RFC 4180, UTF-8 with BOM so Excel reads it as UTF-8) ----------------------------
 
+/// Every CSV Lagom writes: RFC 4180 quoting, and no cell a spreadsheet would run as a formula.
 fn csv(rows: &[Vec<String>]) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
     for row in rows {
         let fields: Vec<String> = row
             .iter()
             .map(|f| {
+                let f = neutralise_formula(f);
                 if f.contains(['"', ',', '\r', '\n', ';']) {
                     format!("\"{}\"", f.replace('"', "\"\""))
                 } else {
-                    f.clone()
+                    f.into_owned()
                 }
             })
             .collect();
@@ -270,6 +263,17 @@ fn csv(rows: &[Vec<String>]) -> Vec<u8> {
         out.push_str("\r\n");
     }
     out.into_bytes()
+}
+
+/// A cell starting with `=`, `+`, `-`, `@`, tab or carriage return is a formula to Excel,
+/// LibreOffice and Google Sheets (CSV injection); a leading apostrophe makes it plain text
+/// (OWASP's advice). `+46701234567` is shown as `'+46701234567` and stays readable.
+fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 fn opt(v: &Option<String>) -> String {
@@ -580,6 +584,43 @@ mod tests {
         let bytes = csv(&[vec!["a".into(), "b,c".into(), "say \"hi\"".into(), "x\ny".into()]]);
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(text, "\u{feff}a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\r\n");
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() {
+        let cells = ["=HYPERLINK(\"http://x\")", "+46701234567", "-1", "@SUM(A1)", "\tx", "\rx", "Anna", "a=b"];
+        let text = String::from_utf8(csv(&[cells.iter().map(|c| c.to_string()).collect()])).unwrap();
+        assert_eq!(
+            text,
+            "\u{feff}\"'=HYPERLINK(\"\"http://x\"\")\",'+46701234567,'-1,'@SUM(A1),'\tx,\"'\rx\",Anna,a=b\r\n"
+        );
+    }
+
+    #[test]
+    fn the_suggested_export_name_holds_no_personal_data() {
+        let contact = Contact {
+            id: "3f2a9c1b-0000-4000-8000-000000000000".into(),
+            given_name: "Anna".into(),
+            family_name: "Östlund".into(),
+            email: Some("anna@example.se".into()),
+            phone: None,
+            organisation: Some("Ålands Bygg".into()),
+            role: None,
+            channel: None,
+            material: None,
+            language: None,
+            stage: crate::Stage::Lead,
+            owner: None,
+            tags: vec![],
+            purposes: vec![],
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        let name = suggested_file_name(&contact);
+        assert!(name.starts_with("lagom-export-3f2a9c1b-"), "{name}");
+        for personal in ["anna", "ostlund", "stlund", "aland", "example"] {
+            assert!(!name.to_lowercase().contains(personal), "{name}");
+        }
     }
 
     #[test]

@@ -26,10 +26,10 @@ pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts,
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
 pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
-pub use rights::{Rights, Tombstone};
+pub use rights::{ErasureReceipt, Rights, Tombstone};
 pub use settings::Settings;
 pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
-pub use store::{SCHEMA_VERSION, Store, default_path};
+pub use store::{SCHEMA_VERSION, Store, canonical_path, default_path};
 pub use vocab::{Channel, ConsentEventKind, ConsentSource, LawfulBasis, MarketingChannel, Material, Stage, UiLanguage};
 
 /// One open Lagom database.
@@ -59,22 +59,24 @@ impl Lagom {
         Ok(Lagom::with_store(Store::open(path, keys)?))
     }
 
-    /// Opens an existing database with its recovery key and puts the key back into `keys`.
+    /// Opens an existing database with its recovery key, puts the key back into `keys`, and
+    /// removes the copy from the other kind of store (the key file when the key goes to the
+    /// keychain, the keychain entry when it goes under a passphrase), so it lives in one place.
     pub fn recover(path: &Path, recovery_key: &str, keys: &dyn KeyStore) -> Result<Lagom> {
-        Ok(Lagom::with_store(Store::recover(path, recovery_key, keys)?))
+        let other: Box<dyn KeyStore> = match keys.kind() {
+            KeyStoreKind::Passphrase => match KeychainStore::for_database(path) {
+                Ok(keychain) => Box::new(keychain),
+                // No keychain on this machine: nothing to remove there.
+                Err(Error::KeychainUnavailable(_)) => Box::new(MemoryKeyStore::new()),
+                Err(e) => return Err(e),
+            },
+            KeyStoreKind::Keychain | KeyStoreKind::Memory => Box::new(PassphraseStore::key_file_of(path)),
+        };
+        Ok(Lagom::with_store(Store::recover(path, recovery_key, keys, other.as_ref())?))
     }
 
     fn with_store(store: Store) -> Lagom {
-        // The login name; a process started by a launcher may lack USER, so fall back to
-        // LOGNAME, USERNAME (Windows) and the home folder's name.
-        let home_name = || dirs::home_dir().and_then(|home| home.file_name().map(|n| n.to_string_lossy().into_owned()));
-        let actor = ["USER", "LOGNAME", "USERNAME"]
-            .iter()
-            .filter_map(|var| std::env::var(var).ok())
-            .chain(home_name())
-            .find(|name| !name.trim().is_empty())
-            .unwrap_or_else(|| "unknown user".to_owned());
-        Lagom { store, actor }
+        Lagom { store, actor: os_account() }
     }
 
     /// Who the audit trail and the consent ledger name as acting.
@@ -114,7 +116,7 @@ impl Lagom {
     }
 
     pub fn purposes(&self) -> Purposes<'_> {
-        Purposes::new(&self.store.conn)
+        Purposes::new(&self.store.conn, &self.actor)
     }
 
     pub fn settings(&self) -> Result<Settings> {
@@ -141,6 +143,13 @@ impl Lagom {
     pub fn connection(&self) -> &rusqlite::Connection {
         self.store.connection()
     }
+}
+
+/// Who is acting: the OS account of this process, read from the system's user database
+/// (`getpwuid` on Unix, `GetUserNameW` on Windows), not from `USER` or `LOGNAME`, which any
+/// caller can set.
+fn os_account() -> String {
+    whoami::username().ok().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| "unknown user".to_owned())
 }
 
 /// A new random identifier (UUID v4). Ids are never reused, so an erased person's id cannot

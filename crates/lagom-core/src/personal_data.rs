@@ -27,9 +27,17 @@ pub enum Erasure {
     RedactValues,
     /// An index kept in step by triggers on `contact` (FTS5 with secure-delete).
     IndexOfContact,
-    /// Deleted when no remaining contact refers to it (a sole trader's company name).
-    DeleteWhenOrphaned,
+    /// Deleted when nothing refers to it any more (a sole trader's company name, a consent
+    /// wording shown to one person only). `candidates` lists, with the person's contact id in
+    /// `?1`, the rows the person refers to, read before their rows go; `delete` removes one of
+    /// them (`?1`) if nothing else refers to it.
+    DeleteWhenOrphaned { candidates: &'static str, delete: &'static str },
 }
+
+/// Deletes organisation `?1` when no contact belongs to it; run on erase and when a contact
+/// leaves an organisation, so an old employer never outlives the person.
+pub(crate) const DELETE_ORPHANED_ORGANISATION: &str =
+    "DELETE FROM organisation WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM contact WHERE organisation_id = ?1)";
 
 /// A column of a personal table: `None` for keys and timestamps that say nothing by themselves.
 pub type Column = (&'static str, Option<Category>);
@@ -118,7 +126,20 @@ pub const PERSONAL: &[PersonalTable] = &[
         table: "organisation",
         purpose: "Know where the person works (may be a sole trader's own name)",
         columns: &[("id", None), ("name", Some(Relationship)), ("created_at", None)],
-        erasure: Erasure::DeleteWhenOrphaned,
+        erasure: Erasure::DeleteWhenOrphaned {
+            candidates: "SELECT organisation_id FROM contact WHERE id = ?1 AND organisation_id IS NOT NULL",
+            delete: DELETE_ORPHANED_ORGANISATION,
+        },
+    },
+    PersonalTable {
+        table: "consent_wording",
+        purpose: "Prove the exact text a person agreed to (Art. 7(1))",
+        columns: &[("sha256", None), ("text", Some(Consent))],
+        erasure: Erasure::DeleteWhenOrphaned {
+            candidates: "SELECT DISTINCT wording FROM consent_event WHERE contact_id = ?1 AND wording IS NOT NULL",
+            delete: "DELETE FROM consent_wording WHERE sha256 = ?1
+                     AND NOT EXISTS (SELECT 1 FROM consent_event WHERE wording = ?1)",
+        },
     },
     PersonalTable {
         table: "audit_entry",
@@ -151,7 +172,6 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
     OtherTable { table: "setting", why: "configuration" },
     OtherTable { table: "purpose", why: "the purposes of processing, configured by the controller" },
     OtherTable { table: "tag", why: "the interests vocabulary" },
-    OtherTable { table: "consent_wording", why: "the texts shown when asking for consent, shared by everyone" },
     OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
     OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
 ];
@@ -160,6 +180,15 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
 pub(crate) fn delete_statements() -> impl Iterator<Item = &'static str> {
     PERSONAL.iter().filter_map(|t| match t.erasure {
         Erasure::DeleteRows(sql) => Some(sql),
+        _ => None,
+    })
+}
+
+/// For each table whose rows are deleted when orphaned: the statement listing the person's
+/// candidates and the statement deleting one of them.
+pub(crate) fn orphan_statements() -> impl Iterator<Item = (&'static str, &'static str)> {
+    PERSONAL.iter().filter_map(|t| match t.erasure {
+        Erasure::DeleteWhenOrphaned { candidates, delete } => Some((candidates, delete)),
         _ => None,
     })
 }

@@ -1,10 +1,14 @@
 //! Purposes of processing (R-2): name, lawful basis and retention period, and the interest
 //! tag vocabulary (R-1), where every tag names the purpose it serves.
+//!
+//! A purpose's lawful basis is what people agreed to or were told: once contacts or consent
+//! records rely on it, it cannot change. Every change to a purpose is in the audit trail.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::audit::{self, AuditAction, Change};
 use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
 use crate::validate;
 use crate::vocab::LawfulBasis;
@@ -19,6 +23,8 @@ pub struct Purpose {
     pub retention_months: u32,
     /// How many contacts are held for this purpose.
     pub contacts: u32,
+    /// Contacts or consent records rely on the lawful basis, so it can no longer change.
+    pub basis_locked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -53,11 +59,12 @@ const MAX_RETENTION_MONTHS: u32 = 600;
 #[derive(Debug)]
 pub struct Purposes<'a> {
     conn: &'a Connection,
+    actor: &'a str,
 }
 
 impl<'a> Purposes<'a> {
-    pub(crate) fn new(conn: &'a Connection) -> Self {
-        Purposes { conn }
+    pub(crate) fn new(conn: &'a Connection, actor: &'a str) -> Self {
+        Purposes { conn, actor }
     }
 
     pub fn list(&self) -> Result<Vec<Purpose>> {
@@ -75,7 +82,9 @@ impl<'a> Purposes<'a> {
     fn select(&self, clause: &str, param: &str) -> Result<Vec<Purpose>> {
         let mut statement = self.conn.prepare_cached(&format!(
             "SELECT p.id, p.name, p.description, p.lawful_basis, p.retention_months,
-                    (SELECT count(*) FROM contact_purpose cp WHERE cp.purpose_id = p.id)
+                    (SELECT count(*) FROM contact_purpose cp WHERE cp.purpose_id = p.id),
+                    EXISTS (SELECT 1 FROM contact_purpose cp WHERE cp.purpose_id = p.id)
+                    OR EXISTS (SELECT 1 FROM consent_event e WHERE e.purpose_id = p.id)
              FROM purpose p {clause}"
         ))?;
         let params: &[&dyn rusqlite::ToSql] = if clause.contains("?1") { &[&param] } else { &[] };
@@ -88,6 +97,7 @@ impl<'a> Purposes<'a> {
                     lawful_basis: row.get(3)?,
                     retention_months: row.get(4)?,
                     contacts: row.get(5)?,
+                    basis_locked: row.get(6)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -97,28 +107,78 @@ impl<'a> Purposes<'a> {
     pub fn create(&self, input: &PurposeInput) -> Result<Purpose> {
         let (name, description) = self.validate(input, None)?;
         let id = crate::new_id();
+        let tx = self.conn.unchecked_transaction()?;
         self.conn
             .prepare_cached(
                 "INSERT INTO purpose (id, name, description, lawful_basis, retention_months, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![id, name, description, input.lawful_basis, input.retention_months, crate::now()])?;
-        self.get(&id)
+        let created = self.get(&id)?;
+        self.record_changes(AuditAction::Create, None, &created)?;
+        tx.commit()?;
+        Ok(created)
     }
 
-    pub fn update(&self, id: &str, input: &PurposeInput) -> Result<Purpose> {
-        let (name, description) = self.validate(input, Some(id))?;
-        let changed = self
-            .conn
+    /// Changes a purpose (by id or name). Name, description and retention may change and each
+    /// change is audited; the lawful basis may not once contacts or consent records rely on
+    /// it — what people agreed to must keep its meaning, so a new basis is a new purpose.
+    pub fn update(&self, id_or_name: &str, input: &PurposeInput) -> Result<Purpose> {
+        let tx = self.conn.unchecked_transaction()?;
+        let before = self.get(id_or_name.trim())?;
+        let (name, description) = self.validate(input, Some(&before.id))?;
+        if input.lawful_basis != before.lawful_basis && before.basis_locked {
+            return Err(Error::invalid(
+                "lawful_basis",
+                FieldErrorCode::BasisLocked,
+                format!(
+                    "contacts or consent records rely on this purpose's lawful basis ({}), so it cannot \
+                     change; create a new purpose with the new basis instead",
+                    before.lawful_basis
+                ),
+            ));
+        }
+        self.conn
             .prepare_cached(
                 "UPDATE purpose SET name = ?2, description = ?3, lawful_basis = ?4, retention_months = ?5
                  WHERE id = ?1",
             )?
-            .execute(params![id, name, description, input.lawful_basis, input.retention_months])?;
-        if changed == 0 {
-            return Err(Error::NotFound { what: "purpose" });
+            .execute(params![before.id, name, description, input.lawful_basis, input.retention_months])?;
+        let after = self.get(&before.id)?;
+        self.record_changes(AuditAction::Update, Some(&before), &after)?;
+        tx.commit()?;
+        Ok(after)
+    }
+
+    /// One audit entry per field that changed (every field, for a new purpose).
+    fn record_changes(&self, action: AuditAction, before: Option<&Purpose>, after: &Purpose) -> Result<()> {
+        let fields = |p: &Purpose| {
+            [
+                ("purpose/name", p.name.clone()),
+                ("purpose/description", p.description.clone()),
+                ("purpose/lawful_basis", p.lawful_basis.as_str().to_owned()),
+                ("purpose/retention_months", p.retention_months.to_string()),
+            ]
+        };
+        let old = before.map(fields);
+        for (i, (field, new_value)) in fields(after).into_iter().enumerate() {
+            let old_value = old.as_ref().map(|old| old[i].1.as_str());
+            if old_value == Some(new_value.as_str()) {
+                continue;
+            }
+            audit::record(
+                self.conn,
+                self.actor,
+                Change {
+                    action,
+                    subject_id: Some(&after.id),
+                    field: Some(field),
+                    old_value,
+                    new_value: Some(&new_value),
+                },
+            )?;
         }
-        self.get(id)
+        Ok(())
     }
 
     fn validate(&self, input: &PurposeInput, own_id: Option<&str>) -> Result<(String, String)> {

@@ -2,17 +2,21 @@
 //! deletes every row about the person in every table the field dictionary lists, redacts the
 //! audit trail's values about them, and keeps a tombstone without personal data. Then the WAL
 //! is checkpointed and truncated so no old frame keeps the person's bytes.
+//!
+//! The erasure ledger (`erasure`) is written so that a future restore can re-apply erasures
+//! made after a backup was taken; there is no backup or restore in Lagom yet.
 
 use rusqlite::Connection;
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::audit::{self, AuditAction, Change};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldErrorCode, Result};
 
 pub(crate) const SCHEMA: &str = r#"
--- Tombstones and the erasure ledger: random ids only, never personal data. A restore of an
--- older backup re-applies every erasure recorded here.
+-- Tombstones and the erasure ledger: random ids only, never personal data. Meant to let a
+-- restore of an older backup re-apply every erasure recorded since; Lagom has no backup or
+-- restore yet, so nothing reads it for that today.
 CREATE TABLE erasure (
     id         TEXT PRIMARY KEY,
     contact_id TEXT NOT NULL UNIQUE,
@@ -35,6 +39,19 @@ pub struct Tombstone {
     pub request_id: Option<String>,
 }
 
+/// What an erase returns: the tombstone, and a warning when the erasure is complete in the
+/// database but old copies may linger in the write-ahead log for a while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ErasureReceipt {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub tombstone: Tombstone,
+    pub warning: Option<String>,
+}
+
+/// The longest request reference accepted.
+const MAX_REQUEST_CHARS: usize = 64;
+
 /// Erasure for one open store.
 #[derive(Debug)]
 pub struct Rights<'a> {
@@ -47,29 +64,44 @@ impl<'a> Rights<'a> {
         Rights { conn, actor }
     }
 
-    /// Erases the person with `contact_id` everywhere and returns the tombstone.
-    pub fn erase(&self, contact_id: &str, request_id: Option<&str>) -> Result<Tombstone> {
+    /// Erases the person with `contact_id` everywhere and returns the tombstone. `request_id`
+    /// is the data-subject request it answers: an opaque reference (`[A-Za-z0-9._-]`, at most
+    /// 64 characters), since the tombstone keeps it for ever.
+    pub fn erase(&self, contact_id: &str, request_id: Option<&str>) -> Result<ErasureReceipt> {
+        if let Some(reference) = request_id
+            && !is_opaque_reference(reference)
+        {
+            return Err(Error::invalid(
+                "request",
+                FieldErrorCode::InvalidReference,
+                format!(
+                    "use an opaque reference such as REQ-2026-0042: letters A–Z, digits, '.', '_' and '-', \
+                     1 to {MAX_REQUEST_CHARS} characters (it is kept for ever, so never a name or an email)"
+                ),
+            ));
+        }
         let tx = self.conn.unchecked_transaction()?;
-        let organisation_id: Option<String> = tx
-            .prepare_cached("SELECT organisation_id FROM contact WHERE id = ?1")?
-            .query_row([contact_id], |row| row.get(0))
-            .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Error::NotFound { what: "contact" },
-                other => other.into(),
-            })?;
+        let exists = tx.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
+        if !exists {
+            return Err(Error::NotFound { what: "contact" });
+        }
+        // Rows that may be left with nobody referring to them once the person's rows go.
+        let mut orphan_candidates = Vec::new();
+        for (candidates, delete) in crate::personal_data::orphan_statements() {
+            let ids: Vec<String> = tx
+                .prepare_cached(candidates)?
+                .query_map([contact_id], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            orphan_candidates.extend(ids.into_iter().map(|id| (delete, id)));
+        }
         tx.execute("INSERT INTO erase_guard (active) VALUES (1)", [])?;
         for statement in crate::personal_data::delete_statements() {
             tx.prepare_cached(statement)?.execute([contact_id])?;
         }
-        audit::redact_subject(&tx, contact_id)?;
-        // An organisation nobody else belongs to may be a sole trader's own name.
-        if let Some(organisation_id) = organisation_id {
-            tx.prepare_cached(
-                "DELETE FROM organisation WHERE id = ?1 AND NOT EXISTS
-                 (SELECT 1 FROM contact WHERE organisation_id = ?1)",
-            )?
-            .execute([&organisation_id])?;
+        for (delete, id) in &orphan_candidates {
+            tx.prepare_cached(delete)?.execute([id])?;
         }
+        audit::redact_subject(&tx, contact_id)?;
         let tombstone = Tombstone {
             id: crate::new_id(),
             contact_id: contact_id.to_owned(),
@@ -102,8 +134,14 @@ impl<'a> Rights<'a> {
         )?;
         tx.execute("DELETE FROM erase_guard", [])?;
         tx.commit()?;
-        checkpoint_truncate(self.conn)?;
-        Ok(tombstone)
+        // The person is gone from the database now; what remains is to empty the WAL.
+        let warning = (!checkpoint_truncate(self.conn)?).then(|| {
+            "the person is erased, but another program is reading the database, so old copies of \
+             their data may stay in its write-ahead log (-wal file) until Lagom next starts or \
+             erases someone; close other programs that have the database open"
+                .to_owned()
+        });
+        Ok(ErasureReceipt { tombstone, warning })
     }
 
     /// Every erasure recorded, oldest first (the erasure ledger).
@@ -126,14 +164,60 @@ impl<'a> Rights<'a> {
     }
 }
 
+/// Whether `text` is an opaque reference: 1–64 of `A-Z a-z 0-9 . _ -`.
+fn is_opaque_reference(text: &str) -> bool {
+    (1..=MAX_REQUEST_CHARS).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// How often, and how long each time, a busy checkpoint is tried again.
+const CHECKPOINT_ATTEMPTS: u32 = 4;
+const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Moves every WAL frame into the main file (where secure_delete has zeroed the freed
-/// content) and truncates the WAL to zero bytes. A busy checkpoint would leave old frames
-/// holding the erased person, so it is an error, never ignored.
-fn checkpoint_truncate(conn: &Connection) -> Result<()> {
-    let (busy, _log, _checkpointed): (i64, i64, i64) =
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
-    if busy != 0 {
-        return Err(Error::InUse);
+/// content) and truncates the WAL to zero bytes. A reader holding an old snapshot makes the
+/// checkpoint busy: it is tried again a few times, then `false` says the WAL may still hold
+/// old frames (the next open or erase truncates it).
+fn checkpoint_truncate(conn: &Connection) -> Result<bool> {
+    conn.busy_timeout(CHECKPOINT_WAIT)?;
+    let mut truncated = false;
+    for attempt in 0..CHECKPOINT_ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(CHECKPOINT_WAIT);
+        }
+        let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0));
+        match result {
+            Ok(0) => {
+                truncated = true;
+                break;
+            }
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) => {}
+            Err(e) => {
+                crate::store::restore_busy_timeout(conn)?;
+                return Err(e.into());
+            }
+        }
     }
-    Ok(())
+    crate::store::restore_busy_timeout(conn)?;
+    Ok(truncated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_opaque_reference;
+
+    #[test]
+    fn request_references_are_opaque() {
+        for good in ["REQ-2026-0042", "a", "ticket_17.v2", &"x".repeat(64)] {
+            assert!(is_opaque_reference(good), "{good}");
+        }
+        for bad in ["", "Anna Berg", "anna@example.se", "åäö", "a/b", &"x".repeat(65), "line\nbreak"] {
+            assert!(!is_opaque_reference(bad), "{bad}");
+        }
+    }
 }

@@ -243,7 +243,22 @@ fn erase_leaves_no_residue_in_any_page_wal_frame_or_index() {
         })
         .unwrap();
     lagom.consent().give(&target.id, &consent("Newsletter", None)).unwrap();
+    // A wording shown to this person only, naming them.
+    let mut own_wording = consent("Events", None);
+    own_wording.wording = Some("Qwilhelmina, may Xyloquent Golf invite you?".into());
+    lagom.consent().give(&target.id, &own_wording).unwrap();
     lagom.consent().opt_out(&target.id, Some(MarketingChannel::Post), ConsentSource::Phone).unwrap();
+    // An organisation the person has since left.
+    let mut moved = ContactInput {
+        given_name: "Qwilhelmina".into(),
+        family_name: "Zyxwöquist".into(),
+        organisation: Some("Vårdquast Former Employer".into()),
+        purposes: vec!["Customer relationship".into()],
+        ..ContactInput::default()
+    };
+    lagom.contacts().update(&target.id, &moved).unwrap();
+    moved.organisation = None;
+    lagom.contacts().update(&target.id, &moved).unwrap();
     let mut renamed = ContactInput {
         given_name: "Qwilhelmina".into(),
         family_name: "Zyxwöquist-Ahl".into(),
@@ -269,15 +284,20 @@ fn erase_leaves_no_residue_in_any_page_wal_frame_or_index() {
         "zyxwoquist",
         "residue",
         "709876543",
+        "Vårdquast Former Employer",
+        "vardquast",
+        "Xyloquent Golf",
     ];
     let pages = decrypted_pages(&db.path, &db.key);
-    for needle in ["Qwilhelmina", "zyxwoquist", "+46709876543"] {
+    for needle in ["Qwilhelmina", "zyxwoquist", "+46709876543", "Xyloquent Golf"] {
         assert!(occurrences(&pages, needle) > 0, "the scan must see {needle} before the erase");
     }
     let filler = occurrences(&pages, "Filler17");
     assert!(filler > 0, "decryption works for every page");
 
-    let tombstone = lagom.rights().erase(&target.id, Some("request-42")).unwrap();
+    let receipt = lagom.rights().erase(&target.id, Some("request-42")).unwrap();
+    assert_eq!(receipt.warning, None);
+    let tombstone = receipt.tombstone;
     assert_eq!(tombstone.article, "GDPR Art. 17");
 
     let mut wal = db.path.as_os_str().to_owned();
@@ -412,8 +432,11 @@ fn erase_removes_the_person_from_every_personal_table() {
             Erasure::IndexOfContact => conn
                 .query_row("SELECT count(*) FROM contact_fts WHERE contact_fts MATCH 'berg'", [], |r| r.get(0))
                 .unwrap(),
-            Erasure::DeleteWhenOrphaned => conn
+            Erasure::DeleteWhenOrphaned { .. } if table.table == "organisation" => conn
                 .query_row("SELECT count(*) FROM organisation WHERE name = 'Anna Berg Design'", [], |r| r.get(0))
+                .unwrap(),
+            Erasure::DeleteWhenOrphaned { .. } => conn
+                .query_row(&format!("SELECT count(*) FROM {}", table.table), [], |r| r.get(0))
                 .unwrap(),
         };
         assert_eq!(remaining, 0, "{} still holds data about the erased person", table.table);
@@ -489,4 +512,300 @@ fn every_declared_personal_value_is_in_the_export() {
         }
     }
     assert!(checked > 20, "checked {checked} values");
+}
+
+// ---- Regression tests for the review findings (issue 6) ------------------------------------
+
+fn purpose_input(lagom: &Lagom, name: &str) -> lagom_core::PurposeInput {
+    let p = lagom.purposes().get(name).unwrap();
+    lagom_core::PurposeInput {
+        name: p.name,
+        description: p.description,
+        lawful_basis: p.lawful_basis,
+        retention_months: p.retention_months,
+    }
+}
+
+#[test]
+fn a_purpose_that_people_rely_on_cannot_change_its_lawful_basis() {
+    let db = open();
+    let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    db.lagom.consent().give(&anna, &consent("Newsletter", None)).unwrap();
+    db.lagom.consent().withdraw(&anna, &consent("Newsletter", None)).unwrap();
+    assert!(reachable(&db.lagom, "Newsletter", MarketingChannel::Email).is_empty());
+
+    // The review's scenario: switch "Newsletter" to legitimate interest after Anna withdrew.
+    let mut input = purpose_input(&db.lagom, "Newsletter");
+    input.lawful_basis = lagom_core::LawfulBasis::LegitimateInterest;
+    let err = db.lagom.purposes().update("Newsletter", &input).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    assert_eq!(err.field_errors()[0].field, "lawful_basis");
+    assert_eq!(err.field_errors()[0].code, lagom_core::FieldErrorCode::BasisLocked);
+    assert!(err.to_string().contains("create a new purpose"), "{err}");
+    assert_eq!(db.lagom.purposes().get("Newsletter").unwrap().lawful_basis, lagom_core::LawfulBasis::Consent);
+    assert!(reachable(&db.lagom, "Newsletter", MarketingChannel::Email).is_empty(), "Anna stays off the list");
+
+    // Events is held by nobody and has no consent events: its basis may still change.
+    let mut events = purpose_input(&db.lagom, "Events");
+    assert!(!db.lagom.purposes().get("Events").unwrap().basis_locked);
+    events.lawful_basis = lagom_core::LawfulBasis::LegitimateInterest;
+    assert_eq!(db.lagom.purposes().update("Events", &events).unwrap().lawful_basis, events.lawful_basis);
+    assert!(db.lagom.purposes().get("Newsletter").unwrap().basis_locked);
+}
+
+#[test]
+fn a_withdrawal_keeps_a_person_off_a_list_whatever_the_basis() {
+    let db = open();
+    let purpose = db
+        .lagom
+        .purposes()
+        .create(&lagom_core::PurposeInput {
+            name: "Customer magazine".into(),
+            description: "A printed magazine for customers.".into(),
+            lawful_basis: lagom_core::LawfulBasis::LegitimateInterest,
+            retention_months: 24,
+        })
+        .unwrap();
+    let anna = person(&db.lagom, "Anna", "Berg", &[&purpose.name]);
+    person(&db.lagom, "Bo", "Ek", &[&purpose.name]);
+    assert_eq!(reachable(&db.lagom, &purpose.name, MarketingChannel::Post), ["Anna", "Bo"]);
+    db.lagom.consent().withdraw(&anna, &consent(&purpose.name, Some(MarketingChannel::Post))).unwrap();
+    assert_eq!(reachable(&db.lagom, &purpose.name, MarketingChannel::Post), ["Bo"]);
+    assert_eq!(reachable(&db.lagom, &purpose.name, MarketingChannel::Email), ["Anna", "Bo"], "only post");
+    db.lagom.consent().give(&anna, &consent(&purpose.name, Some(MarketingChannel::Post))).unwrap();
+    assert_eq!(reachable(&db.lagom, &purpose.name, MarketingChannel::Post), ["Anna", "Bo"]);
+}
+
+#[test]
+fn every_change_to_a_purpose_is_audited() {
+    let db = open();
+    let mut input = purpose_input(&db.lagom, "Newsletter");
+    let id = db.lagom.purposes().get("Newsletter").unwrap().id;
+    input.name = "Monthly newsletter".into();
+    input.description = "Our monthly news.".into();
+    input.retention_months = 12;
+    db.lagom.purposes().update(&id, &input).unwrap();
+    let changes: Vec<_> = db
+        .lagom
+        .audit_for(&id)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.field.unwrap(), e.old_value, e.new_value))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("update".into(), "purpose/name".into(), Some("Newsletter".into()), Some("Monthly newsletter".into())),
+            (
+                "update".into(),
+                "purpose/description".into(),
+                Some("Send the newsletter to people who asked for it.".into()),
+                Some("Our monthly news.".into())
+            ),
+            ("update".into(), "purpose/retention_months".into(), Some("24".into()), Some("12".into())),
+        ]
+    );
+    assert!(db.lagom.verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn a_contact_leaving_an_organisation_takes_it_out_of_the_register() {
+    let db = open();
+    let mut input = ContactInput {
+        given_name: "Anna".into(),
+        family_name: "Berg".into(),
+        organisation: Some("Anna Berg Design".into()),
+        purposes: vec!["Customer relationship".into()],
+        ..ContactInput::default()
+    };
+    let anna = db.lagom.contacts().create(&input).unwrap().id;
+    let mut bo = input.clone();
+    bo.given_name = "Bo".into();
+    bo.organisation = Some("Shared AB".into());
+    db.lagom.contacts().create(&bo).unwrap();
+    input.organisation = Some("Shared AB".into());
+    db.lagom.contacts().update(&anna, &input).unwrap();
+    assert_eq!(db.lagom.organisation_names().unwrap(), ["Shared AB"], "the old one is gone from the suggestions");
+    input.organisation = None;
+    db.lagom.contacts().update(&anna, &input).unwrap();
+    assert_eq!(db.lagom.organisation_names().unwrap(), ["Shared AB"], "Bo still belongs to it");
+}
+
+#[test]
+fn erase_removes_consent_wordings_only_the_person_was_shown() {
+    let db = open();
+    let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    let bo = person(&db.lagom, "Bo", "Ek", &["Customer relationship"]);
+    let shared = consent("Newsletter", None);
+    let mut personal = consent("Events", None);
+    personal.wording = Some("Anna Berg, do you want the golf invitations?".into());
+    db.lagom.consent().give(&anna, &shared).unwrap();
+    db.lagom.consent().give(&anna, &personal).unwrap();
+    db.lagom.consent().give(&bo, &shared).unwrap();
+    db.lagom.rights().erase(&anna, None).unwrap();
+    let wordings: Vec<String> = db
+        .lagom
+        .connection()
+        .prepare("SELECT text FROM consent_wording")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(wordings, [shared.wording.unwrap()], "Bo's wording stays, Anna's own is gone");
+    assert!(db.lagom.consent().history(&bo).unwrap()[0].wording.is_some());
+}
+
+#[test]
+fn an_erasure_accepts_only_an_opaque_request_reference() {
+    let db = open();
+    let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    for bad in ["Anna Berg asked by phone", "anna.berg@example.se", "", &"x".repeat(65)] {
+        let err = db.lagom.rights().erase(&anna, Some(bad)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{bad}");
+        assert_eq!(err.field_errors()[0].code, lagom_core::FieldErrorCode::InvalidReference);
+    }
+    assert!(db.lagom.contacts().get(&anna).is_ok(), "nothing was erased");
+    let receipt = db.lagom.rights().erase(&anna, Some("REQ-2026.0042_b")).unwrap();
+    assert_eq!(receipt.tombstone.request_id.as_deref(), Some("REQ-2026.0042_b"));
+}
+
+#[test]
+fn a_busy_checkpoint_after_the_erase_reports_success_with_a_warning() {
+    let db = open();
+    let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    person(&db.lagom, "Bo", "Ek", &["Customer relationship"]);
+    // Another program holds a read snapshot from before the erase (e.g. a backup tool).
+    let reader = rusqlite::Connection::open(&db.path).unwrap();
+    reader.execute_batch(&format!("PRAGMA key = \"x'{}'\";", db.key.to_hex().as_str())).unwrap();
+    reader.execute_batch("BEGIN; SELECT count(*) FROM contact;").unwrap();
+
+    let receipt = db.lagom.rights().erase(&anna, None).unwrap();
+    assert!(receipt.warning.as_deref().unwrap().contains("is erased"), "{receipt:?}");
+    assert_eq!(db.lagom.contacts().get(&anna).unwrap_err().kind(), ErrorKind::NotFound, "the person is gone");
+    assert_eq!(db.lagom.rights().erasures().unwrap(), [receipt.tombstone]);
+
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+    let bo = person(&db.lagom, "Cia", "Lund", &["Customer relationship"]);
+    assert!(db.lagom.rights().erase(&bo, None).unwrap().warning.is_none(), "once the reader is gone, no warning");
+}
+
+#[test]
+fn verify_requires_a_tombstone_for_every_redacted_entry() {
+    let db = open();
+    let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    let conn = db.lagom.connection();
+    // Hiding a change by deleting its secret and value, without any erasure, must show.
+    conn.execute_batch("DROP TRIGGER audit_secret_no_delete; DROP TRIGGER audit_entry_append_only;").unwrap();
+    let seq: i64 = conn
+        .query_row("SELECT seq FROM audit_entry WHERE subject_id = ?1 AND field = 'email'", [&anna], |r| r.get(0))
+        .unwrap();
+    conn.execute("DELETE FROM audit_secret WHERE seq = ?1", [seq]).unwrap();
+    conn.execute("UPDATE audit_entry SET old_value = NULL, new_value = NULL WHERE seq = ?1", [seq]).unwrap();
+    let report = db.lagom.verify_audit().unwrap();
+    assert_eq!(report.first_broken, Some(u32::try_from(seq).unwrap()), "{report:?}");
+}
+
+#[test]
+fn verify_reports_the_head_hash_and_entry_count() {
+    let db = open();
+    let empty = db.lagom.verify_audit().unwrap();
+    person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    let report = db.lagom.verify_audit().unwrap();
+    let head: Vec<u8> =
+        db.lagom.connection().query_row("SELECT hash FROM audit_entry ORDER BY seq DESC", [], |r| r.get(0)).unwrap();
+    assert_eq!(report.head_hash.as_deref(), Some(hex_of(&head).as_str()));
+    assert!(report.entries > empty.entries);
+    person(&db.lagom, "Bo", "Ek", &["Customer relationship"]);
+    assert_ne!(db.lagom.verify_audit().unwrap().head_hash, report.head_hash, "the head moves with the chain");
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn the_actor_is_the_os_account_whatever_the_environment_says() {
+    // The environment of this test process may say anything; the actor must not follow it.
+    let db = open();
+    let id = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    let actor = db.lagom.audit_for(&id).unwrap()[0].actor.clone();
+    assert_eq!(actor, db.lagom.actor());
+    assert_ne!(actor, "unknown user");
+    #[cfg(unix)]
+    {
+        // The account name that owns files this process creates, from the system's user list.
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata(&db.path).unwrap().uid();
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        if let Some(name) = passwd.lines().find_map(|l| {
+            let fields: Vec<_> = l.split(':').collect();
+            (fields.get(2) == Some(&uid.to_string().as_str())).then(|| fields[0].to_owned())
+        }) {
+            assert_eq!(actor, name);
+        }
+    }
+}
+
+// ---- Export files ------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn the_export_is_private_and_leaves_no_temporary_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = open();
+    let id = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    let dir = tempfile::tempdir().unwrap();
+    // What a crash left an hour ago, and what another export is writing right now.
+    let stale = dir.path().join(".lagom-crashed.part");
+    std::fs::write(&stale, b"half an export").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+    let fresh = dir.path().join(".lagom-busy.part");
+    std::fs::write(&fresh, b"being written").unwrap();
+
+    let out = dir.path().join("export.zip");
+    db.lagom.export_person(&id, &out, lagom_core::ReportLanguage::En).unwrap();
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    let mut left: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, [".lagom-busy.part", "export.zip"], "the crash's leftover is gone, nothing else left");
+}
+
+#[test]
+fn an_export_that_cannot_be_audited_is_never_published() {
+    let db = open();
+    let id = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    db.lagom
+        .connection()
+        .execute_batch(
+            "CREATE TRIGGER test_refuse_export BEFORE INSERT ON audit_entry WHEN new.action = 'export'
+             BEGIN SELECT RAISE(ABORT, 'test: the audit trail refuses'); END;",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("export.zip");
+    assert!(db.lagom.export_person(&id, &out, lagom_core::ReportLanguage::En).is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file, not even a temporary one");
+}
+
+#[test]
+fn an_export_through_a_symlinked_target_replaces_the_link_not_its_target() {
+    let db = open();
+    let id = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, b"do not overwrite").unwrap();
+    let out = dir.path().join("export.zip");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&victim, &out).unwrap();
+    db.lagom.export_person(&id, &out, lagom_core::ReportLanguage::En).unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"do not overwrite");
+    assert!(std::fs::symlink_metadata(&out).unwrap().is_file());
 }

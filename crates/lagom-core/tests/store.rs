@@ -67,6 +67,9 @@ fn create_and_reopen_with_the_memory_store() {
         fn save(&self, key: &DbKey) -> lagom_core::Result<()> {
             self.0.save(key)
         }
+        fn holds_key(&self) -> lagom_core::Result<bool> {
+            self.0.holds_key()
+        }
         fn delete(&self) -> lagom_core::Result<()> {
             self.0.delete()
         }
@@ -230,4 +233,164 @@ fn the_connection_is_configured_for_erasure_and_integrity() {
     assert_eq!(pragma("cache_size"), "Integer(-65536)");
     let version: String = conn.query_row("PRAGMA cipher_version", [], |row| row.get(0)).unwrap();
     assert!(version.starts_with('4'), "SQLCipher 4, got {version}");
+}
+
+// ---- Regression tests for the review findings (issue 6) ------------------------------------
+
+#[test]
+fn create_never_replaces_a_key_already_stored_for_the_path() {
+    let (_dir, path) = temp_db();
+    // The database is "missing" (an unmounted drive, a move, a restore in progress), but the
+    // keychain still holds its key.
+    let old_key = DbKey::generate().unwrap();
+    let keys = MemoryKeyStore::with_key(old_key.clone());
+    let err = Lagom::create(&path, &keys).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeyAlreadyStored, "{err}");
+    assert!(err.to_string().contains("did not create"), "{err}");
+    assert_eq!(keys.load().unwrap(), Some(old_key), "the old key is untouched");
+    assert!(!path.exists(), "no database was made");
+
+    // The same for a passphrase key file left beside the path: it is never overwritten, even
+    // when the new database would use the keychain.
+    let (_dir, path) = temp_db();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let key_file = PassphraseStore::key_file_for(&path);
+    PassphraseStore::for_database(&path, "the old passphrase").save(&old_key_for_file()).unwrap();
+    let before = std::fs::read(&key_file).unwrap();
+    let err = Lagom::create(&path, &MemoryKeyStore::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeyAlreadyStored, "{err}");
+    assert_eq!(std::fs::read(&key_file).unwrap(), before);
+    assert!(!path.exists());
+}
+
+fn old_key_for_file() -> DbKey {
+    DbKey::from_bytes([7; 32])
+}
+
+#[test]
+fn create_refuses_beside_leftover_wal_files_and_keeps_them() {
+    let (_dir, path) = temp_db();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let wal = path.with_file_name("lagom.db-wal");
+    std::fs::write(&wal, b"frames of a database that was moved away").unwrap();
+    let err = Lagom::create(&path, &MemoryKeyStore::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+    assert_eq!(std::fs::read(&wal).unwrap(), b"frames of a database that was moved away");
+    assert!(!path.exists());
+}
+
+/// A key store that refuses to save, counting what is asked of it.
+#[derive(Debug, Default)]
+struct RefusingStore {
+    deletes: std::sync::atomic::AtomicUsize,
+}
+
+impl KeyStore for RefusingStore {
+    fn kind(&self) -> lagom_core::KeyStoreKind {
+        lagom_core::KeyStoreKind::Memory
+    }
+    fn load(&self) -> lagom_core::Result<Option<DbKey>> {
+        Ok(None)
+    }
+    fn save(&self, _key: &DbKey) -> lagom_core::Result<()> {
+        Err(Error::KeychainUnavailable("test: the keychain refused".into()))
+    }
+    fn holds_key(&self) -> lagom_core::Result<bool> {
+        Ok(false)
+    }
+    fn delete(&self) -> lagom_core::Result<()> {
+        self.deletes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failed_create_removes_only_what_it_made() {
+    let (_dir, path) = temp_db();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let neighbour = path.with_file_name("other.db");
+    std::fs::write(&neighbour, b"someone else's file").unwrap();
+    let keys = RefusingStore::default();
+    let err = Lagom::create(&path, &keys).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeychainUnavailable);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        assert!(!path.with_file_name(format!("lagom.db{suffix}")).exists(), "lagom.db{suffix} was left behind");
+    }
+    assert_eq!(std::fs::read(&neighbour).unwrap(), b"someone else's file");
+    assert_eq!(keys.deletes.load(std::sync::atomic::Ordering::SeqCst), 1, "only the key this call tried to write");
+}
+
+#[test]
+fn recovering_into_the_keychain_kind_removes_the_passphrase_key_file() {
+    let (_dir, path) = temp_db();
+    let created = Lagom::create(&path, &PassphraseStore::for_database(&path, "a long enough passphrase")).unwrap();
+    let shown = created.recovery_key.to_recovery_groups().to_string();
+    drop(created);
+    assert!(PassphraseStore::key_file_for(&path).exists());
+    let elsewhere = MemoryKeyStore::new();
+    drop(Lagom::recover(&path, &shown, &elsewhere).unwrap());
+    assert!(!PassphraseStore::key_file_for(&path).exists(), "the key lives in one place only");
+    assert!(Lagom::open(&path, &elsewhere).is_ok());
+}
+
+/// Runs only inside `make test`'s private keyring (see `create_and_reopen_with_the_os_keychain`).
+#[test]
+fn recovering_under_a_passphrase_removes_the_keychain_entry() {
+    if std::env::var_os("LAGOM_TEST_KEYCHAIN").is_none() {
+        eprintln!("skipped: set LAGOM_TEST_KEYCHAIN=1 inside a D-Bus session with a keyring");
+        return;
+    }
+    let (_dir, path) = temp_db();
+    let keychain = KeychainStore::for_database(&path).unwrap();
+    let created = Lagom::create(&path, &keychain).unwrap();
+    let shown = created.recovery_key.to_recovery_groups().to_string();
+    drop(created);
+    assert!(keychain.holds_key().unwrap());
+    let passphrase = PassphraseStore::for_database(&path, "a long enough passphrase");
+    drop(Lagom::recover(&path, &shown, &passphrase).unwrap());
+    assert!(!keychain.holds_key().unwrap(), "the keychain copy is removed");
+    assert!(Lagom::open(&path, &passphrase).is_ok());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_folder_and_every_database_file_are_private_to_the_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path) = temp_db();
+    let created = Lagom::create(&path, &PassphraseStore::for_database(&path, "a long enough passphrase")).unwrap();
+    created.lagom.contacts().create(&anna()).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(path.parent().unwrap()), 0o700, "the data folder Lagom made");
+    for name in ["lagom.db", "lagom.db-wal", "lagom.db-shm", "lagom.db.lock", "lagom.db.key"] {
+        let file = path.with_file_name(name);
+        assert!(file.exists(), "{name} exists while the database is open");
+        assert_eq!(mode(&file), 0o600, "{name}");
+    }
+    drop(created);
+
+    // Files an older Lagom left readable by others are made private when opened.
+    for name in ["lagom.db", "lagom.db.key"] {
+        std::fs::set_permissions(path.with_file_name(name), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    drop(Lagom::open(&path, &PassphraseStore::for_database(&path, "a long enough passphrase")).unwrap());
+    for name in ["lagom.db", "lagom.db.key"] {
+        assert_eq!(mode(&path.with_file_name(name)), 0o600, "{name}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_cannot_open_the_database_a_second_time() {
+    let (dir, path) = temp_db();
+    let keys = MemoryKeyStore::new();
+    let first = Lagom::create(&path, &keys).unwrap();
+    let link = dir.path().join("link.db");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    let err = Lagom::open(&link, &keys).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InUse, "the lock is keyed on the real file: {err}");
+    assert_eq!(PassphraseStore::key_file_for(&link), PassphraseStore::key_file_for(&path));
+    assert_eq!(lagom_core::canonical_path(&link).unwrap(), first.lagom.path());
+    drop(first);
+    let through_link = Lagom::open(&link, &keys).unwrap();
+    assert_eq!(through_link.path(), lagom_core::canonical_path(&path).unwrap());
 }

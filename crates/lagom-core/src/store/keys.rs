@@ -14,7 +14,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
@@ -33,12 +33,21 @@ impl DbKey {
     }
 
     /// Parses a recovery key: 64 hex characters, case-insensitive; spaces, dashes and line
-    /// breaks between groups are ignored.
+    /// breaks between groups are ignored. Decoded straight into the key's own buffer, so no
+    /// intermediate string holds a copy.
     pub fn from_recovery_key(text: &str) -> Result<Self> {
-        let compact: Zeroizing<String> =
-            Zeroizing::new(text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect());
         let mut bytes = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(compact.as_bytes(), bytes.as_mut()).map_err(|_| Error::InvalidRecoveryKey)?;
+        let mut nibbles = 0usize;
+        for c in text.chars().filter(|c| !c.is_whitespace() && *c != '-') {
+            let value = c.to_digit(16).ok_or(Error::InvalidRecoveryKey)?;
+            let byte = bytes.get_mut(nibbles / 2).ok_or(Error::InvalidRecoveryKey)?;
+            // to_digit(16) is below 16, so the cast is exact.
+            *byte = (*byte << 4) | value as u8;
+            nibbles += 1;
+        }
+        if nibbles != 64 {
+            return Err(Error::InvalidRecoveryKey);
+        }
         Ok(DbKey(bytes))
     }
 
@@ -51,12 +60,20 @@ impl DbKey {
         Zeroizing::new(hex::encode(self.0.as_ref()))
     }
 
-    /// The recovery key as shown to a person: 16 groups of 4, four groups to a line.
+    /// The recovery key as shown to a person: 16 groups of 4, four groups to a line. Built in
+    /// one buffer sized up front, so no reallocation leaves a copy behind.
     pub fn to_recovery_groups(&self) -> Zeroizing<String> {
         let hex = self.to_hex();
-        let groups: Vec<&str> = hex.as_bytes().chunks(4).filter_map(|c| std::str::from_utf8(c).ok()).collect();
-        let lines: Vec<String> = groups.chunks(4).map(|line| line.join(" ")).collect();
-        Zeroizing::new(lines.join("\n"))
+        let mut shown = Zeroizing::new(String::with_capacity(64 + 15));
+        for (i, c) in hex.chars().enumerate() {
+            if i > 0 && i % 16 == 0 {
+                shown.push('\n');
+            } else if i > 0 && i % 4 == 0 {
+                shown.push(' ');
+            }
+            shown.push(c);
+        }
+        shown
     }
 }
 
@@ -99,6 +116,9 @@ pub trait KeyStore: fmt::Debug + Send + Sync {
     /// The key, or `None` when this store holds none (a first run, or a lost keychain).
     fn load(&self) -> Result<Option<DbKey>>;
     fn save(&self, key: &DbKey) -> Result<()>;
+    /// Whether this store holds a key at all, without needing to unlock it (a key file that
+    /// exists, a keychain entry even if it does not parse).
+    fn holds_key(&self) -> Result<bool>;
     /// Forgets the key; used to undo a half-finished creation.
     fn delete(&self) -> Result<()>;
 }
@@ -134,6 +154,9 @@ impl KeyStore for MemoryKeyStore {
         *self.slot() = Some(key.clone());
         Ok(())
     }
+    fn holds_key(&self) -> Result<bool> {
+        Ok(self.slot().is_some())
+    }
     fn delete(&self) -> Result<()> {
         *self.slot() = None;
         Ok(())
@@ -141,19 +164,32 @@ impl KeyStore for MemoryKeyStore {
 }
 
 /// The OS keychain: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows.
-/// One entry per database file, named by its absolute path.
+/// One entry per database file, named by its canonical path (symlinks resolved).
 pub struct KeychainStore {
     entry: keyring::Entry,
+    /// The entry an older Lagom made under the path as typed, when that differs; moved to
+    /// `entry` the first time it is read.
+    legacy: Option<keyring::Entry>,
 }
 
-const KEYCHAIN_SERVICE: &str = "se.lagom.crm.database-key";
+pub(crate) const KEYCHAIN_SERVICE: &str = "se.lagom.crm.database-key";
 
 impl KeychainStore {
     pub fn for_database(db_path: &Path) -> Result<Self> {
-        let account =
-            std::path::absolute(db_path).map_err(|e| Error::io("resolve", db_path, e))?.to_string_lossy().into_owned();
-        let entry = keyring::Entry::new(KEYCHAIN_SERVICE, &account).map_err(keychain_error)?;
-        Ok(KeychainStore { entry })
+        let canonical = super::canonical_path(db_path)?;
+        let absolute = std::path::absolute(db_path).map_err(|e| Error::io("resolve", db_path, e))?;
+        let entry =
+            |path: &Path| keyring::Entry::new(KEYCHAIN_SERVICE, &path.to_string_lossy()).map_err(keychain_error);
+        let legacy = if absolute != canonical { Some(entry(&absolute)?) } else { None };
+        Ok(KeychainStore { entry: entry(&canonical)?, legacy })
+    }
+
+    fn read(entry: &keyring::Entry) -> Result<Option<Zeroizing<String>>> {
+        match entry.get_password() {
+            Ok(text) => Ok(Some(Zeroizing::new(text))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keychain_error(e)),
+        }
     }
 }
 
@@ -173,30 +209,46 @@ impl KeyStore for KeychainStore {
         KeyStoreKind::Keychain
     }
     fn load(&self) -> Result<Option<DbKey>> {
-        match self.entry.get_password() {
-            Ok(text) => {
-                let text = Zeroizing::new(text);
-                // A keychain entry that does not parse is treated like a missing one: the
-                // recovery key restores it.
-                Ok(DbKey::from_recovery_key(&text).ok())
+        let text = match Self::read(&self.entry)? {
+            Some(text) => text,
+            None => {
+                let Some(legacy) = &self.legacy else { return Ok(None) };
+                let Some(text) = Self::read(legacy)? else { return Ok(None) };
+                if let Ok(key) = DbKey::from_recovery_key(&text) {
+                    self.save(&key)?;
+                    let _ = legacy.delete_credential();
+                }
+                text
             }
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(keychain_error(e)),
-        }
+        };
+        // A keychain entry that does not parse is treated like a missing one: the recovery key
+        // restores it.
+        Ok(DbKey::from_recovery_key(&text).ok())
     }
     fn save(&self, key: &DbKey) -> Result<()> {
         self.entry.set_password(&key.to_hex()).map_err(keychain_error)?;
         // Read it back: some Secret Service set-ups accept a write they cannot return.
-        match self.load()? {
+        match Self::read(&self.entry)?.and_then(|text| DbKey::from_recovery_key(&text).ok()) {
             Some(stored) if &stored == key => Ok(()),
             _ => Err(Error::KeychainUnavailable("the keychain did not keep the key".into())),
         }
     }
-    fn delete(&self) -> Result<()> {
-        match self.entry.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(keychain_error(e)),
+    fn holds_key(&self) -> Result<bool> {
+        for entry in std::iter::once(&self.entry).chain(&self.legacy) {
+            if Self::read(entry)?.is_some() {
+                return Ok(true);
+            }
         }
+        Ok(false)
+    }
+    fn delete(&self) -> Result<()> {
+        for entry in std::iter::once(&self.entry).chain(&self.legacy) {
+            match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => {}
+                Err(e) => return Err(keychain_error(e)),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -237,15 +289,22 @@ struct KdfParams {
 }
 
 impl PassphraseStore {
-    /// The key file that belongs to `db_path` (`contacts.db` → `contacts.db.key`).
+    /// The key file that belongs to `db_path` (`contacts.db` → `contacts.db.key`), beside the
+    /// real file when `db_path` is a symlink.
     pub fn key_file_for(db_path: &Path) -> PathBuf {
-        let mut name = db_path.as_os_str().to_owned();
+        let db_path = super::canonical_path(db_path).unwrap_or_else(|_| db_path.to_owned());
+        let mut name = db_path.into_os_string();
         name.push(".key");
         PathBuf::from(name)
     }
 
     pub fn for_database(db_path: &Path, passphrase: &str) -> Self {
         PassphraseStore { key_file: Self::key_file_for(db_path), passphrase: Zeroizing::new(passphrase.to_owned()) }
+    }
+
+    /// A store that can only tell whether a key file exists and remove it (no passphrase).
+    pub fn key_file_of(db_path: &Path) -> Self {
+        Self::for_database(db_path, "")
     }
 
     /// Refuses passphrases too short to resist guessing; checked before a key file is made.
@@ -335,10 +394,12 @@ impl KeyStore for PassphraseStore {
                 .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: KEY_FILE_FORMAT.as_bytes() })
                 .map_err(|_| Error::WrongPassphrase)?,
         );
-        let mut bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| bad())?;
-        let key = DbKey::from_bytes(bytes);
-        bytes.zeroize();
-        Ok(Some(key))
+        if plain.len() != 32 {
+            return Err(bad());
+        }
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        bytes.copy_from_slice(&plain);
+        Ok(Some(DbKey(bytes)))
     }
 
     fn save(&self, key: &DbKey) -> Result<()> {
@@ -367,6 +428,10 @@ impl KeyStore for PassphraseStore {
         let json = serde_json::to_string_pretty(&file)
             .map_err(|e| Error::io("encode", &self.key_file, std::io::Error::other(e)))?;
         crate::store::write_atomically(&self.key_file, json.as_bytes())
+    }
+
+    fn holds_key(&self) -> Result<bool> {
+        Ok(self.key_file.exists())
     }
 
     fn delete(&self) -> Result<()> {

@@ -17,6 +17,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::audit::SCHEMA),
     Step::Sql(crate::consent::SCHEMA),
     Step::Sql(crate::rights::SCHEMA),
+    Step::Sql(ORPHANS_V6),
 ];
 
 /// The schema version this build writes and understands.
@@ -52,6 +53,15 @@ pub(super) fn apply(conn: &Connection) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+/// Rows that earlier versions left behind with nobody referring to them: organisations of
+/// contacts who moved or were erased, and wordings shown only to erased people. Erasure and
+/// contact updates now remove them as they happen; this clears what came before.
+const ORPHANS_V6: &str = r#"
+CREATE INDEX consent_event_by_wording ON consent_event (wording);
+DELETE FROM organisation WHERE NOT EXISTS (SELECT 1 FROM contact WHERE organisation_id = organisation.id);
+DELETE FROM consent_wording WHERE NOT EXISTS (SELECT 1 FROM consent_event WHERE wording = consent_wording.sha256);
+"#;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE setting (

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
-use keys::{DbKey, KeyStore};
+use keys::{DbKey, KeyStore, KeyStoreKind};
 
 pub use migrations::SCHEMA_VERSION;
 
@@ -33,32 +33,65 @@ pub struct Store {
 impl Store {
     /// Creates a new database at `path` with a fresh random key kept in `keys`.
     /// Returns the store and the key, whose hex form is the recovery key to show once.
+    ///
+    /// Refuses when a database, one of its side files, or a key for this path already exists:
+    /// a database that looks missing may be on an unmounted drive, moved or being restored, and
+    /// its key must never be replaced. A creation that fails removes only what it made.
     pub fn create(path: &Path, keys: &dyn KeyStore) -> Result<(Store, DbKey)> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io("create the folder", parent, e))?;
+            create_private_dir(parent)?;
         }
-        let lock = acquire_lock(path)?;
-        if path.exists() {
-            return Err(Error::AlreadyExists { path: path.to_owned() });
+        let path = canonical_path(path)?;
+        let lock = acquire_lock(&path)?;
+        for file in database_files(&path) {
+            if file.exists() || file.is_symlink() {
+                return Err(Error::AlreadyExists { path: file });
+            }
+        }
+        let key_file = keys::PassphraseStore::key_file_for(&path);
+        if key_file.exists() {
+            let how = format!("the key file {}", key_file.display());
+            return Err(Error::KeyAlreadyStored { path, store: KeyStoreKind::Passphrase.describe(), how });
+        }
+        if keys.holds_key()? {
+            let how = match keys.kind() {
+                KeyStoreKind::Keychain => format!(
+                    "the keychain entry '{}' for {} — e.g. in Passwords and Keys",
+                    keys::KEYCHAIN_SERVICE,
+                    path.display()
+                ),
+                kind => format!("the {}", kind.describe()),
+            };
+            return Err(Error::KeyAlreadyStored { path, store: keys.kind().describe(), how });
         }
         let key = DbKey::generate()?;
+        // The file is made here, exclusively and private, so SQLite's WAL and shared-memory
+        // files (which copy its mode) are private too.
+        create_private_file(&path)?;
+        let mut key_saved = false;
         let created = (|| {
             let conn = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             apply_key(&conn, &key)?;
             configure(&conn)?;
             migrations::apply(&conn)?;
+            key_saved = true;
             keys.save(&key)?;
             Ok(conn)
         })();
         match created {
-            Ok(conn) => Ok((Store { conn, path: path.to_owned(), _lock: lock }, key)),
+            Ok(conn) => Ok((Store { conn, path, _lock: lock }, key)),
             Err(e) => {
-                // Leave nothing half-made behind: no database without a stored key.
-                remove_database_files(path);
-                let _ = keys.delete();
+                // Leave nothing half-made behind: no database without a stored key. Everything
+                // removed here was made by this call (it refused to start otherwise).
+                for file in database_files(&path) {
+                    let _ = std::fs::remove_file(file);
+                }
+                if key_saved {
+                    let _ = keys.delete();
+                }
                 Err(e)
             }
         }
@@ -66,24 +99,28 @@ impl Store {
 
     /// Opens an existing database with the key held in `keys`.
     pub fn open(path: &Path, keys: &dyn KeyStore) -> Result<Store> {
-        check_file(path)?;
-        let lock = acquire_lock(path)?;
+        let path = canonical_path(path)?;
+        check_file(&path)?;
+        let lock = acquire_lock(&path)?;
         let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
-        Self::open_with_key(path, &key, lock)
+        Self::open_with_key(&path, &key, lock)
     }
 
     /// Opens an existing database with its recovery key, then stores the key in `keys` so the
-    /// next start opens without it (a new laptop, a lost keychain, a forgotten passphrase).
-    pub fn recover(path: &Path, recovery_key: &str, keys: &dyn KeyStore) -> Result<Store> {
+    /// next start opens without it (a new laptop, a lost keychain, a forgotten passphrase), and
+    /// removes the copy in `other`, so the key lives in one place only.
+    pub fn recover(path: &Path, recovery_key: &str, keys: &dyn KeyStore, other: &dyn KeyStore) -> Result<Store> {
         let key = DbKey::from_recovery_key(recovery_key)?;
-        check_file(path)?;
-        let lock = acquire_lock(path)?;
-        let store = Self::open_with_key(path, &key, lock)?;
+        let path = canonical_path(path)?;
+        check_file(&path)?;
+        let lock = acquire_lock(&path)?;
+        let store = Self::open_with_key(&path, &key, lock)?;
         keys.save(&key)?;
-        if keys.kind() != keys::KeyStoreKind::Passphrase {
-            // The key now lives elsewhere; a stale key file would make the next start ask
-            // for the forgotten passphrase again.
-            keys::PassphraseStore::for_database(path, "").delete()?;
+        match other.delete() {
+            // A keychain that cannot be reached cannot be cleaned now; the key it may hold is
+            // the same key, so the database is no less safe than before the recovery.
+            Ok(()) | Err(Error::KeychainUnavailable(_)) => {}
+            Err(e) => return Err(e),
         }
         Ok(store)
     }
@@ -101,6 +138,13 @@ impl Store {
         migrations::check_not_newer(&conn)?;
         configure(&conn)?;
         migrations::apply(&conn)?;
+        // Files made by an older Lagom (or copied in) may be readable by others.
+        for file in database_files(path).into_iter().chain([lock_path(path), keys::PassphraseStore::key_file_for(path)])
+        {
+            make_private(&file)?;
+        }
+        // Frames an interrupted erase could not truncate are moved into the main file now.
+        let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(Store { conn, path: path.to_owned(), _lock: lock })
     }
 
@@ -111,6 +155,90 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// The path a database is known by: symlinks and `..` resolved, so one file has one lock and
+/// one keychain entry however it is named. For a file that does not exist yet, its folder is
+/// resolved instead.
+pub fn canonical_path(path: &Path) -> Result<PathBuf> {
+    match std::fs::canonicalize(path) {
+        Ok(canonical) => Ok(canonical),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let absolute = std::path::absolute(path).map_err(|e| Error::io("resolve", path, e))?;
+            match (absolute.parent(), absolute.file_name()) {
+                (Some(parent), Some(name)) => match std::fs::canonicalize(parent) {
+                    Ok(parent) => Ok(parent.join(name)),
+                    Err(_) => Ok(absolute),
+                },
+                _ => Ok(absolute),
+            }
+        }
+        Err(e) => Err(Error::io("resolve", path, e)),
+    }
+}
+
+/// The database and the files SQLite keeps beside it.
+fn database_files(path: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm", "-journal"].iter().map(|suffix| with_suffix(path, suffix)).collect()
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    with_suffix(path, ".lock")
+}
+
+/// Creates `dir` and any missing parents; the folders made here are private to the user
+/// (0700 on Unix). A folder that already exists is left as it is.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| Error::io("create the folder", dir, e))
+}
+
+/// Options for a new file that only its owner may read or write (0600 on Unix).
+pub(crate) fn private_file_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+/// Creates an empty private file; fails if anything (even a dangling symlink) is there.
+fn create_private_file(path: &Path) -> Result<()> {
+    private_file_options().create_new(true).open(path).map(drop).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => Error::AlreadyExists { path: path.to_owned() },
+        _ => Error::io("create", path, e),
+    })
+}
+
+/// Takes group and other permissions away from an existing file (Unix); absent files are fine.
+fn make_private(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(metadata) = std::fs::symlink_metadata(path) else { return Ok(()) };
+        if metadata.is_file() && metadata.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::io("restrict the permissions of", path, e))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Tells a plaintext or foreign file from an encrypted database before any key is tried.
@@ -141,7 +269,13 @@ fn check_file(path: &Path) -> Result<()> {
 fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
     // Silence SQLCipher's "hmac check failed" on stderr for a wrong key.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    let pragma = zeroize::Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
+    const PREFIX: &str = "PRAGMA key = \"x'";
+    const SUFFIX: &str = "'\";";
+    // Sized once, so no reallocation leaves an unwiped copy of the key on the heap.
+    let mut pragma = zeroize::Zeroizing::new(String::with_capacity(PREFIX.len() + 64 + SUFFIX.len()));
+    pragma.push_str(PREFIX);
+    pragma.push_str(key.to_hex().as_str());
+    pragma.push_str(SUFFIX);
     conn.execute_batch(&pragma)?;
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
     Ok(())
@@ -157,19 +291,21 @@ fn configure(conn: &Connection) -> Result<()> {
          PRAGMA synchronous = NORMAL;
          PRAGMA cache_size = -65536;",
     )?;
+    restore_busy_timeout(conn)
+}
+
+/// How long a statement waits for another connection's lock before reporting `in_use`.
+pub(crate) fn restore_busy_timeout(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
 
 /// An exclusive advisory lock on `<db>.lock`, so the app and the CLI never write at once.
 fn acquire_lock(path: &Path) -> Result<File> {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".lock");
-    let lock_path = PathBuf::from(name);
-    let file = std::fs::OpenOptions::new()
+    let lock_path = lock_path(path);
+    let file = private_file_options()
         .create(true)
         .truncate(false)
-        .write(true)
         .open(&lock_path)
         .map_err(|e| Error::io("open the lock file", &lock_path, e))?;
     match file.try_lock() {
@@ -179,41 +315,69 @@ fn acquire_lock(path: &Path) -> Result<File> {
     }
 }
 
-fn remove_database_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(name));
+/// Writes a file that only its owner may read (0600 on Unix) through a temporary file in the
+/// same folder, so a crash or a full disk never leaves a half-written file at `path`.
+///
+/// The temporary file is created exclusively with a random name (never through a symlink) and
+/// removed on every error path; `before_publish` runs after it is complete and before it is
+/// renamed into place (the export records its audit entry there). Temporary files that a crash
+/// left behind in the folder are removed the next time.
+pub(crate) fn publish_private_file<T>(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> std::io::Result<T>,
+    before_publish: impl FnOnce(&T) -> Result<()>,
+) -> Result<T> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    remove_stale_parts(dir);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(PART_PREFIX).suffix(PART_SUFFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io("create a temporary file in", dir, e))?;
+    let written = write(tmp.as_file_mut())
+        .and_then(|written| tmp.as_file().sync_all().map(|()| written))
+        .map_err(|e| Error::io("write", path, e))?;
+    before_publish(&written)?;
+    tmp.persist(path).map_err(|e| Error::io("write", path, e.error))?;
+    Ok(written)
+}
+
+/// Writes `bytes` to a private file at `path` (see [`publish_private_file`]).
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    publish_private_file(path, |file| file.write_all(bytes), |_| Ok(()))
+}
+
+const PART_PREFIX: &str = ".lagom-";
+const PART_SUFFIX: &str = ".part";
+/// A temporary file older than this is no longer being written: a crash left it.
+const STALE_PART: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Removes Lagom's own temporary files (regular files named `.lagom-*.part`) that a crash left.
+fn remove_stale_parts(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(PART_PREFIX) && name.ends_with(PART_SUFFIX)) {
+            continue;
+        }
+        let Ok(metadata) = entry.metadata() else { continue };
+        let old = metadata.modified().ok().and_then(|m| m.elapsed().ok()).is_some_and(|age| age > STALE_PART);
+        if metadata.is_file() && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
-/// Writes `bytes` to a temporary file beside `path` and renames it into place, so a crash or
-/// a full disk never leaves a half-written file. On Unix the file is readable by its owner only.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(".tmp");
-    let tmp = PathBuf::from(tmp_name);
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("write", path, e)
-    })
-}
-
-/// The default database location: the OS data directory (`~/.local/share/lagom/lagom.db`).
+/// The default database location: the OS's local (never roaming) data directory
+/// (`~/.local/share/lagom/lagom.db`, `%LOCALAPPDATA%\\lagom\\lagom.db`).
 pub fn default_path() -> PathBuf {
-    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("lagom").join("lagom.db")
+    dirs::data_local_dir().unwrap_or_else(|| PathBuf::from(".")).join("lagom").join("lagom.db")
 }
