@@ -447,20 +447,26 @@ fn an_erase_request_reference_must_be_opaque() {
 #[test]
 fn audit_verify_reports_the_head_hash_and_the_actor_is_the_os_account() {
     let (db, _) = init();
-    let out = Command::new(env!("CARGO_BIN_EXE_lagom"))
-        .arg("--db")
-        .arg(&db.path)
-        .args(["contact", "add", "--given-name", "Anna", "--family-name", "Berg", "--purpose", "Newsletter", "--json"])
-        .env("LAGOM_PASSPHRASE", PASSPHRASE)
-        .env("USER", "mallory")
-        .env("LOGNAME", "mallory")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["id"].as_str().unwrap().to_owned();
-    ok_json(&db.path, &["consent", "give", &id, "--purpose", "Newsletter", "--source", "form", "--json"]);
+    let as_mallory = |args: &[&str]| -> Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_lagom"))
+            .arg("--db")
+            .arg(&db.path)
+            .args(args)
+            .env("LAGOM_PASSPHRASE", PASSPHRASE)
+            .env("USER", "mallory")
+            .env("LOGNAME", "mallory")
+            .env("USERNAME", "mallory")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let id = add(&db.path, "Anna", "Berg", "Newsletter");
+    let event = as_mallory(&["consent", "give", &id, "--purpose", "Newsletter", "--source", "form", "--json"]);
+    let recorded_by = event["recorded_by"].as_str().unwrap();
+    assert_ne!(recorded_by, "mallory", "the environment does not name the actor");
     let history = ok_json(&db.path, &["consent", "history", &id, "--json"]);
-    assert_ne!(history[0]["recorded_by"], "mallory");
+    assert_eq!(history[0]["recorded_by"], recorded_by, "the same OS account, whatever USER says");
 
     let verify = ok_json(&db.path, &["audit", "verify", "--json"]);
     let head = verify["head_hash"].as_str().unwrap();

@@ -59,6 +59,7 @@ fn generated() -> String {
         lagom_core::ReportLanguage,
         lagom_core::ExportReceipt,
         lagom_core::Tombstone,
+        lagom_core::ErasureReceipt,
     );
     out
 }

@@ -47,7 +47,8 @@ test('first run creates the database and shows the recovery key once', async () 
       return ''; // nobody owns the clipboard
     }
   };
-  assert.equal(clipboard(), key.replace(/\s+/g, ''), 'the key, without spaces');
+  const copiedText = clipboard();
+  assert.equal(copiedText, key.replace(/\s+/g, ''), `the key, without spaces (clipboard: ${copiedText.length} characters)`);
   assert.match(clipboard(['-t', 'TARGETS']), /x-kde-passwordManagerHint/, 'kept out of clipboard history');
   await browser.waitUntil(async () => clipboard() === '', { timeout: 8000, timeoutMsg: 'the clipboard is cleared' });
 

@@ -24,12 +24,13 @@ let driver;
 /** Starts tauri-driver under Xvfb with `env` (inherited by the app) and waits until it answers. */
 export async function startDriver(env, port = 4444) {
   if (!existsSync(appBinary)) throw new Error(`build the app first: ${appBinary} is missing`);
+  // `-ac`: tools such as xclip may reach this private virtual screen without its cookie.
   // The driver's and the app's own chatter (GTK portals, D-Bus) goes to a log, not the report.
   mkdirSync(artifacts, { recursive: true });
   const log = openSync(join(artifacts, 'driver.log'), 'a');
   driver = spawn(
     'xvfb-run',
-    ['-a', '-s', '-screen 0 1280x860x24', 'tauri-driver', '--port', String(port)],
+    ['-a', '-s', '-screen 0 1280x860x24 -ac', 'tauri-driver', '--port', String(port)],
     { env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true },
   );
   for (let i = 0; i < 100; i++) {

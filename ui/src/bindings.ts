@@ -144,3 +144,9 @@ export type Tombstone = { id: string,
  * The erased contact's random internal id (never reused).
  */
 contact_id: string, at: string, erased_by: string, article: string, request_id: string | null, };
+
+export type ErasureReceipt = { warning: string | null, id: string, 
+/**
+ * The erased contact's random internal id (never reused).
+ */
+contact_id: string, at: string, erased_by: string, article: string, request_id: string | null, };

@@ -263,7 +263,13 @@ pub fn for_subject(conn: &Connection, subject_id: &str) -> Result<Vec<AuditEntry
 pub fn verify(conn: &Connection) -> Result<AuditVerification> {
     let mut statement = conn.prepare(
         "SELECT e.seq, e.at, e.actor, e.action, e.subject_id, e.field, e.old_value, e.new_value,
-                e.commitment, e.prev_hash, e.hash, s.secret, t.id IS NOT NULL
+                e.commitment, e.prev_hash, e.hash, s.secret,
+                -- An erasure of the subject: a tombstone, no contact any more, and a later erase
+                -- entry in the chain itself (which a forged tombstone alone cannot add).
+                t.id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.id = e.subject_id)
+                AND EXISTS (SELECT 1 FROM audit_entry x
+                            WHERE x.action = 'erase' AND x.subject_id = e.subject_id AND x.seq > e.seq)
          FROM audit_entry e
          LEFT JOIN audit_secret s ON s.seq = e.seq
          LEFT JOIN erasure t ON t.contact_id = e.subject_id

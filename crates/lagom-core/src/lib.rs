@@ -50,7 +50,8 @@ pub struct Created {
 impl Lagom {
     /// Creates a new database at `path`; its key goes to `keys`.
     pub fn create(path: &Path, keys: &dyn KeyStore) -> Result<Created> {
-        let (store, recovery_key) = Store::create(path, keys)?;
+        let other = other_store(path, keys.kind())?;
+        let (store, recovery_key) = Store::create(path, keys, other.as_ref())?;
         Ok(Created { lagom: Lagom::with_store(store), recovery_key })
     }
 
@@ -63,15 +64,7 @@ impl Lagom {
     /// removes the copy from the other kind of store (the key file when the key goes to the
     /// keychain, the keychain entry when it goes under a passphrase), so it lives in one place.
     pub fn recover(path: &Path, recovery_key: &str, keys: &dyn KeyStore) -> Result<Lagom> {
-        let other: Box<dyn KeyStore> = match keys.kind() {
-            KeyStoreKind::Passphrase => match KeychainStore::for_database(path) {
-                Ok(keychain) => Box::new(keychain),
-                // No keychain on this machine: nothing to remove there.
-                Err(Error::KeychainUnavailable(_)) => Box::new(MemoryKeyStore::new()),
-                Err(e) => return Err(e),
-            },
-            KeyStoreKind::Keychain | KeyStoreKind::Memory => Box::new(PassphraseStore::key_file_of(path)),
-        };
+        let other = other_store(path, keys.kind())?;
         Ok(Lagom::with_store(Store::recover(path, recovery_key, keys, other.as_ref())?))
     }
 
@@ -143,6 +136,20 @@ impl Lagom {
     pub fn connection(&self) -> &rusqlite::Connection {
         self.store.connection()
     }
+}
+
+/// The other kind of store that may hold a key for `path`: the OS keychain beside a passphrase
+/// key file, and the key file beside the keychain (and beside the tests' memory store).
+fn other_store(path: &Path, kind: KeyStoreKind) -> Result<Box<dyn KeyStore>> {
+    Ok(match kind {
+        KeyStoreKind::Passphrase => match KeychainStore::for_database(path) {
+            Ok(keychain) => Box::new(keychain),
+            // No keychain on this machine: it holds no key.
+            Err(Error::KeychainUnavailable(_)) => Box::new(MemoryKeyStore::new()),
+            Err(e) => return Err(e),
+        },
+        KeyStoreKind::Keychain | KeyStoreKind::Memory => Box::new(PassphraseStore::key_file_of(path)),
+    })
 }
 
 /// Who is acting: the OS account of this process, read from the system's user database

@@ -257,6 +257,7 @@ fn erase_leaves_no_residue_in_any_page_wal_frame_or_index() {
         ..ContactInput::default()
     };
     lagom.contacts().update(&target.id, &moved).unwrap();
+    assert!(occurrences(&decrypted_pages(&db.path, &db.key), "Vårdquast Former Employer") > 0, "the scan sees it");
     moved.organisation = None;
     lagom.contacts().update(&target.id, &moved).unwrap();
     let mut renamed = ContactInput {
@@ -705,6 +706,16 @@ fn verify_requires_a_tombstone_for_every_redacted_entry() {
     conn.execute("UPDATE audit_entry SET old_value = NULL, new_value = NULL WHERE seq = ?1", [seq]).unwrap();
     let report = db.lagom.verify_audit().unwrap();
     assert_eq!(report.first_broken, Some(u32::try_from(seq).unwrap()), "{report:?}");
+
+    // A forged tombstone does not make it look like an erasure: the chain has no erase entry
+    // for the person, and the person is still there.
+    conn.execute(
+        "INSERT INTO erasure (id, contact_id, at, erased_by, article) VALUES ('forged', ?1, '2026-01-01', 'x', 'y')",
+        [&anna],
+    )
+    .unwrap();
+    assert_eq!(db.lagom.verify_audit().unwrap().first_broken, Some(u32::try_from(seq).unwrap()));
+    assert!(conn.execute("DELETE FROM erasure", []).unwrap_err().to_string().contains("append-only"));
 }
 
 #[test]
@@ -726,8 +737,8 @@ fn hex_of(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn the_actor_is_the_os_account_whatever_the_environment_says() {
-    // The environment of this test process may say anything; the actor must not follow it.
+fn the_actor_is_the_os_account_from_the_user_database() {
+    // `tests/cli.rs` checks that USER and LOGNAME do not change it.
     let db = open();
     let id = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
     let actor = db.lagom.audit_for(&id).unwrap()[0].actor.clone();

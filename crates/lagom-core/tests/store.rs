@@ -350,6 +350,38 @@ fn recovering_under_a_passphrase_removes_the_keychain_entry() {
     drop(Lagom::recover(&path, &shown, &passphrase).unwrap());
     assert!(!keychain.holds_key().unwrap(), "the keychain copy is removed");
     assert!(Lagom::open(&path, &passphrase).is_ok());
+
+    // A passphrase database is never created where the keychain holds a key for the path.
+    let (_dir, other) = temp_db();
+    let keychain = KeychainStore::for_database(&other).unwrap();
+    let someone_elses = DbKey::generate().unwrap();
+    keychain.save(&someone_elses).unwrap();
+    let err = Lagom::create(&other, &PassphraseStore::for_database(&other, "a long enough passphrase")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeyAlreadyStored, "{err}");
+    assert!(err.to_string().contains("keychain"), "{err}");
+
+    // Recovering a database under a passphrase where the keychain holds another database's key
+    // leaves that key alone.
+    std::fs::remove_file(PassphraseStore::key_file_for(&path)).unwrap();
+    let elsewhere = KeychainStore::for_database(&path).unwrap();
+    elsewhere.save(&someone_elses).unwrap();
+    drop(Lagom::recover(&path, &shown, &passphrase).unwrap());
+    assert_eq!(elsewhere.load().unwrap(), Some(someone_elses), "another database's key is never destroyed");
+    keychain.delete().unwrap();
+    elsewhere.delete().unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_an_older_lagom_put_beside_a_symlink_still_opens_the_database() {
+    let (dir, path) = temp_db();
+    drop(Lagom::create(&path, &PassphraseStore::for_database(&path, "a long enough passphrase")).unwrap());
+    let link = dir.path().join("link.db");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    // Before this version the key file sat beside the path as typed.
+    std::fs::rename(PassphraseStore::key_file_for(&path), dir.path().join("link.db.key")).unwrap();
+    assert_eq!(lagom_core::KeyStoreKind::for_database(&link), lagom_core::KeyStoreKind::Passphrase);
+    assert!(Lagom::open(&link, &PassphraseStore::for_database(&link, "a long enough passphrase")).is_ok());
 }
 
 #[cfg(unix)]
@@ -369,11 +401,11 @@ fn the_data_folder_and_every_database_file_are_private_to_the_user() {
     drop(created);
 
     // Files an older Lagom left readable by others are made private when opened.
-    for name in ["lagom.db", "lagom.db.key"] {
+    for name in ["lagom.db", "lagom.db.key", "lagom.db.lock"] {
         std::fs::set_permissions(path.with_file_name(name), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
     drop(Lagom::open(&path, &PassphraseStore::for_database(&path, "a long enough passphrase")).unwrap());
-    for name in ["lagom.db", "lagom.db.key"] {
+    for name in ["lagom.db", "lagom.db.key", "lagom.db.lock"] {
         assert_eq!(mode(&path.with_file_name(name)), 0o600, "{name}");
     }
 }

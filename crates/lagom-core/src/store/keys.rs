@@ -121,6 +121,9 @@ pub trait KeyStore: fmt::Debug + Send + Sync {
     fn holds_key(&self) -> Result<bool>;
     /// Forgets the key; used to undo a half-finished creation.
     fn delete(&self) -> Result<()>;
+    /// Called once `key` has opened the database: a store may now move the key to where it
+    /// belongs (the keychain moves an entry an older Lagom made under the path as typed).
+    fn opened_with(&self, _key: &DbKey) {}
 }
 
 /// Keeps the key in tests. Never used by the app or the CLI.
@@ -209,21 +212,25 @@ impl KeyStore for KeychainStore {
         KeyStoreKind::Keychain
     }
     fn load(&self) -> Result<Option<DbKey>> {
-        let text = match Self::read(&self.entry)? {
-            Some(text) => text,
-            None => {
-                let Some(legacy) = &self.legacy else { return Ok(None) };
-                let Some(text) = Self::read(legacy)? else { return Ok(None) };
-                if let Ok(key) = DbKey::from_recovery_key(&text) {
-                    self.save(&key)?;
-                    let _ = legacy.delete_credential();
-                }
-                text
-            }
+        let text = match (Self::read(&self.entry)?, &self.legacy) {
+            (Some(text), _) => text,
+            (None, Some(legacy)) => match Self::read(legacy)? {
+                Some(text) => text,
+                None => return Ok(None),
+            },
+            (None, None) => return Ok(None),
         };
         // A keychain entry that does not parse is treated like a missing one: the recovery key
         // restores it.
         Ok(DbKey::from_recovery_key(&text).ok())
+    }
+    fn opened_with(&self, key: &DbKey) {
+        // The key opened the database: an entry under the path as typed moves to the canonical
+        // name. Best effort; the old entry goes only once the new one is written.
+        let Some(legacy) = &self.legacy else { return };
+        if matches!(Self::read(&self.entry), Ok(None)) && self.save(key).is_ok() {
+            let _ = legacy.delete_credential();
+        }
     }
     fn save(&self, key: &DbKey) -> Result<()> {
         self.entry.set_password(&key.to_hex()).map_err(keychain_error)?;
@@ -292,10 +299,15 @@ impl PassphraseStore {
     /// The key file that belongs to `db_path` (`contacts.db` → `contacts.db.key`), beside the
     /// real file when `db_path` is a symlink.
     pub fn key_file_for(db_path: &Path) -> PathBuf {
-        let db_path = super::canonical_path(db_path).unwrap_or_else(|_| db_path.to_owned());
-        let mut name = db_path.into_os_string();
-        name.push(".key");
-        PathBuf::from(name)
+        let beside = |path: &Path| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".key");
+            PathBuf::from(name)
+        };
+        let canonical = beside(&super::canonical_path(db_path).unwrap_or_else(|_| db_path.to_owned()));
+        // An older Lagom put the key file beside the path as typed (a symlink, say).
+        let as_typed = beside(db_path);
+        if !canonical.exists() && as_typed.exists() { as_typed } else { canonical }
     }
 
     pub fn for_database(db_path: &Path, passphrase: &str) -> Self {

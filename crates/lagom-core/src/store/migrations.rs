@@ -57,10 +57,21 @@ pub(super) fn apply(conn: &Connection) -> Result<()> {
 /// Rows that earlier versions left behind with nobody referring to them: organisations of
 /// contacts who moved or were erased, and wordings shown only to erased people. Erasure and
 /// contact updates now remove them as they happen; this clears what came before.
+/// Tombstones' request references were free text and could hold a name ("Anna phoned"):
+/// any that is not an opaque reference is replaced. Tombstones become append-only.
 const ORPHANS_V6: &str = r#"
 CREATE INDEX consent_event_by_wording ON consent_event (wording);
 DELETE FROM organisation WHERE NOT EXISTS (SELECT 1 FROM contact WHERE organisation_id = organisation.id);
 DELETE FROM consent_wording WHERE NOT EXISTS (SELECT 1 FROM consent_event WHERE wording = consent_wording.sha256);
+UPDATE erasure SET request_id = 'removed-free-text'
+WHERE request_id IS NOT NULL
+  AND (length(request_id) NOT BETWEEN 1 AND 64 OR request_id GLOB '*[^A-Za-z0-9._-]*');
+CREATE TRIGGER erasure_append_only BEFORE UPDATE ON erasure BEGIN
+    SELECT RAISE(ABORT, 'tombstones are append-only');
+END;
+CREATE TRIGGER erasure_no_delete BEFORE DELETE ON erasure BEGIN
+    SELECT RAISE(ABORT, 'tombstones are append-only');
+END;
 "#;
 
 const SCHEMA_V1: &str = r#"

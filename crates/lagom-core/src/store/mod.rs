@@ -34,10 +34,11 @@ impl Store {
     /// Creates a new database at `path` with a fresh random key kept in `keys`.
     /// Returns the store and the key, whose hex form is the recovery key to show once.
     ///
-    /// Refuses when a database, one of its side files, or a key for this path already exists:
+    /// Refuses when a database, one of its side files, or a key for this path already exists in
+    /// `keys` or in `other` (the other kind of store):
     /// a database that looks missing may be on an unmounted drive, moved or being restored, and
     /// its key must never be replaced. A creation that fails removes only what it made.
-    pub fn create(path: &Path, keys: &dyn KeyStore) -> Result<(Store, DbKey)> {
+    pub fn create(path: &Path, keys: &dyn KeyStore, other: &dyn KeyStore) -> Result<(Store, DbKey)> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             create_private_dir(parent)?;
         }
@@ -48,21 +49,15 @@ impl Store {
                 return Err(Error::AlreadyExists { path: file });
             }
         }
-        let key_file = keys::PassphraseStore::key_file_for(&path);
-        if key_file.exists() {
-            let how = format!("the key file {}", key_file.display());
-            return Err(Error::KeyAlreadyStored { path, store: KeyStoreKind::Passphrase.describe(), how });
-        }
-        if keys.holds_key()? {
-            let how = match keys.kind() {
-                KeyStoreKind::Keychain => format!(
-                    "the keychain entry '{}' for {} — e.g. in Passwords and Keys",
-                    keys::KEYCHAIN_SERVICE,
-                    path.display()
-                ),
-                kind => format!("the {}", kind.describe()),
+        for store in [keys, other] {
+            // A keychain that cannot be reached holds nothing this call could destroy.
+            let held = match store.holds_key() {
+                Err(Error::KeychainUnavailable(_)) if store.kind() != keys.kind() => false,
+                held => held?,
             };
-            return Err(Error::KeyAlreadyStored { path, store: keys.kind().describe(), how });
+            if held {
+                return Err(key_already_stored(path, store));
+            }
         }
         let key = DbKey::generate()?;
         // The file is made here, exclusively and private, so SQLite's WAL and shared-memory
@@ -103,7 +98,10 @@ impl Store {
         check_file(&path)?;
         let lock = acquire_lock(&path)?;
         let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
-        Self::open_with_key(&path, &key, lock)
+        let store = Self::open_with_key(&path, &key, lock)?;
+        // Only now that the key has opened this database may the store tidy where it keeps it.
+        keys.opened_with(&key);
+        Ok(store)
     }
 
     /// Opens an existing database with its recovery key, then stores the key in `keys` so the
@@ -116,9 +114,16 @@ impl Store {
         let lock = acquire_lock(&path)?;
         let store = Self::open_with_key(&path, &key, lock)?;
         keys.save(&key)?;
-        match other.delete() {
-            // A keychain that cannot be reached cannot be cleaned now; the key it may hold is
-            // the same key, so the database is no less safe than before the recovery.
+        // The copy in the other store goes, but only when it is this database's key: another
+        // database's key must never be destroyed. A key file cannot be read without its
+        // passphrase; one beside this path is this path's, and is removed as before.
+        let same_key = match other.kind() {
+            KeyStoreKind::Passphrase => Ok(true),
+            _ => other.load().map(|held| held.is_none_or(|held| held == key)),
+        };
+        match same_key.and_then(|same| if same { other.delete() } else { Ok(()) }) {
+            // A keychain that cannot be reached cannot be cleaned now; what it may hold is the
+            // same key, so the database is no less safe than before the recovery.
             Ok(()) | Err(Error::KeychainUnavailable(_)) => {}
             Err(e) => return Err(e),
         }
@@ -136,13 +141,13 @@ impl Store {
             other => other,
         })?;
         migrations::check_not_newer(&conn)?;
-        configure(&conn)?;
-        migrations::apply(&conn)?;
         // Files made by an older Lagom (or copied in) may be readable by others.
         for file in database_files(path).into_iter().chain([lock_path(path), keys::PassphraseStore::key_file_for(path)])
         {
-            make_private(&file)?;
+            make_private(&file);
         }
+        configure(&conn)?;
+        migrations::apply(&conn)?;
         // Frames an interrupted erase could not truncate are moved into the main file now.
         let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(Store { conn, path: path.to_owned(), _lock: lock })
@@ -155,6 +160,24 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// The named error for a create that found a key already stored, saying where it is.
+fn key_already_stored(path: PathBuf, store: &dyn KeyStore) -> Error {
+    let how = match store.kind() {
+        KeyStoreKind::Keychain => {
+            format!(
+                "the keychain entry '{}' for {}, e.g. in Passwords and Keys",
+                keys::KEYCHAIN_SERVICE,
+                path.display()
+            )
+        }
+        KeyStoreKind::Passphrase => {
+            format!("the key file {}", keys::PassphraseStore::key_file_for(&path).display())
+        }
+        KeyStoreKind::Memory => format!("the {}", store.kind().describe()),
+    };
+    Error::KeyAlreadyStored { path, store: store.kind().describe(), how }
 }
 
 /// The path a database is known by: symlinks and `..` resolved, so one file has one lock and
@@ -225,20 +248,20 @@ fn create_private_file(path: &Path) -> Result<()> {
     })
 }
 
-/// Takes group and other permissions away from an existing file (Unix); absent files are fine.
-fn make_private(path: &Path) -> Result<()> {
+/// Takes group and other permissions away from an existing file (Unix). Best effort: a file
+/// system without Unix permissions (FAT on a USB stick) or a file owned by someone else refuses,
+/// and the database must still open.
+fn make_private(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let Ok(metadata) = std::fs::symlink_metadata(path) else { return Ok(()) };
+        let Ok(metadata) = std::fs::symlink_metadata(path) else { return };
         if metadata.is_file() && metadata.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| Error::io("restrict the permissions of", path, e))?;
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
     }
     #[cfg(not(unix))]
     let _ = path;
-    Ok(())
 }
 
 /// Tells a plaintext or foreign file from an encrypted database before any key is tried.
@@ -377,7 +400,11 @@ fn remove_stale_parts(dir: &Path) {
 }
 
 /// The default database location: the OS's local (never roaming) data directory
-/// (`~/.local/share/lagom/lagom.db`, `%LOCALAPPDATA%\\lagom\\lagom.db`).
+/// (`~/.local/share/lagom/lagom.db`, `%LOCALAPPDATA%\\lagom\\lagom.db`). A database an older Lagom made in the roaming data directory (Windows' `%APPDATA%`; the
+/// same folder elsewhere) keeps being used where it is, so an update never hides it.
 pub fn default_path() -> PathBuf {
-    dirs::data_local_dir().unwrap_or_else(|| PathBuf::from(".")).join("lagom").join("lagom.db")
+    let at = |dir: Option<PathBuf>| dir.unwrap_or_else(|| PathBuf::from(".")).join("lagom").join("lagom.db");
+    let local = at(dirs::data_local_dir());
+    let roaming = at(dirs::data_dir());
+    if !local.exists() && roaming.exists() { roaming } else { local }
 }
