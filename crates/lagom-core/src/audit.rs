@@ -223,6 +223,39 @@ pub(crate) fn record(conn: &Connection, actor: &str, change: Change<'_>) -> Resu
     Ok(())
 }
 
+/// The audited fields of a record as (field, value), in a fixed order.
+pub(crate) type Fields = Vec<(&'static str, Option<String>)>;
+
+/// One entry per field whose value differs between `before` (`None` for something new) and
+/// `after`: every set field of a new record, every changed field of an update.
+pub(crate) fn record_field_changes(
+    conn: &Connection,
+    actor: &str,
+    action: AuditAction,
+    subject_id: &str,
+    before: Option<&Fields>,
+    after: &Fields,
+) -> Result<()> {
+    for (field, new_value) in after {
+        let old_value = before.and_then(|b| b.iter().find(|(f, _)| f == field)).and_then(|(_, v)| v.as_deref());
+        if old_value == new_value.as_deref() {
+            continue;
+        }
+        record(
+            conn,
+            actor,
+            Change {
+                action,
+                subject_id: Some(subject_id),
+                field: Some(field),
+                old_value,
+                new_value: new_value.as_deref(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Removes the values and secrets of every entry about `subject_id`. Only inside an erase
 /// (the caller holds the erase guard). Returns how many entries were redacted.
 pub(crate) fn redact_subject(conn: &Connection, subject_id: &str) -> Result<usize> {

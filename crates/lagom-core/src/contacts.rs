@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::audit::{self, AuditAction, Change};
+use crate::audit::{self, AuditAction};
 use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
 use crate::validate::{self, MAX_NAME_CHARS, MAX_ORGANISATION_CHARS, MAX_SHORT_TEXT_CHARS};
 use crate::vocab::{Channel, LawfulBasis, Material, Stage};
@@ -210,25 +210,8 @@ impl<'a> Contacts<'a> {
 
     /// One audit entry per field that changed (every set field, for a new contact).
     fn record_changes(&self, action: AuditAction, id: &str, before: Option<&Contact>, after: &Contact) -> Result<()> {
-        let old_values = before.map(audited_fields).unwrap_or_default();
-        for (field, new_value) in audited_fields(after) {
-            let old_value = old_values.iter().find(|(f, _)| *f == field).and_then(|(_, v)| v.clone());
-            if old_value == new_value {
-                continue;
-            }
-            audit::record(
-                self.conn,
-                self.actor,
-                Change {
-                    action,
-                    subject_id: Some(id),
-                    field: Some(field),
-                    old_value: old_value.as_deref(),
-                    new_value: new_value.as_deref(),
-                },
-            )?;
-        }
-        Ok(())
+        let before = before.map(audited_fields);
+        audit::record_field_changes(self.conn, self.actor, action, id, before.as_ref(), &audited_fields(after))
     }
 
     pub fn get(&self, id: &str) -> Result<Contact> {
@@ -410,7 +393,7 @@ impl<'a> Contacts<'a> {
 }
 
 /// The personal fields of a contact as text, as the audit trail records them.
-fn audited_fields(c: &Contact) -> Vec<(&'static str, Option<String>)> {
+fn audited_fields(c: &Contact) -> audit::Fields {
     let join = |items: Vec<String>| (!items.is_empty()).then(|| items.join(", "));
     vec![
         ("given_name", Some(c.given_name.clone())),

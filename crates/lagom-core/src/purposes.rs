@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::audit::{self, AuditAction, Change};
+use crate::audit::{self, AuditAction};
 use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
 use crate::validate;
 use crate::vocab::LawfulBasis;
@@ -152,33 +152,22 @@ impl<'a> Purposes<'a> {
 
     /// One audit entry per field that changed (every field, for a new purpose).
     fn record_changes(&self, action: AuditAction, before: Option<&Purpose>, after: &Purpose) -> Result<()> {
-        let fields = |p: &Purpose| {
-            [
-                ("purpose/name", p.name.clone()),
-                ("purpose/description", p.description.clone()),
-                ("purpose/lawful_basis", p.lawful_basis.as_str().to_owned()),
-                ("purpose/retention_months", p.retention_months.to_string()),
+        let fields = |p: &Purpose| -> audit::Fields {
+            vec![
+                ("purpose/name", Some(p.name.clone())),
+                ("purpose/description", Some(p.description.clone())),
+                ("purpose/lawful_basis", Some(p.lawful_basis.as_str().to_owned())),
+                ("purpose/retention_months", Some(p.retention_months.to_string())),
             ]
         };
-        let old = before.map(fields);
-        for (i, (field, new_value)) in fields(after).into_iter().enumerate() {
-            let old_value = old.as_ref().map(|old| old[i].1.as_str());
-            if old_value == Some(new_value.as_str()) {
-                continue;
-            }
-            audit::record(
-                self.conn,
-                self.actor,
-                Change {
-                    action,
-                    subject_id: Some(&after.id),
-                    field: Some(field),
-                    old_value,
-                    new_value: Some(&new_value),
-                },
-            )?;
-        }
-        Ok(())
+        audit::record_field_changes(
+            self.conn,
+            self.actor,
+            action,
+            &after.id,
+            before.map(fields).as_ref(),
+            &fields(after),
+        )
     }
 
     fn validate(&self, input: &PurposeInput, own_id: Option<&str>) -> Result<(String, String)> {
