@@ -174,7 +174,7 @@ pub fn contact_export(
     id: String,
     language: ReportLanguage,
 ) -> IpcResult<Option<ExportReceipt>> {
-    let suggested = session.with(|l| l.contacts().get(&id).map(|c| lagom_core::suggested_file_name(&c)))?;
+    let suggested = session.with(|l| l.export_file_name(&id))?;
     // The dialog is shown without holding the database.
     let Some(path) = crate::save_dialog::ask_save_path(&app, &suggested) else { return Ok(None) };
     session.with(|l| l.export_person(&id, &path, language)).map(Some)

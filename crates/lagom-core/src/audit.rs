@@ -14,6 +14,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+use crate::context::Ctx;
 use crate::error::Result;
 
 /// What happened.
@@ -179,14 +180,15 @@ fn link_hash(link: &Link<'_>) -> Vec<u8> {
 }
 
 /// Appends one entry to the chain. Call inside the transaction that makes the change.
-pub(crate) fn record(conn: &Connection, actor: &str, change: Change<'_>) -> Result<()> {
+pub(crate) fn record(ctx: &Ctx<'_>, change: Change<'_>) -> Result<()> {
+    let (conn, actor) = (ctx.conn, ctx.actor);
     let (last_seq, prev_hash): (i64, Vec<u8>) = conn
         .prepare_cached("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")?
         .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?
         .unwrap_or((0, vec![0u8; 32]));
     let seq = last_seq + 1;
-    let at = crate::now();
+    let at = ctx.now();
     let mut secret = [0u8; 32];
     crate::store::keys::fill_random(&mut secret)?;
     let commitment = commitment(&secret, change.old_value, change.new_value);
@@ -229,8 +231,7 @@ pub(crate) type Fields = Vec<(&'static str, Option<String>)>;
 /// One entry per field whose value differs between `before` (`None` for something new) and
 /// `after`: every set field of a new record, every changed field of an update.
 pub(crate) fn record_field_changes(
-    conn: &Connection,
-    actor: &str,
+    ctx: &Ctx<'_>,
     action: AuditAction,
     subject_id: &str,
     before: Option<&Fields>,
@@ -242,8 +243,7 @@ pub(crate) fn record_field_changes(
             continue;
         }
         record(
-            conn,
-            actor,
+            ctx,
             Change {
                 action,
                 subject_id: Some(subject_id),

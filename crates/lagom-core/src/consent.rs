@@ -9,13 +9,15 @@
 //! [`ConsentLedger::reachable`] is the one query every marketing list uses: who may be
 //! contacted about a purpose on a channel.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::audit::{self, AuditAction, Change};
+use crate::clock::new_id;
 use crate::contacts::{ContactSummary, SUMMARY_COLUMNS, summary_from_row};
+use crate::context::Ctx;
 use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
 use crate::validate;
 use crate::vocab::{ConsentEventKind, ConsentSource, LawfulBasis, MarketingChannel};
@@ -108,8 +110,7 @@ pub struct ConsentOverview {
 /// The consent ledger of one open store.
 #[derive(Debug)]
 pub struct ConsentLedger<'a> {
-    conn: &'a Connection,
-    actor: &'a str,
+    ctx: Ctx<'a>,
 }
 
 const MAX_WORDING_CHARS: usize = 4000;
@@ -146,8 +147,8 @@ struct NewEvent<'a> {
 }
 
 impl<'a> ConsentLedger<'a> {
-    pub(crate) fn new(conn: &'a Connection, actor: &'a str) -> Self {
-        ConsentLedger { conn, actor }
+    pub(crate) fn new(ctx: Ctx<'a>) -> Self {
+        ConsentLedger { ctx }
     }
 
     /// Records that the person gave consent for a purpose (on one channel, or all); the
@@ -163,7 +164,7 @@ impl<'a> ConsentLedger<'a> {
 
     fn consent(&self, contact_id: &str, input: &ConsentInput, kind: ConsentEventKind) -> Result<ConsentEvent> {
         let mut errors = InvalidInput::default();
-        let purpose = crate::purposes::Purposes::new(self.conn, self.actor).get(input.purpose.trim()).ok();
+        let purpose = crate::purposes::Purposes::new(self.ctx).get(input.purpose.trim()).ok();
         if purpose.is_none() {
             errors.push(
                 "purpose",
@@ -176,7 +177,7 @@ impl<'a> ConsentLedger<'a> {
         let Some(purpose) = purpose else {
             return Err(Error::Invalid(InvalidInput::default()));
         };
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.ctx.conn.unchecked_transaction()?;
         self.require_contact(contact_id)?;
         let id = self.append(&NewEvent {
             contact_id,
@@ -187,7 +188,8 @@ impl<'a> ConsentLedger<'a> {
             wording: wording.as_deref(),
         })?;
         if kind == ConsentEventKind::Given {
-            self.conn
+            self.ctx
+                .conn
                 .prepare_cached("INSERT OR IGNORE INTO contact_purpose (contact_id, purpose_id) VALUES (?1, ?2)")?
                 .execute([contact_id, &purpose.id])?;
         }
@@ -222,7 +224,7 @@ impl<'a> ConsentLedger<'a> {
         source: ConsentSource,
         kind: ConsentEventKind,
     ) -> Result<OptOuts> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.ctx.conn.unchecked_transaction()?;
         self.require_contact(contact_id)?;
         self.append(&NewEvent { contact_id, purpose_id: None, channel, kind, source, wording: None })?;
         tx.commit()?;
@@ -231,6 +233,7 @@ impl<'a> ConsentLedger<'a> {
 
     fn require_contact(&self, contact_id: &str) -> Result<()> {
         let exists: Option<i64> = self
+            .ctx
             .conn
             .prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?
             .query_row([contact_id], |row| row.get(0))
@@ -242,15 +245,16 @@ impl<'a> ConsentLedger<'a> {
         let wording_sha256 = match event.wording {
             Some(text) => {
                 let sha = hex::encode(Sha256::digest(text.as_bytes()));
-                self.conn
+                self.ctx
+                    .conn
                     .prepare_cached("INSERT OR IGNORE INTO consent_wording (sha256, text) VALUES (?1, ?2)")?
                     .execute([&sha, text])?;
                 Some(sha)
             }
             None => None,
         };
-        let id = crate::new_id();
-        self.conn
+        let id = new_id();
+        self.ctx.conn
             .prepare_cached(
                 "INSERT INTO consent_event (id, contact_id, purpose_id, channel, kind, at, source, wording, recorded_by)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -261,10 +265,10 @@ impl<'a> ConsentLedger<'a> {
                 event.purpose_id,
                 event.channel,
                 event.kind,
-                crate::now(),
+                self.ctx.now(),
                 event.source,
                 wording_sha256,
-                self.actor
+                self.ctx.actor
             ])?;
         let field = match (event.purpose_id, event.channel) {
             (Some(_), Some(channel)) => format!("consent/{channel}"),
@@ -273,8 +277,7 @@ impl<'a> ConsentLedger<'a> {
             (None, None) => "marketing/all".to_owned(),
         };
         audit::record(
-            self.conn,
-            self.actor,
+            &self.ctx,
             Change {
                 action: AuditAction::Consent,
                 subject_id: Some(event.contact_id),
@@ -287,7 +290,7 @@ impl<'a> ConsentLedger<'a> {
     }
 
     fn event(&self, id: &str) -> Result<ConsentEvent> {
-        Ok(self.conn.prepare_cached(&format!("{EVENT_SELECT} WHERE e.id = ?1"))?.query_row([id], event_from_row)?)
+        Ok(self.ctx.conn.prepare_cached(&format!("{EVENT_SELECT} WHERE e.id = ?1"))?.query_row([id], event_from_row)?)
     }
 
     /// State, opt-outs and history, all derived from one read of the ledger.
@@ -300,6 +303,7 @@ impl<'a> ConsentLedger<'a> {
     pub fn history(&self, contact_id: &str) -> Result<Vec<ConsentEvent>> {
         self.require_contact(contact_id)?;
         let events = self
+            .ctx
             .conn
             .prepare_cached(&format!("{EVENT_SELECT} WHERE e.contact_id = ?1 ORDER BY e.seq"))?
             .query_map([contact_id], event_from_row)?
@@ -320,7 +324,7 @@ impl<'a> ConsentLedger<'a> {
             };
             let given = event.kind == ConsentEventKind::Given;
             latest.retain(|s| !(s.purpose_id == purpose_id && s.channel == event.channel));
-            let lawful_basis = crate::purposes::Purposes::new(self.conn, self.actor).get(&purpose_id)?.lawful_basis;
+            let lawful_basis = crate::purposes::Purposes::new(self.ctx).get(&purpose_id)?.lawful_basis;
             latest.push(ConsentState {
                 purpose_id,
                 purpose_name,
@@ -348,8 +352,9 @@ impl<'a> ConsentLedger<'a> {
     /// direct marketing.
     /// Every marketing list in the app and the CLI is this query.
     pub fn reachable(&self, purpose: &str, channel: MarketingChannel) -> Result<Vec<ContactSummary>> {
-        let purpose = crate::purposes::Purposes::new(self.conn, self.actor).get(purpose.trim())?;
+        let purpose = crate::purposes::Purposes::new(self.ctx).get(purpose.trim())?;
         let contacts = self
+            .ctx
             .conn
             .prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS}

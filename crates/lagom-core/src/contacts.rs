@@ -1,11 +1,13 @@
 //! Contacts (R-1): the essential, structured fields of a person, their organisation, interest
 //! tags and purposes, and instant search over names, email and organisation.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::audit::{self, AuditAction};
+use crate::clock::new_id;
+use crate::context::Ctx;
 use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
 use crate::validate::{self, MAX_NAME_CHARS, MAX_ORGANISATION_CHARS, MAX_SHORT_TEXT_CHARS};
 use crate::vocab::{Channel, LawfulBasis, Material, Stage};
@@ -90,8 +92,7 @@ pub const SEARCH_LIMIT: u32 = 50;
 /// The contacts of one open store.
 #[derive(Debug)]
 pub struct Contacts<'a> {
-    conn: &'a Connection,
-    actor: &'a str,
+    ctx: Ctx<'a>,
 }
 
 struct ValidContact {
@@ -124,16 +125,16 @@ pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ContactSummary
 }
 
 impl<'a> Contacts<'a> {
-    pub(crate) fn new(conn: &'a Connection, actor: &'a str) -> Self {
-        Contacts { conn, actor }
+    pub(crate) fn new(ctx: Ctx<'a>) -> Self {
+        Contacts { ctx }
     }
 
     /// Validates and stores a new contact; returns it as stored.
     pub fn create(&self, input: &ContactInput) -> Result<Contact> {
         let valid = self.validate(input)?;
-        let id = crate::new_id();
-        let now = crate::now();
-        let tx = self.conn.unchecked_transaction()?;
+        let id = new_id();
+        let now = self.ctx.now();
+        let tx = self.ctx.conn.unchecked_transaction()?;
         let organisation_id = self.organisation_id(valid.organisation.as_deref())?;
         tx.prepare_cached(
             "INSERT INTO contact (id, given_name, family_name, email, phone, organisation_id, role,
@@ -165,7 +166,7 @@ impl<'a> Contacts<'a> {
     /// Validates and replaces every field of an existing contact.
     pub fn update(&self, id: &str, input: &ContactInput) -> Result<Contact> {
         let valid = self.validate(input)?;
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.ctx.conn.unchecked_transaction()?;
         let before = self.get(id)?;
         let old_organisation_id: Option<String> = tx
             .prepare_cached("SELECT organisation_id FROM contact WHERE id = ?1")?
@@ -191,7 +192,7 @@ impl<'a> Contacts<'a> {
                 valid.language,
                 valid.stage,
                 valid.owner,
-                crate::now(),
+                self.ctx.now(),
             ])?;
         if changed == 0 {
             return Err(Error::NotFound { what: "contact" });
@@ -211,11 +212,12 @@ impl<'a> Contacts<'a> {
     /// One audit entry per field that changed (every set field, for a new contact).
     fn record_changes(&self, action: AuditAction, id: &str, before: Option<&Contact>, after: &Contact) -> Result<()> {
         let before = before.map(audited_fields);
-        audit::record_field_changes(self.conn, self.actor, action, id, before.as_ref(), &audited_fields(after))
+        audit::record_field_changes(&self.ctx, action, id, before.as_ref(), &audited_fields(after))
     }
 
     pub fn get(&self, id: &str) -> Result<Contact> {
         let mut contact = self
+            .ctx
             .conn
             .prepare_cached(
                 "SELECT c.id, c.given_name, c.family_name, c.email, c.phone, o.name, c.role,
@@ -246,6 +248,7 @@ impl<'a> Contacts<'a> {
             .optional()?
             .ok_or(Error::NotFound { what: "contact" })?;
         contact.tags = self
+            .ctx
             .conn
             .prepare_cached(
                 "SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id
@@ -254,6 +257,7 @@ impl<'a> Contacts<'a> {
             .query_map([id], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         contact.purposes = self
+            .ctx
             .conn
             .prepare_cached(
                 "SELECT p.id, p.name, p.lawful_basis FROM contact_purpose cp
@@ -267,8 +271,9 @@ impl<'a> Contacts<'a> {
 
     /// Contacts in name order (family name, then given name), `limit` of them from `offset`.
     pub fn list(&self, offset: u32, limit: u32) -> Result<ContactPage> {
-        let total: u32 = self.conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
+        let total: u32 = self.ctx.conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
         let contacts = self
+            .ctx
             .conn
             .prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS}
@@ -289,6 +294,7 @@ impl<'a> Contacts<'a> {
             return Ok(self.list(0, SEARCH_LIMIT)?.contacts);
         };
         let results = self
+            .ctx
             .conn
             .prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS}
@@ -305,7 +311,7 @@ impl<'a> Contacts<'a> {
     }
 
     fn validate(&self, input: &ContactInput) -> Result<ValidContact> {
-        let default_country = crate::settings::Settings::load(self.conn)?.default_country;
+        let default_country = crate::settings::Settings::load(self.ctx.conn)?.default_country;
         let mut errors = InvalidInput::default();
         let given_name = validate::required_text(&mut errors, "given_name", &input.given_name, MAX_NAME_CHARS);
         let family_name = validate::required_text(&mut errors, "family_name", &input.family_name, MAX_NAME_CHARS);
@@ -351,7 +357,7 @@ impl<'a> Contacts<'a> {
         };
         let mut ids = Vec::new();
         for name in names.iter().filter_map(|n| validate::clean(n)) {
-            match self.conn.prepare_cached(sql)?.query_row([&name], |row| row.get::<_, String>(0)).optional()? {
+            match self.ctx.conn.prepare_cached(sql)?.query_row([&name], |row| row.get::<_, String>(0)).optional()? {
                 Some(id) if !ids.contains(&id) => ids.push(id),
                 Some(_) => {}
                 None => errors.push(field, code, format!("there is no {table} called '{name}' in settings")),
@@ -362,29 +368,33 @@ impl<'a> Contacts<'a> {
 
     fn organisation_id(&self, name: Option<&str>) -> Result<Option<String>> {
         let Some(name) = name else { return Ok(None) };
-        self.conn
+        self.ctx
+            .conn
             .prepare_cached(
                 "INSERT INTO organisation (id, name, created_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO NOTHING",
             )?
-            .execute(params![crate::new_id(), name, crate::now()])?;
+            .execute(params![new_id(), name, self.ctx.now()])?;
         Ok(Some(
-            self.conn
+            self.ctx
+                .conn
                 .prepare_cached("SELECT id FROM organisation WHERE name = ?1")?
                 .query_row([name], |row| row.get(0))?,
         ))
     }
 
     fn replace_links(&self, id: &str, valid: &ValidContact) -> Result<()> {
-        self.conn.prepare_cached("DELETE FROM contact_purpose WHERE contact_id = ?1")?.execute([id])?;
-        self.conn.prepare_cached("DELETE FROM contact_tag WHERE contact_id = ?1")?.execute([id])?;
+        self.ctx.conn.prepare_cached("DELETE FROM contact_purpose WHERE contact_id = ?1")?.execute([id])?;
+        self.ctx.conn.prepare_cached("DELETE FROM contact_tag WHERE contact_id = ?1")?.execute([id])?;
         for purpose_id in &valid.purpose_ids {
-            self.conn
+            self.ctx
+                .conn
                 .prepare_cached("INSERT INTO contact_purpose (contact_id, purpose_id) VALUES (?1, ?2)")?
                 .execute([id, purpose_id])?;
         }
         for tag_id in &valid.tag_ids {
-            self.conn
+            self.ctx
+                .conn
                 .prepare_cached("INSERT INTO contact_tag (contact_id, tag_id) VALUES (?1, ?2)")?
                 .execute([id, tag_id])?;
         }

@@ -12,12 +12,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use crate::Lagom;
 use crate::audit::{self, AuditAction, AuditEntry, Change};
-use crate::consent::{ConsentEvent, ConsentState, OptOuts};
-use crate::contacts::Contact;
+use crate::consent::{ConsentEvent, ConsentLedger, ConsentState, OptOuts};
+use crate::contacts::{Contact, Contacts};
+use crate::context::Ctx;
 use crate::error::{Error, Result};
-use crate::purposes::Purpose;
+use crate::purposes::{Purpose, Purposes};
 
 /// The version of `data.json`'s layout (documented in docs/export-schema.json).
 pub const EXPORT_SCHEMA_VERSION: u32 = 1;
@@ -70,29 +70,28 @@ struct ManifestFile {
 /// The file name offered for the export of `contact`: `lagom-export-3f2a9c1b-2026-11-29.zip`.
 /// It holds no personal data — the desktop's recently-used list and error messages keep file
 /// names long after an erasure — only the start of the contact's random id and the date.
-pub fn suggested_file_name(contact: &Contact) -> String {
+pub fn suggested_file_name(contact: &Contact, today: chrono::NaiveDate) -> String {
     let opaque: String = contact.id.chars().filter(char::is_ascii_hexdigit).take(8).collect();
-    let date = crate::now().chars().take(10).collect::<String>();
-    format!("lagom-export-{opaque}-{date}.zip")
+    format!("lagom-export-{opaque}-{}.zip", today.format("%Y-%m-%d"))
 }
 
 pub(crate) fn export_person(
-    lagom: &Lagom,
+    ctx: Ctx<'_>,
     contact_id: &str,
     out: &Path,
     language: ReportLanguage,
 ) -> Result<ExportReceipt> {
-    let contact = lagom.contacts().get(contact_id)?;
-    let ledger = lagom.consent();
+    let contact = Contacts::new(ctx).get(contact_id)?;
+    let ledger = ConsentLedger::new(ctx);
     let consent_events = ledger.history(contact_id)?;
     let consent_state = ledger.state(contact_id)?;
     let opt_outs = ledger.opt_outs(contact_id)?;
-    let all_purposes = lagom.purposes().list()?;
+    let all_purposes = Purposes::new(ctx).list()?;
     let purposes: Vec<&Purpose> =
         all_purposes.iter().filter(|p| contact.purposes.iter().any(|cp| cp.id == p.id)).collect();
-    let audit_entries = lagom.audit_for(contact_id)?;
-    let now = crate::now();
-    let actor = lagom.actor();
+    let audit_entries = audit::for_subject(ctx.conn, contact_id)?;
+    let now = ctx.now();
+    let actor = ctx.actor;
 
     let data = Data {
         schema_version: EXPORT_SCHEMA_VERSION,
@@ -135,10 +134,9 @@ pub(crate) fn export_person(
 
     // The export is in the audit trail before anyone can open the file.
     let written = write_zip(out, &files, |_| {
-        let tx = lagom.connection().unchecked_transaction()?;
+        let tx = ctx.conn.unchecked_transaction()?;
         audit::record(
-            &tx,
-            actor,
+            &ctx,
             Change {
                 action: AuditAction::Export,
                 subject_id: Some(contact_id),
@@ -616,7 +614,8 @@ mod tests {
             created_at: String::new(),
             updated_at: String::new(),
         };
-        let name = suggested_file_name(&contact);
+        let name = suggested_file_name(&contact, chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap());
+        assert_eq!(name, "lagom-export-3f2a9c1b-2026-11-29.zip");
         assert!(name.starts_with("lagom-export-3f2a9c1b-"), "{name}");
         for personal in ["anna", "ostlund", "stlund", "aland", "example"] {
             assert!(!name.to_lowercase().contains(personal), "{name}");

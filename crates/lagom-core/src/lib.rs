@@ -6,8 +6,10 @@
 //! (the desktop app's UI thread) run it on a worker thread.
 
 pub mod audit;
+pub mod clock;
 pub mod consent;
 pub mod contacts;
+mod context;
 pub mod error;
 pub mod export;
 pub mod personal_data;
@@ -19,8 +21,10 @@ pub mod validate;
 pub mod vocab;
 
 use std::path::Path;
+use std::sync::Arc;
 
 pub use audit::{AuditEntry, AuditVerification};
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentOverview, ConsentState, OptOuts};
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
@@ -38,6 +42,8 @@ pub struct Lagom {
     store: Store,
     /// Who is acting, for the audit trail and the consent ledger: the OS login name.
     actor: String,
+    /// Where every timestamp comes from: the system clock, or a test's.
+    clock: Arc<dyn Clock>,
 }
 
 /// A database just created, and the recovery key to show its owner once.
@@ -50,26 +56,49 @@ pub struct Created {
 impl Lagom {
     /// Creates a new database at `path`; its key goes to `keys`.
     pub fn create(path: &Path, keys: &dyn KeyStore) -> Result<Created> {
+        Self::create_with_clock(path, keys, Arc::new(SystemClock))
+    }
+
+    /// [`Lagom::create`] with the clock every timestamp comes from.
+    pub fn create_with_clock(path: &Path, keys: &dyn KeyStore, clock: Arc<dyn Clock>) -> Result<Created> {
         let other = other_store(path, keys.kind())?;
-        let (store, recovery_key) = Store::create(path, keys, other.as_ref())?;
-        Ok(Created { lagom: Lagom::with_store(store), recovery_key })
+        let (store, recovery_key) = Store::create(path, keys, other.as_ref(), clock.as_ref())?;
+        Ok(Created { lagom: Lagom::with_store(store, clock), recovery_key })
     }
 
     /// Opens an existing database with the key in `keys`.
     pub fn open(path: &Path, keys: &dyn KeyStore) -> Result<Lagom> {
-        Ok(Lagom::with_store(Store::open(path, keys)?))
+        Self::open_with_clock(path, keys, Arc::new(SystemClock))
+    }
+
+    /// [`Lagom::open`] with the clock every timestamp comes from.
+    pub fn open_with_clock(path: &Path, keys: &dyn KeyStore, clock: Arc<dyn Clock>) -> Result<Lagom> {
+        let store = Store::open(path, keys, clock.as_ref())?;
+        Ok(Lagom::with_store(store, clock))
     }
 
     /// Opens an existing database with its recovery key, puts the key back into `keys`, and
     /// removes the copy from the other kind of store (the key file when the key goes to the
     /// keychain, the keychain entry when it goes under a passphrase), so it lives in one place.
     pub fn recover(path: &Path, recovery_key: &str, keys: &dyn KeyStore) -> Result<Lagom> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let other = other_store(path, keys.kind())?;
-        Ok(Lagom::with_store(Store::recover(path, recovery_key, keys, other.as_ref())?))
+        let store = Store::recover(path, recovery_key, keys, other.as_ref(), clock.as_ref())?;
+        Ok(Lagom::with_store(store, clock))
     }
 
-    fn with_store(store: Store) -> Lagom {
-        Lagom { store, actor: os_account() }
+    fn with_store(store: Store, clock: Arc<dyn Clock>) -> Lagom {
+        Lagom { store, actor: os_account(), clock }
+    }
+
+    /// The connection, who acts and the clock, as every handle takes them.
+    fn ctx(&self) -> context::Ctx<'_> {
+        context::Ctx { conn: &self.store.conn, actor: &self.actor, clock: self.clock.as_ref() }
+    }
+
+    /// The clock every timestamp comes from.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
     }
 
     /// Who the audit trail and the consent ledger name as acting.
@@ -78,16 +107,22 @@ impl Lagom {
     }
 
     pub fn consent(&self) -> ConsentLedger<'_> {
-        ConsentLedger::new(&self.store.conn, &self.actor)
+        ConsentLedger::new(self.ctx())
     }
 
     pub fn rights(&self) -> Rights<'_> {
-        Rights::new(&self.store.conn, &self.actor)
+        Rights::new(self.ctx())
     }
 
     /// Writes everything held about the contact to one ZIP at `out`.
     pub fn export_person(&self, contact_id: &str, out: &Path, language: ReportLanguage) -> Result<ExportReceipt> {
-        export::export_person(self, contact_id, out, language)
+        export::export_person(self.ctx(), contact_id, out, language)
+    }
+
+    /// The file name offered for the export of a contact: no personal data, today's date.
+    pub fn export_file_name(&self, contact_id: &str) -> Result<String> {
+        let contact = self.contacts().get(contact_id)?;
+        Ok(export::suggested_file_name(&contact, self.clock.now().date_naive()))
     }
 
     /// Checks the whole audit chain.
@@ -105,11 +140,11 @@ impl Lagom {
     }
 
     pub fn contacts(&self) -> Contacts<'_> {
-        Contacts::new(&self.store.conn, &self.actor)
+        Contacts::new(self.ctx())
     }
 
     pub fn purposes(&self) -> Purposes<'_> {
-        Purposes::new(&self.store.conn, &self.actor)
+        Purposes::new(self.ctx())
     }
 
     pub fn settings(&self) -> Result<Settings> {
@@ -157,16 +192,4 @@ fn other_store(path: &Path, kind: KeyStoreKind) -> Result<Box<dyn KeyStore>> {
 /// caller can set.
 fn os_account() -> String {
     whoami::username().ok().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| "unknown user".to_owned())
-}
-
-/// A new random identifier (UUID v4). Ids are never reused, so an erased person's id cannot
-/// come to mean someone else.
-pub(crate) fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// Now, in RFC 3339 UTC with second precision.
-pub(crate) fn now() -> String {
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

@@ -4,11 +4,13 @@
 //! A purpose's lawful basis is what people agreed to or were told: once contacts or consent
 //! records rely on it, it cannot change. Every change to a purpose is in the audit trail.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::audit::{self, AuditAction};
+use crate::clock::new_id;
+use crate::context::Ctx;
 use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
 use crate::validate;
 use crate::vocab::LawfulBasis;
@@ -58,13 +60,12 @@ const MAX_RETENTION_MONTHS: u32 = 600;
 /// Purposes and tags of one open store.
 #[derive(Debug)]
 pub struct Purposes<'a> {
-    conn: &'a Connection,
-    actor: &'a str,
+    ctx: Ctx<'a>,
 }
 
 impl<'a> Purposes<'a> {
-    pub(crate) fn new(conn: &'a Connection, actor: &'a str) -> Self {
-        Purposes { conn, actor }
+    pub(crate) fn new(ctx: Ctx<'a>) -> Self {
+        Purposes { ctx }
     }
 
     pub fn list(&self) -> Result<Vec<Purpose>> {
@@ -80,7 +81,7 @@ impl<'a> Purposes<'a> {
     }
 
     fn select(&self, clause: &str, param: &str) -> Result<Vec<Purpose>> {
-        let mut statement = self.conn.prepare_cached(&format!(
+        let mut statement = self.ctx.conn.prepare_cached(&format!(
             "SELECT p.id, p.name, p.description, p.lawful_basis, p.retention_months,
                     (SELECT count(*) FROM contact_purpose cp WHERE cp.purpose_id = p.id),
                     EXISTS (SELECT 1 FROM contact_purpose cp WHERE cp.purpose_id = p.id)
@@ -106,14 +107,15 @@ impl<'a> Purposes<'a> {
 
     pub fn create(&self, input: &PurposeInput) -> Result<Purpose> {
         let (name, description) = self.validate(input, None)?;
-        let id = crate::new_id();
-        let tx = self.conn.unchecked_transaction()?;
-        self.conn
+        let id = new_id();
+        let tx = self.ctx.conn.unchecked_transaction()?;
+        self.ctx
+            .conn
             .prepare_cached(
                 "INSERT INTO purpose (id, name, description, lawful_basis, retention_months, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![id, name, description, input.lawful_basis, input.retention_months, crate::now()])?;
+            .execute(params![id, name, description, input.lawful_basis, input.retention_months, self.ctx.now()])?;
         let created = self.get(&id)?;
         self.record_changes(AuditAction::Create, None, &created)?;
         tx.commit()?;
@@ -124,7 +126,7 @@ impl<'a> Purposes<'a> {
     /// change is audited; the lawful basis may not once contacts or consent records rely on
     /// it — what people agreed to must keep its meaning, so a new basis is a new purpose.
     pub fn update(&self, id_or_name: &str, input: &PurposeInput) -> Result<Purpose> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.ctx.conn.unchecked_transaction()?;
         let before = self.get(id_or_name.trim())?;
         let (name, description) = self.validate(input, Some(&before.id))?;
         if input.lawful_basis != before.lawful_basis && before.basis_locked {
@@ -138,7 +140,8 @@ impl<'a> Purposes<'a> {
                 ),
             ));
         }
-        self.conn
+        self.ctx
+            .conn
             .prepare_cached(
                 "UPDATE purpose SET name = ?2, description = ?3, lawful_basis = ?4, retention_months = ?5
                  WHERE id = ?1",
@@ -160,14 +163,7 @@ impl<'a> Purposes<'a> {
                 ("purpose/retention_months", Some(p.retention_months.to_string())),
             ]
         };
-        audit::record_field_changes(
-            self.conn,
-            self.actor,
-            action,
-            &after.id,
-            before.map(fields).as_ref(),
-            &fields(after),
-        )
+        audit::record_field_changes(&self.ctx, action, &after.id, before.map(fields).as_ref(), &fields(after))
     }
 
     fn validate(&self, input: &PurposeInput, own_id: Option<&str>) -> Result<(String, String)> {
@@ -184,6 +180,7 @@ impl<'a> Purposes<'a> {
         }
         if let Some(name) = &name {
             let clash: Option<String> = self
+                .ctx
                 .conn
                 .prepare_cached("SELECT id FROM purpose WHERE name = ?1")?
                 .query_row([name], |row| row.get(0))
@@ -198,6 +195,7 @@ impl<'a> Purposes<'a> {
 
     pub fn tags(&self) -> Result<Vec<Tag>> {
         let tags = self
+            .ctx
             .conn
             .prepare_cached(
                 "SELECT t.id, t.name, p.id, p.name FROM tag t JOIN purpose p ON p.id = t.purpose_id
@@ -226,8 +224,8 @@ impl<'a> Purposes<'a> {
         let (Some(name), Some(purpose)) = (name, purpose) else {
             return Err(Error::Invalid(InvalidInput::default()));
         };
-        let id = crate::new_id();
-        self.conn.prepare_cached("INSERT INTO tag (id, name, purpose_id) VALUES (?1, ?2, ?3)")?.execute([
+        let id = new_id();
+        self.ctx.conn.prepare_cached("INSERT INTO tag (id, name, purpose_id) VALUES (?1, ?2, ?3)")?.execute([
             &id,
             &name,
             &purpose.id,
@@ -237,7 +235,7 @@ impl<'a> Purposes<'a> {
 
     /// Removes a tag from the vocabulary and from every contact that had it.
     pub fn delete_tag(&self, id: &str) -> Result<()> {
-        let removed = self.conn.prepare_cached("DELETE FROM tag WHERE id = ?1")?.execute([id])?;
+        let removed = self.ctx.conn.prepare_cached("DELETE FROM tag WHERE id = ?1")?.execute([id])?;
         if removed == 0 {
             return Err(Error::NotFound { what: "tag" });
         }

@@ -11,6 +11,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::audit::{self, AuditAction, Change};
+use crate::clock::new_id;
+use crate::context::Ctx;
 use crate::error::{Error, FieldErrorCode, Result};
 
 pub(crate) const SCHEMA: &str = r#"
@@ -55,13 +57,12 @@ const MAX_REQUEST_CHARS: usize = 64;
 /// Erasure for one open store.
 #[derive(Debug)]
 pub struct Rights<'a> {
-    conn: &'a Connection,
-    actor: &'a str,
+    ctx: Ctx<'a>,
 }
 
 impl<'a> Rights<'a> {
-    pub(crate) fn new(conn: &'a Connection, actor: &'a str) -> Self {
-        Rights { conn, actor }
+    pub(crate) fn new(ctx: Ctx<'a>) -> Self {
+        Rights { ctx }
     }
 
     /// Erases the person with `contact_id` everywhere and returns the tombstone. `request_id`
@@ -80,7 +81,7 @@ impl<'a> Rights<'a> {
                 ),
             ));
         }
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.ctx.conn.unchecked_transaction()?;
         let exists = tx.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
         if !exists {
             return Err(Error::NotFound { what: "contact" });
@@ -103,10 +104,10 @@ impl<'a> Rights<'a> {
         }
         audit::redact_subject(&tx, contact_id)?;
         let tombstone = Tombstone {
-            id: crate::new_id(),
+            id: new_id(),
             contact_id: contact_id.to_owned(),
-            at: crate::now(),
-            erased_by: self.actor.to_owned(),
+            at: self.ctx.now(),
+            erased_by: self.ctx.actor.to_owned(),
             article: "GDPR Art. 17".to_owned(),
             request_id: request_id.map(str::to_owned),
         };
@@ -122,8 +123,7 @@ impl<'a> Rights<'a> {
             tombstone.request_id
         ])?;
         audit::record(
-            &tx,
-            self.actor,
+            &self.ctx,
             Change {
                 action: AuditAction::Erase,
                 subject_id: Some(contact_id),
@@ -136,7 +136,7 @@ impl<'a> Rights<'a> {
         tx.commit()?;
         // The person is gone from the database now; what remains is to empty the WAL. Nothing
         // that fails from here on may report the erasure as failed.
-        let warning = (!checkpoint_truncate(self.conn)).then(|| {
+        let warning = (!checkpoint_truncate(self.ctx.conn)).then(|| {
             "the person is erased, but another program is reading the database (or the disk \
              refused), so old copies of their data may stay in its write-ahead log (-wal file) \
              until Lagom next starts or erases someone; close other programs that have the \
@@ -149,6 +149,7 @@ impl<'a> Rights<'a> {
     /// Every erasure recorded, oldest first (the erasure ledger).
     pub fn erasures(&self) -> Result<Vec<Tombstone>> {
         let tombstones = self
+            .ctx
             .conn
             .prepare_cached("SELECT id, contact_id, at, erased_by, article, request_id FROM erasure ORDER BY at, id")?
             .query_map([], |row| {

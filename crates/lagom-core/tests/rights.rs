@@ -820,3 +820,28 @@ fn an_export_through_a_symlinked_target_replaces_the_link_not_its_target() {
     assert_eq!(std::fs::read(&victim).unwrap(), b"do not overwrite");
     assert!(std::fs::symlink_metadata(&out).unwrap().is_file());
 }
+
+// ---- Time comes from the injected clock ----------------------------------------------------
+
+#[test]
+fn every_timestamp_comes_from_the_one_injected_clock() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lagom.db");
+    let clock =
+        std::sync::Arc::new(lagom_core::FixedClock::at(chrono::Utc.with_ymd_and_hms(2024, 2, 29, 12, 0, 0).unwrap()));
+    let lagom = Lagom::create_with_clock(&path, &MemoryKeyStore::new(), clock.clone()).unwrap().lagom;
+    let anna = person(&lagom, "Anna", "Berg", &["Customer relationship"]);
+    assert_eq!(lagom.contacts().get(&anna).unwrap().created_at, "2024-02-29T12:00:00Z");
+    assert!(lagom.audit_for(&anna).unwrap().iter().all(|e| e.at == "2024-02-29T12:00:00Z"));
+
+    clock.advance(chrono::Duration::days(1));
+    let event = lagom.consent().give(&anna, &consent("Newsletter", None)).unwrap();
+    assert_eq!(event.at, "2024-03-01T12:00:00Z", "the day after a leap day");
+    let name = lagom.export_file_name(&anna).unwrap();
+    assert!(name.ends_with("-2024-03-01.zip"), "{name}");
+
+    clock.set(chrono::Utc.with_ymd_and_hms(2031, 12, 31, 23, 59, 59).unwrap());
+    let receipt = lagom.rights().erase(&anna, None).unwrap();
+    assert_eq!(receipt.tombstone.at, "2031-12-31T23:59:59Z");
+}

@@ -4,11 +4,13 @@
 
 use rusqlite::{Connection, Transaction};
 
+use crate::clock::{Clock, new_id, timestamp};
 use crate::error::{Error, Result};
 
 enum Step {
     Sql(&'static str),
-    Rust(fn(&Transaction<'_>) -> Result<()>),
+    /// A step in Rust, given the time to stamp what it writes.
+    Rust(fn(&Transaction<'_>, &str) -> Result<()>),
 }
 
 const STEPS: &[Step] = &[
@@ -35,7 +37,7 @@ pub(super) fn check_not_newer(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn apply(conn: &Connection) -> Result<()> {
+pub(super) fn apply(conn: &Connection, clock: &dyn Clock) -> Result<()> {
     check_not_newer(conn)?;
     let current = user_version(conn)?;
     let pending = usize::try_from(current).unwrap_or(0);
@@ -46,7 +48,7 @@ pub(super) fn apply(conn: &Connection) -> Result<()> {
     for step in &STEPS[pending..] {
         match step {
             Step::Sql(sql) => tx.execute_batch(sql)?,
-            Step::Rust(f) => f(&tx)?,
+            Step::Rust(f) => f(&tx, &timestamp(clock.now()))?,
         }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -185,8 +187,7 @@ END;
 
 /// A fresh database starts with sensible purposes, a small interest vocabulary and settings;
 /// all of it is editable later.
-fn seed_defaults_v1(tx: &Transaction<'_>) -> Result<()> {
-    let now = crate::now();
+fn seed_defaults_v1(tx: &Transaction<'_>, now: &str) -> Result<()> {
     let purposes = [
         ("Customer relationship", "Deliver and follow up what the customer has ordered.", "contract", 36),
         ("Newsletter", "Send the newsletter to people who asked for it.", "consent", 24),
@@ -196,14 +197,14 @@ fn seed_defaults_v1(tx: &Transaction<'_>) -> Result<()> {
         tx.execute(
             "INSERT INTO purpose (id, name, description, lawful_basis, retention_months, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            (crate::new_id(), name, description, basis, months, &now),
+            (new_id(), name, description, basis, months, now),
         )?;
     }
     let tags = [("golf", "Events"), ("webinars", "Events"), ("product news", "Newsletter")];
     for (tag, purpose) in tags {
         tx.execute(
             "INSERT INTO tag (id, name, purpose_id) SELECT ?1, ?2, id FROM purpose WHERE name = ?3",
-            (crate::new_id(), tag, purpose),
+            (new_id(), tag, purpose),
         )?;
     }
     tx.execute("INSERT INTO setting (key, value) VALUES ('default_country', 'SE'), ('ui_language', 'auto')", [])?;

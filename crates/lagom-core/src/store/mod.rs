@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use keys::{DbKey, KeyStore, KeyStoreKind};
 
@@ -38,7 +39,7 @@ impl Store {
     /// `keys` or in `other` (the other kind of store):
     /// a database that looks missing may be on an unmounted drive, moved or being restored, and
     /// its key must never be replaced. A creation that fails removes only what it made.
-    pub fn create(path: &Path, keys: &dyn KeyStore, other: &dyn KeyStore) -> Result<(Store, DbKey)> {
+    pub fn create(path: &Path, keys: &dyn KeyStore, other: &dyn KeyStore, clock: &dyn Clock) -> Result<(Store, DbKey)> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             create_private_dir(parent)?;
         }
@@ -71,7 +72,7 @@ impl Store {
             )?;
             apply_key(&conn, &key)?;
             configure(&conn)?;
-            migrations::apply(&conn)?;
+            migrations::apply(&conn, clock)?;
             key_saved = true;
             keys.save(&key)?;
             Ok(conn)
@@ -93,12 +94,12 @@ impl Store {
     }
 
     /// Opens an existing database with the key held in `keys`.
-    pub fn open(path: &Path, keys: &dyn KeyStore) -> Result<Store> {
+    pub fn open(path: &Path, keys: &dyn KeyStore, clock: &dyn Clock) -> Result<Store> {
         let path = canonical_path(path)?;
         check_file(&path)?;
         let lock = acquire_lock(&path)?;
         let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
-        let store = Self::open_with_key(&path, &key, lock)?;
+        let store = Self::open_with_key(&path, &key, lock, clock)?;
         // Only now that the key has opened this database may the store tidy where it keeps it.
         keys.opened_with(&key);
         Ok(store)
@@ -107,12 +108,18 @@ impl Store {
     /// Opens an existing database with its recovery key, then stores the key in `keys` so the
     /// next start opens without it (a new laptop, a lost keychain, a forgotten passphrase), and
     /// removes the copy in `other`, so the key lives in one place only.
-    pub fn recover(path: &Path, recovery_key: &str, keys: &dyn KeyStore, other: &dyn KeyStore) -> Result<Store> {
+    pub fn recover(
+        path: &Path,
+        recovery_key: &str,
+        keys: &dyn KeyStore,
+        other: &dyn KeyStore,
+        clock: &dyn Clock,
+    ) -> Result<Store> {
         let key = DbKey::from_recovery_key(recovery_key)?;
         let path = canonical_path(path)?;
         check_file(&path)?;
         let lock = acquire_lock(&path)?;
-        let store = Self::open_with_key(&path, &key, lock)?;
+        let store = Self::open_with_key(&path, &key, lock, clock)?;
         keys.save(&key)?;
         // The copy in the other store goes, but only when it is this database's key: another
         // database's key must never be destroyed. A key file cannot be read without its
@@ -130,7 +137,7 @@ impl Store {
         Ok(store)
     }
 
-    fn open_with_key(path: &Path, key: &DbKey, lock: File) -> Result<Store> {
+    fn open_with_key(path: &Path, key: &DbKey, lock: File, clock: &dyn Clock) -> Result<Store> {
         // No CREATE flag: a failed open can never leave a new empty database behind.
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
@@ -147,7 +154,7 @@ impl Store {
             make_private(&file);
         }
         configure(&conn)?;
-        migrations::apply(&conn)?;
+        migrations::apply(&conn, clock)?;
         // Frames an interrupted erase could not truncate are moved into the main file now.
         let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(Store { conn, path: path.to_owned(), _lock: lock })

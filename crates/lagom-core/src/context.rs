@@ -1,0 +1,22 @@
+//! What every handle works with: the open connection, who is acting, and the clock. Handles
+//! (`Contacts`, `Purposes`, `ConsentLedger`, `Rights`, the audit trail, the export) take one
+//! [`Ctx`] instead of reaching up to [`crate::Lagom`].
+
+use rusqlite::Connection;
+
+use crate::clock::{self, Clock};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub conn: &'a Connection,
+    /// The OS account, as the audit trail and the consent ledger name it.
+    pub actor: &'a str,
+    pub clock: &'a dyn Clock,
+}
+
+impl Ctx<'_> {
+    /// Now, as a stored timestamp.
+    pub fn now(&self) -> String {
+        clock::timestamp(self.clock.now())
+    }
+}
