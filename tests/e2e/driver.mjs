@@ -20,17 +20,18 @@ export function freshDatabase() {
 }
 
 let driver;
+const xauthority = join(mkdtempSync(join(tmpdir(), 'lagom-e2e-x-')), 'Xauthority');
 
 /** Starts tauri-driver under Xvfb with `env` (inherited by the app) and waits until it answers. */
 export async function startDriver(env, port = 4444) {
   if (!existsSync(appBinary)) throw new Error(`build the app first: ${appBinary} is missing`);
-  // `-ac`: tools such as xclip may reach this private virtual screen without its cookie.
   // The driver's and the app's own chatter (GTK portals, D-Bus) goes to a log, not the report.
   mkdirSync(artifacts, { recursive: true });
   const log = openSync(join(artifacts, 'driver.log'), 'a');
   driver = spawn(
     'xvfb-run',
-    ['-a', '-s', '-screen 0 1280x860x24 -ac', 'tauri-driver', '--port', String(port)],
+    // The X cookie goes to a file of ours, so tools such as xclip can reach this screen too.
+    ['-a', '-f', xauthority, '-s', '-screen 0 1280x860x24', 'tauri-driver', '--port', String(port)],
     { env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true },
   );
   for (let i = 0; i < 100; i++) {
@@ -55,12 +56,12 @@ export function stopDriver() {
   }
 }
 
-/** The X display of the virtual screen the app runs on (`:99`), for tools such as xclip. */
-export function appDisplay() {
+/** The environment that reaches the virtual screen the app runs on, for tools such as xclip. */
+export function appDisplayEnv() {
   const children = execFileSync('pgrep', ['-a', '-P', String(driver.pid)]).toString();
   const display = children.match(/Xvfb (:\d+)/)?.[1];
   if (!display) throw new Error(`no Xvfb under the driver: ${children}`);
-  return display;
+  return { ...process.env, DISPLAY: display, XAUTHORITY: xauthority };
 }
 
 /** Waits until no instance of the app runs, so the next start is a real cold start. */

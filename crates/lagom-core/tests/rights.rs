@@ -715,7 +715,11 @@ fn verify_requires_a_tombstone_for_every_redacted_entry() {
     )
     .unwrap();
     assert_eq!(db.lagom.verify_audit().unwrap().first_broken, Some(u32::try_from(seq).unwrap()));
+    // Nor does removing the person behind the trail's back: the chain holds no erase entry.
+    conn.execute("DELETE FROM contact WHERE id = ?1", [&anna]).unwrap();
+    assert_eq!(db.lagom.verify_audit().unwrap().first_broken, Some(u32::try_from(seq).unwrap()));
     assert!(conn.execute("DELETE FROM erasure", []).unwrap_err().to_string().contains("append-only"));
+    assert!(conn.execute("UPDATE erasure SET at = 'x'", []).unwrap_err().to_string().contains("append-only"));
 }
 
 #[test]

@@ -381,7 +381,67 @@ fn a_key_file_an_older_lagom_put_beside_a_symlink_still_opens_the_database() {
     // Before this version the key file sat beside the path as typed.
     std::fs::rename(PassphraseStore::key_file_for(&path), dir.path().join("link.db.key")).unwrap();
     assert_eq!(lagom_core::KeyStoreKind::for_database(&link), lagom_core::KeyStoreKind::Passphrase);
-    assert!(Lagom::open(&link, &PassphraseStore::for_database(&link, "a long enough passphrase")).is_ok());
+    drop(Lagom::open(&link, &PassphraseStore::for_database(&link, "a long enough passphrase")).unwrap());
+    assert!(path.with_file_name("lagom.db.key").exists(), "moved beside the real file once it opened the database");
+    assert!(!dir.path().join("link.db.key").exists());
+    assert!(Lagom::open(&path, &PassphraseStore::for_database(&path, "a long enough passphrase")).is_ok());
+}
+
+#[test]
+fn free_text_request_references_of_older_tombstones_are_replaced_on_upgrade() {
+    let (_dir, path) = temp_db();
+    let keys = MemoryKeyStore::new();
+    let created = Lagom::create(&path, &keys).unwrap();
+    let conn = created.lagom.connection();
+    // As an older Lagom left it: schema 6, no tombstone triggers, free text in references.
+    conn.execute_batch(
+        "DROP TRIGGER erasure_append_only; DROP TRIGGER erasure_no_delete; PRAGMA user_version = 6;
+         INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES
+           ('t1', 'c1', '2025-01-01T00:00:00Z', 'sara', 'GDPR Art. 17', 'Anna Berg phoned on Monday'),
+           ('t2', 'c2', '2025-01-02T00:00:00Z', 'sara', 'GDPR Art. 17', 'REQ-2025.0007_b'),
+           ('t3', 'c3', '2025-01-03T00:00:00Z', 'sara', 'GDPR Art. 17', NULL),
+           ('t4', 'c4', '2025-01-04T00:00:00Z', 'sara', 'GDPR Art. 17', 'ärende-7');",
+    )
+    .unwrap();
+    drop(created);
+    let lagom = Lagom::open(&path, &keys).unwrap();
+    let references: Vec<Option<String>> =
+        lagom.rights().erasures().unwrap().into_iter().map(|t| t.request_id).collect();
+    assert_eq!(
+        references,
+        [Some("removed-free-text".into()), Some("REQ-2025.0007_b".into()), None, Some("removed-free-text".into())]
+    );
+    let refused = lagom.connection().execute("DELETE FROM erasure", []).unwrap_err();
+    assert!(refused.to_string().contains("append-only"), "{refused}");
+}
+
+/// Runs only inside `make test`'s private keyring.
+#[cfg(unix)]
+#[test]
+fn a_keychain_entry_an_older_lagom_made_under_a_symlink_moves_only_after_it_opened_the_database() {
+    if std::env::var_os("LAGOM_TEST_KEYCHAIN").is_none() {
+        eprintln!("skipped: set LAGOM_TEST_KEYCHAIN=1 inside a D-Bus session with a keyring");
+        return;
+    }
+    let (dir, path) = temp_db();
+    let real = KeychainStore::for_database(&path).unwrap();
+    let created = Lagom::create(&path, &real).unwrap();
+    let key = created.recovery_key.clone();
+    drop(created);
+    // An older Lagom keyed the entry on the path as typed: a symlink to the database.
+    let link = dir.path().join("link.db");
+    let as_typed = KeychainStore::for_database(&link).unwrap(); // before the link exists: its own name
+    as_typed.save(&key).unwrap();
+    real.delete().unwrap();
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+
+    let legacy_view = KeychainStore::for_database(&link).unwrap();
+    assert_eq!(legacy_view.load().unwrap(), Some(key.clone()), "the old entry is still found");
+    drop(Lagom::open(&link, &legacy_view).unwrap());
+    assert_eq!(KeychainStore::for_database(&path).unwrap().load().unwrap(), Some(key.clone()), "moved");
+    std::fs::remove_file(&link).unwrap();
+    assert_eq!(KeychainStore::for_database(&link).unwrap().load().unwrap(), None, "the old entry is gone");
+    KeychainStore::for_database(&path).unwrap().delete().unwrap();
 }
 
 #[cfg(unix)]

@@ -122,8 +122,17 @@ pub trait KeyStore: fmt::Debug + Send + Sync {
     /// Forgets the key; used to undo a half-finished creation.
     fn delete(&self) -> Result<()>;
     /// Called once `key` has opened the database: a store may now move the key to where it
-    /// belongs (the keychain moves an entry an older Lagom made under the path as typed).
+    /// belongs (an entry or key file an older Lagom made under the path as typed).
     fn opened_with(&self, _key: &DbKey) {}
+    /// After a recovery stored `key` elsewhere: removes this store's copy of it, and never a
+    /// different key (another database's).
+    fn remove_copy_of(&self, key: &DbKey) -> Result<()> {
+        if self.load()?.as_ref() == Some(key) { self.delete() } else { Ok(()) }
+    }
+    /// Where this store keeps its key, for a message that tells a person what to remove.
+    fn location(&self) -> String {
+        format!("the {}", self.kind().describe())
+    }
 }
 
 /// Keeps the key in tests. Never used by the app or the CLI.
@@ -170,6 +179,8 @@ impl KeyStore for MemoryKeyStore {
 /// One entry per database file, named by its canonical path (symlinks resolved).
 pub struct KeychainStore {
     entry: keyring::Entry,
+    /// The entries' account names (the database's canonical path, then the path as typed).
+    accounts: Vec<String>,
     /// The entry an older Lagom made under the path as typed, when that differs; moved to
     /// `entry` the first time it is read.
     legacy: Option<keyring::Entry>,
@@ -179,12 +190,14 @@ pub(crate) const KEYCHAIN_SERVICE: &str = "se.lagom.crm.database-key";
 
 impl KeychainStore {
     pub fn for_database(db_path: &Path) -> Result<Self> {
-        let canonical = super::canonical_path(db_path)?;
-        let absolute = std::path::absolute(db_path).map_err(|e| Error::io("resolve", db_path, e))?;
-        let entry =
-            |path: &Path| keyring::Entry::new(KEYCHAIN_SERVICE, &path.to_string_lossy()).map_err(keychain_error);
+        let canonical = super::canonical_path(db_path)?.to_string_lossy().into_owned();
+        let absolute =
+            std::path::absolute(db_path).map_err(|e| Error::io("resolve", db_path, e))?.to_string_lossy().into_owned();
+        let entry = |account: &str| keyring::Entry::new(KEYCHAIN_SERVICE, account).map_err(keychain_error);
         let legacy = if absolute != canonical { Some(entry(&absolute)?) } else { None };
-        Ok(KeychainStore { entry: entry(&canonical)?, legacy })
+        let mut accounts = vec![canonical.clone()];
+        accounts.extend(legacy.is_some().then_some(absolute));
+        Ok(KeychainStore { entry: entry(&canonical)?, accounts, legacy })
     }
 
     fn read(entry: &keyring::Entry) -> Result<Option<Zeroizing<String>>> {
@@ -248,6 +261,28 @@ impl KeyStore for KeychainStore {
         }
         Ok(false)
     }
+    fn remove_copy_of(&self, key: &DbKey) -> Result<()> {
+        // Entry by entry: an entry under the path as typed may hold another database's key.
+        for entry in std::iter::once(&self.entry).chain(&self.legacy) {
+            let held = Self::read(entry)?.and_then(|text| DbKey::from_recovery_key(&text).ok());
+            if held.as_ref() == Some(key) {
+                match entry.delete_credential() {
+                    Ok(()) | Err(keyring::Error::NoEntry) => {}
+                    Err(e) => return Err(keychain_error(e)),
+                }
+            }
+        }
+        Ok(())
+    }
+    fn location(&self) -> String {
+        let accounts: Vec<&str> = std::iter::once(&self.entry)
+            .chain(&self.legacy)
+            .zip(&self.accounts)
+            .filter(|(entry, _)| matches!(Self::read(entry), Ok(Some(_))))
+            .map(|(_, account)| account.as_str())
+            .collect();
+        format!("the keychain entry '{KEYCHAIN_SERVICE}' for {}, e.g. in Passwords and Keys", accounts.join(" and "))
+    }
     fn delete(&self) -> Result<()> {
         for entry in std::iter::once(&self.entry).chain(&self.legacy) {
             match entry.delete_credential() {
@@ -272,7 +307,10 @@ const KEY_FILE_FORMAT: &str = "lagom-wrapped-key";
 /// A small JSON file beside the database holding only the Argon2id salt and parameters and the
 /// database key wrapped with XChaCha20-Poly1305 under the passphrase-derived key.
 pub struct PassphraseStore {
+    /// Beside the database's real file (symlinks resolved); where the key file is written.
     key_file: PathBuf,
+    /// Beside the path as typed, when that differs: where an older Lagom may have put it.
+    legacy: Option<PathBuf>,
     passphrase: Zeroizing<String>,
 }
 
@@ -297,26 +335,35 @@ struct KdfParams {
 
 impl PassphraseStore {
     /// The key file that belongs to `db_path` (`contacts.db` → `contacts.db.key`), beside the
-    /// real file when `db_path` is a symlink.
+    /// real file when `db_path` is a symlink — or beside the path as typed, where an older
+    /// Lagom put it, when only that one exists.
     pub fn key_file_for(db_path: &Path) -> PathBuf {
+        Self::key_file_of(db_path).readable().to_owned()
+    }
+
+    pub fn for_database(db_path: &Path, passphrase: &str) -> Self {
         let beside = |path: &Path| {
             let mut name = path.as_os_str().to_owned();
             name.push(".key");
             PathBuf::from(name)
         };
-        let canonical = beside(&super::canonical_path(db_path).unwrap_or_else(|_| db_path.to_owned()));
-        // An older Lagom put the key file beside the path as typed (a symlink, say).
+        let key_file = beside(&super::canonical_path(db_path).unwrap_or_else(|_| db_path.to_owned()));
         let as_typed = beside(db_path);
-        if !canonical.exists() && as_typed.exists() { as_typed } else { canonical }
+        let legacy = (as_typed != key_file).then_some(as_typed);
+        PassphraseStore { key_file, legacy, passphrase: Zeroizing::new(passphrase.to_owned()) }
     }
 
-    pub fn for_database(db_path: &Path, passphrase: &str) -> Self {
-        PassphraseStore { key_file: Self::key_file_for(db_path), passphrase: Zeroizing::new(passphrase.to_owned()) }
-    }
-
-    /// A store that can only tell whether a key file exists and remove it (no passphrase).
+    /// A store that can only tell whether a key file exists, move or remove it (no passphrase).
     pub fn key_file_of(db_path: &Path) -> Self {
         Self::for_database(db_path, "")
+    }
+
+    /// The file the key is read from: the canonical one, or else an older Lagom's.
+    fn readable(&self) -> &Path {
+        match &self.legacy {
+            Some(legacy) if !self.key_file.exists() && legacy.exists() => legacy,
+            _ => &self.key_file,
+        }
     }
 
     /// Refuses passphrases too short to resist guessing; checked before a key file is made.
@@ -340,13 +387,14 @@ impl PassphraseStore {
     }
 
     fn read_file(&self) -> Result<Option<KeyFile>> {
-        let text = match std::fs::read_to_string(&self.key_file) {
+        let path = self.readable();
+        let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("read", &self.key_file, e)),
+            Err(e) => return Err(Error::io("read", path, e)),
         };
         let file: KeyFile = serde_json::from_str(&text)
-            .map_err(|e| Error::io("parse", &self.key_file, std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+            .map_err(|e| Error::io("parse", path, std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         if file.format != KEY_FILE_FORMAT || file.version != 1 || file.kdf.algorithm != "argon2id" {
             return Err(Error::io(
                 "understand",
@@ -443,7 +491,33 @@ impl KeyStore for PassphraseStore {
     }
 
     fn holds_key(&self) -> Result<bool> {
-        Ok(self.key_file.exists())
+        Ok(self.key_file.exists() || self.legacy.as_ref().is_some_and(|legacy| legacy.exists()))
+    }
+
+    fn opened_with(&self, _key: &DbKey) {
+        // An older Lagom's key file beside a symlink moves beside the real file. Best effort.
+        if let Some(legacy) = &self.legacy
+            && !self.key_file.exists()
+            && legacy.exists()
+        {
+            let _ = std::fs::rename(legacy, &self.key_file);
+        }
+    }
+
+    /// Removes the key file beside the real database file: it belongs to that database (it
+    /// cannot be checked without its passphrase). A key file beside a symlink may belong to
+    /// another database the link once pointed to, so it stays.
+    fn remove_copy_of(&self, _key: &DbKey) -> Result<()> {
+        self.delete()
+    }
+
+    fn location(&self) -> String {
+        let files: Vec<String> = std::iter::once(&self.key_file)
+            .chain(&self.legacy)
+            .filter(|file| file.exists())
+            .map(|file| file.display().to_string())
+            .collect();
+        format!("the key file {}", files.join(" and "))
     }
 
     fn delete(&self) -> Result<()> {

@@ -20,6 +20,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::consent::SCHEMA),
     Step::Sql(crate::rights::SCHEMA),
     Step::Sql(ORPHANS_V6),
+    Step::Sql(TOMBSTONES_V7),
 ];
 
 /// The schema version this build writes and understands.
@@ -59,12 +60,16 @@ pub(super) fn apply(conn: &Connection, clock: &dyn Clock) -> Result<()> {
 /// Rows that earlier versions left behind with nobody referring to them: organisations of
 /// contacts who moved or were erased, and wordings shown only to erased people. Erasure and
 /// contact updates now remove them as they happen; this clears what came before.
-/// Tombstones' request references were free text and could hold a name ("Anna phoned"):
-/// any that is not an opaque reference is replaced. Tombstones become append-only.
 const ORPHANS_V6: &str = r#"
 CREATE INDEX consent_event_by_wording ON consent_event (wording);
 DELETE FROM organisation WHERE NOT EXISTS (SELECT 1 FROM contact WHERE organisation_id = organisation.id);
 DELETE FROM consent_wording WHERE NOT EXISTS (SELECT 1 FROM consent_event WHERE wording = consent_wording.sha256);
+"#;
+
+/// Tombstones' request references were free text and could hold a name ("Anna phoned"): any
+/// that is not an opaque reference (`[A-Za-z0-9._-]{1,64}`) is replaced, since a name cannot
+/// be told from a harmless reference. Tombstones become append-only.
+const TOMBSTONES_V7: &str = r#"
 UPDATE erasure SET request_id = 'removed-free-text'
 WHERE request_id IS NOT NULL
   AND (length(request_id) NOT BETWEEN 1 AND 64 OR request_id GLOB '*[^A-Za-z0-9._-]*');

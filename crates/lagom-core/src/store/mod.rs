@@ -13,7 +13,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use keys::{DbKey, KeyStore, KeyStoreKind};
+use keys::{DbKey, KeyStore};
 
 pub use migrations::SCHEMA_VERSION;
 
@@ -121,14 +121,8 @@ impl Store {
         let lock = acquire_lock(&path)?;
         let store = Self::open_with_key(&path, &key, lock, clock)?;
         keys.save(&key)?;
-        // The copy in the other store goes, but only when it is this database's key: another
-        // database's key must never be destroyed. A key file cannot be read without its
-        // passphrase; one beside this path is this path's, and is removed as before.
-        let same_key = match other.kind() {
-            KeyStoreKind::Passphrase => Ok(true),
-            _ => other.load().map(|held| held.is_none_or(|held| held == key)),
-        };
-        match same_key.and_then(|same| if same { other.delete() } else { Ok(()) }) {
+        // The copy in the other store goes, but never another database's key.
+        match other.remove_copy_of(&key) {
             // A keychain that cannot be reached cannot be cleaned now; what it may hold is the
             // same key, so the database is no less safe than before the recovery.
             Ok(()) | Err(Error::KeychainUnavailable(_)) => {}
@@ -171,20 +165,7 @@ impl Store {
 
 /// The named error for a create that found a key already stored, saying where it is.
 fn key_already_stored(path: PathBuf, store: &dyn KeyStore) -> Error {
-    let how = match store.kind() {
-        KeyStoreKind::Keychain => {
-            format!(
-                "the keychain entry '{}' for {}, e.g. in Passwords and Keys",
-                keys::KEYCHAIN_SERVICE,
-                path.display()
-            )
-        }
-        KeyStoreKind::Passphrase => {
-            format!("the key file {}", keys::PassphraseStore::key_file_for(&path).display())
-        }
-        KeyStoreKind::Memory => format!("the {}", store.kind().describe()),
-    };
-    Error::KeyAlreadyStored { path, store: store.kind().describe(), how }
+    Error::KeyAlreadyStored { path, store: store.kind().describe(), how: store.location() }
 }
 
 /// The path a database is known by: symlinks and `..` resolved, so one file has one lock and
