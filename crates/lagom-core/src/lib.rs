@@ -10,6 +10,7 @@ pub mod clock;
 pub mod consent;
 pub mod contacts;
 mod context;
+pub mod deadline;
 pub mod error;
 pub mod export;
 pub mod personal_data;
