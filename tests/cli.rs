@@ -318,7 +318,7 @@ fn export_writes_a_zip_that_real_parsers_read() {
 
     let manifest: Value = serde_json::from_slice(&read("manifest.json")).unwrap();
     let files = manifest["files"].as_array().unwrap();
-    assert_eq!(files.len(), 6);
+    assert_eq!(files.len(), 7);
     for file in files {
         let name = file["name"].as_str().unwrap();
         let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(read(name)));
@@ -494,4 +494,56 @@ fn audit_verify_reports_the_head_hash_and_the_actor_is_the_os_account() {
     assert!(verify["entries"].as_u64().unwrap() > 1);
     let text = lagom(&db.path, &["audit", "verify"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains(head));
+}
+
+#[test]
+fn interactions_are_added_listed_and_exported() {
+    let (db, _) = init();
+    let id = add(&db.path, "Anna", "Berg", "Customer relationship");
+    let added = ok_json(
+        &db.path,
+        &[
+            "interaction",
+            "add",
+            &id,
+            "--type",
+            "call",
+            "--date",
+            "2026-01-15",
+            "--channel",
+            "phone",
+            "--outcome",
+            "follow up",
+            "--purpose",
+            "Customer relationship",
+            "--json",
+        ],
+    );
+    assert_eq!(added["kind"], "call");
+    assert_eq!(added["purpose_name"], "Customer relationship");
+    ok_json(
+        &db.path,
+        &["interaction", "add", &id, "--type", "meeting", "--date", "2026-02-01", "--channel", "meeting", "--json"],
+    );
+    let list = ok_json(&db.path, &["interaction", "list", &id, "--json"]);
+    let dates: Vec<&str> = list.as_array().unwrap().iter().map(|i| i["date"].as_str().unwrap()).collect();
+    assert_eq!(dates, ["2026-02-01", "2026-01-15"]);
+
+    let bad =
+        lagom(&db.path, &["interaction", "add", &id, "--type", "call", "--date", "15/1/2026", "--channel", "phone"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("date"));
+    let bad =
+        lagom(&db.path, &["interaction", "add", &id, "--type", "lunch", "--date", "2026-01-15", "--channel", "phone"]);
+    assert_eq!(bad.status.code(), Some(2));
+
+    let zip_path = db.path.with_file_name("anna.zip");
+    ok_json(&db.path, &["export", &id, "--out", zip_path.to_str().unwrap(), "--json"]);
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut csv_bytes = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name("interactions.csv").unwrap(), &mut csv_bytes).unwrap();
+    assert_eq!(csv::Reader::from_reader(&csv_bytes[3..]).records().count(), 2);
+
+    ok_json(&db.path, &["erase", &id, "--yes", "--json"]);
+    assert_eq!(lagom(&db.path, &["interaction", "list", &id]).status.code(), Some(1), "gone with the person");
 }

@@ -60,6 +60,9 @@ fn generated() -> String {
         lagom_core::ExportReceipt,
         lagom_core::Tombstone,
         lagom_core::ErasureReceipt,
+        lagom_core::InteractionKind,
+        lagom_core::InteractionInput,
+        lagom_core::Interaction,
     );
     out
 }

@@ -3,8 +3,8 @@
 
 use lagom_core::{
     ConsentEvent, ConsentInput, ConsentOverview, ConsentSource, Contact, ContactInput, ContactPage, ContactSummary,
-    ErasureReceipt, ExportReceipt, MarketingChannel, OptOuts, Purpose, PurposeInput, ReportLanguage, Settings, Tag,
-    TagInput,
+    ErasureReceipt, ExportReceipt, Interaction, InteractionInput, MarketingChannel, OptOuts, Purpose, PurposeInput,
+    ReportLanguage, Settings, Tag, TagInput,
 };
 use tauri::{AppHandle, State};
 use zeroize::Zeroizing;
@@ -155,6 +155,21 @@ pub fn contact_opt_in(
     channel: Option<MarketingChannel>,
 ) -> IpcResult<OptOuts> {
     session.with(|l| l.consent().opt_in(&id, channel, ConsentSource::Form))
+}
+
+#[tauri::command(async)]
+pub fn interaction_list(session: State<'_, Session>, id: String) -> IpcResult<Vec<Interaction>> {
+    session.with(|l| l.interactions().list(&id))
+}
+
+#[tauri::command(async)]
+pub fn interaction_add(session: State<'_, Session>, id: String, input: InteractionInput) -> IpcResult<Interaction> {
+    session.with(|l| l.interactions().add(&id, &input))
+}
+
+#[tauri::command(async)]
+pub fn interaction_outcomes(session: State<'_, Session>) -> IpcResult<Vec<String>> {
+    session.with(|l| l.interactions().outcomes())
 }
 
 #[tauri::command(async)]

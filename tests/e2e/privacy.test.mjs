@@ -94,6 +94,32 @@ test('export writes one ZIP where the save dialog points', async () => {
   }
 });
 
+test('an interaction logged on the contact appears at the top of its timeline', async () => {
+  await openContact('Hugo');
+  const panel = await byTestId(browser, 'interactions');
+  assert.match(await panel.getText(), /No interactions yet/);
+  await (await byTestId(browser, 'interaction-kind')).selectByVisibleText('Meeting');
+  assert.equal(await (await byTestId(browser, 'interaction-channel')).getValue(), 'meeting', 'the channel follows the type');
+  await (await byTestId(browser, 'interaction-outcome')).selectByVisibleText('interested');
+  await (await byTestId(browser, 'interaction-add')).click();
+  const list = await byTestId(browser, 'interaction-list');
+  await browser.waitUntil(async () => /Meeting \(Meeting\) · interested/.test(await list.getText()), {
+    timeoutMsg: 'the meeting is listed',
+  });
+  // A date in the future is refused before it is sent (the core refuses it too).
+  const date = await byTestId(browser, 'interaction-date');
+  // WebDriver types into a date field's segments unreliably; set it as a date picker would.
+  await browser.execute((el) => {
+    el.value = '2999-01-01';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, date);
+  await (await byTestId(browser, 'interaction-add')).click();
+  const state = await browser.execute((el) => [el.value, el.type, el.validity.rangeOverflow], date);
+  assert.equal(state[2], true, `marked as after today: ${JSON.stringify(state)}`);
+  await browser.pause(300);
+  assert.equal((await browser.$$('[data-testid="interaction-list"] li')).length, 1, 'nothing else was logged');
+});
+
 test('erase asks for confirmation naming the person, then removes them from list and search', async () => {
   await openContact('Greta');
   await (await byTestId(browser, 'erase')).click();

@@ -11,6 +11,8 @@ import type {
   ContactSummary,
   ErasureReceipt,
   ExportReceipt,
+  Interaction,
+  InteractionInput,
   IpcError,
   MarketingChannel,
   OptOuts,
@@ -75,6 +77,10 @@ export const api = {
   /** `channel` null: all direct marketing. */
   contactOptOut: (id: string, channel: MarketingChannel | null) => call<OptOuts>("contact_opt_out", { id, channel }),
   contactOptIn: (id: string, channel: MarketingChannel | null) => call<OptOuts>("contact_opt_in", { id, channel }),
+  /** The contact's interactions, newest first. */
+  interactionList: (id: string) => call<Interaction[]>("interaction_list", { id }),
+  interactionAdd: (id: string, input: InteractionInput) => call<Interaction>("interaction_add", { id, input }),
+  interactionOutcomes: () => call<string[]>("interaction_outcomes"),
   /** Who may be contacted about `purpose` on `channel`. */
   contactReachable: (purpose: string, channel: MarketingChannel) =>
     call<ContactSummary[]>("contact_reachable", { purpose, channel }),

@@ -3,7 +3,7 @@
 
 export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "in_use" | "not_open" | "storage" | "io";
 
-export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference";
+export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "unknown_outcome";
 
 export type FieldError = { 
 /**
@@ -150,3 +150,21 @@ export type ErasureReceipt = { warning: string | null, id: string,
  * The erased contact's random internal id (never reused).
  */
 contact_id: string, at: string, erased_by: string, article: string, request_id: string | null, };
+
+export type InteractionKind = "call" | "meeting" | "email" | "event" | "purchase" | "support";
+
+export type InteractionInput = { kind: InteractionKind, 
+/**
+ * `YYYY-MM-DD`; not after today.
+ */
+date: string, channel: Channel, 
+/**
+ * One of the outcomes in settings.
+ */
+outcome: string | null, 
+/**
+ * The purpose's name or id.
+ */
+purpose: string | null, };
+
+export type Interaction = { id: string, kind: InteractionKind, date: string, channel: Channel, outcome: string | null, purpose_id: string | null, purpose_name: string | null, recorded_by: string, recorded_at: string, };

@@ -7,6 +7,7 @@
 mod consent;
 mod contact;
 mod database;
+mod interaction;
 mod purpose;
 mod rights;
 
@@ -22,6 +23,7 @@ use zeroize::Zeroizing;
 
 use consent::ConsentCommand;
 use contact::ContactCommand;
+use interaction::InteractionCommand;
 use purpose::PurposeCommand;
 use rights::{AuditCommand, parse_report_language};
 
@@ -52,6 +54,9 @@ enum Command {
     /// Contacts: add, update, show, list, search.
     #[command(subcommand)]
     Contact(ContactCommand),
+    /// Interactions with a contact: add, list.
+    #[command(subcommand)]
+    Interaction(InteractionCommand),
     /// Purposes of processing and their lawful bases.
     #[command(subcommand)]
     Purpose(PurposeCommand),
@@ -114,6 +119,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Contact(command) => contact::run(&open(&db)?, command),
         Command::Consent(command) => consent::run(&open(&db)?, command),
         Command::Purpose(command) => purpose::run(&open(&db)?, command),
+        Command::Interaction(command) => interaction::run(&open(&db)?, command),
         Command::Export { id, out, lang, json } => rights::export(&open(&db)?, &id, &out, lang, json),
         Command::Erase { id, yes, request, json } => {
             if !yes {

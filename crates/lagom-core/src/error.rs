@@ -209,6 +209,10 @@ pub enum FieldErrorCode {
     BasisLocked,
     /// Not an opaque reference (`[A-Za-z0-9._-]`, 1–64 characters).
     InvalidReference,
+    /// Not a date in the form `YYYY-MM-DD`.
+    InvalidDate,
+    /// Not an interaction outcome from the list in settings.
+    UnknownOutcome,
 }
 
 /// A refused input: every field that was wrong, so a form can mark them all at once.

@@ -1,5 +1,6 @@
 //! Export of everything held about one person (R-3 portability, R-5 access): one ZIP with
-//! `data.json`, `contact.vcf` (vCard 4.0), one CSV per record type, `report.html` (a readable
+//! `data.json`, `contact.vcf` (vCard 4.0), one CSV per record type (contact, consent events,
+//! interactions, audit entries), `report.html` (a readable
 //! register extract in the user's language) and `manifest.json` (SHA-256 of each file).
 //! The ZIP is written to a private (0600), exclusively created temporary file in the target
 //! folder, the export is recorded in the audit trail without copying the data, and only then
@@ -17,6 +18,7 @@ use crate::consent::{ConsentEvent, ConsentLedger, ConsentState, OptOuts};
 use crate::contacts::{Contact, Contacts};
 use crate::context::Ctx;
 use crate::error::{Error, Result};
+use crate::interactions::{Interaction, Interactions};
 use crate::purposes::{Purpose, Purposes};
 
 /// The version of `data.json`'s layout (documented in docs/export-schema.json).
@@ -48,6 +50,7 @@ struct Data<'a> {
     consent_state: &'a [ConsentState],
     consent_events: &'a [ConsentEvent],
     opt_outs: &'a OptOuts,
+    interactions: &'a [Interaction],
     audit_entries: &'a [AuditEntry],
 }
 
@@ -89,6 +92,7 @@ pub(crate) fn export_person(
     let all_purposes = Purposes::new(ctx).list()?;
     let purposes: Vec<&Purpose> =
         all_purposes.iter().filter(|p| contact.purposes.iter().any(|cp| cp.id == p.id)).collect();
+    let interactions = Interactions::new(ctx).list(contact_id)?;
     let audit_entries = audit::for_subject(ctx.conn, contact_id)?;
     let now = ctx.now();
     let actor = ctx.actor;
@@ -102,6 +106,7 @@ pub(crate) fn export_person(
         consent_state: &consent_state,
         consent_events: &consent_events,
         opt_outs: &opt_outs,
+        interactions: &interactions,
         audit_entries: &audit_entries,
     };
     let json =
@@ -111,8 +116,12 @@ pub(crate) fn export_person(
         ("contact.vcf".into(), vcard(&contact).into_bytes()),
         ("contact.csv".into(), csv(&contact_rows(&contact))),
         ("consent_events.csv".into(), csv(&consent_rows(&consent_events))),
+        ("interactions.csv".into(), csv(&interaction_rows(&interactions))),
         ("audit_entries.csv".into(), csv(&audit_rows(&audit_entries))),
-        ("report.html".into(), report(&contact, &purposes, &consent_events, &opt_outs, &now, language).into_bytes()),
+        (
+            "report.html".into(),
+            report(&contact, &purposes, &consent_events, &opt_outs, &interactions, &now, language).into_bytes(),
+        ),
     ];
     let manifest = Manifest {
         schema_version: EXPORT_SCHEMA_VERSION,
@@ -339,6 +348,21 @@ fn consent_rows(events: &[ConsentEvent]) -> Vec<Vec<String>> {
     rows
 }
 
+fn interaction_rows(interactions: &[Interaction]) -> Vec<Vec<String>> {
+    let mut rows = vec![["date", "type", "channel", "outcome", "purpose", "recorded_by"].map(String::from).to_vec()];
+    rows.extend(interactions.iter().map(|i| {
+        vec![
+            i.date.clone(),
+            i.kind.as_str().to_owned(),
+            i.channel.as_str().to_owned(),
+            opt(&i.outcome),
+            opt(&i.purpose_name),
+            i.recorded_by.clone(),
+        ]
+    }));
+    rows
+}
+
 fn audit_rows(entries: &[AuditEntry]) -> Vec<Vec<String>> {
     let mut rows = vec![["seq", "at", "actor", "action", "field", "old_value", "new_value"].map(String::from).to_vec()];
     rows.extend(entries.iter().map(|e| {
@@ -372,6 +396,7 @@ struct Words {
     retention: &'static str,
     months: &'static str,
     consent: &'static str,
+    interactions: &'static str,
     none: &'static str,
     sources: &'static str,
     sources_text: &'static str,
@@ -394,6 +419,7 @@ const EN: Words = Words {
     retention: "Kept for",
     months: "months after the last contact or the end of the contract",
     consent: "Consent and marketing choices",
+    interactions: "Our contacts with you",
     none: "None recorded.",
     sources: "Where the data came from",
     sources_text: "The data was entered by our staff from what you told us (a form, a phone call, a meeting or an email), as recorded below.",
@@ -439,6 +465,7 @@ const SV: Words = Words {
     retention: "Sparas",
     months: "månader efter senaste kontakt eller avtalets slut",
     consent: "Samtycken och val om marknadsföring",
+    interactions: "Våra kontakter med dig",
     none: "Inget registrerat.",
     sources: "Varifrån uppgifterna kommer",
     sources_text: "Uppgifterna har förts in av vår personal utifrån vad du berättat för oss (formulär, telefon, möte eller e-post), som anges nedan.",
@@ -478,6 +505,7 @@ fn report(
     purposes: &[&Purpose],
     events: &[ConsentEvent],
     opt_outs: &OptOuts,
+    interactions: &[Interaction],
     now: &str,
     language: ReportLanguage,
 ) -> String {
@@ -547,6 +575,23 @@ fn report(
                 esc(e.purpose_name.as_deref().unwrap_or("")),
                 e.channel.map(|c| c.as_str()).unwrap_or("all"),
                 e.source.as_str()
+            ));
+        }
+        html.push_str("</ul>\n");
+    }
+    html.push_str(&format!("<h2>{}</h2>\n", w.interactions));
+    if interactions.is_empty() {
+        html.push_str(&format!("<p>{}</p>\n", w.none));
+    } else {
+        html.push_str("<ul>\n");
+        for i in interactions {
+            html.push_str(&format!(
+                "<li>{} — {} ({}){}{}</li>\n",
+                esc(&i.date),
+                i.kind.as_str(),
+                i.channel.as_str(),
+                i.outcome.as_deref().map(|o| format!(": {}", esc(o))).unwrap_or_default(),
+                i.purpose_name.as_deref().map(|p| format!(" · {}", esc(p))).unwrap_or_default(),
             ));
         }
         html.push_str("</ul>\n");

@@ -13,6 +13,7 @@ mod context;
 pub mod deadline;
 pub mod error;
 pub mod export;
+pub mod interactions;
 pub mod personal_data;
 pub mod purposes;
 pub mod rights;
@@ -30,12 +31,16 @@ pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentOverview, Co
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
 pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};
+pub use interactions::{Interaction, InteractionInput, Interactions};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use rights::{ErasureReceipt, Rights, Tombstone};
 pub use settings::Settings;
 pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
 pub use store::{SCHEMA_VERSION, Store, canonical_path, default_path};
-pub use vocab::{Channel, ConsentEventKind, ConsentSource, LawfulBasis, MarketingChannel, Material, Stage, UiLanguage};
+pub use vocab::{
+    Channel, ConsentEventKind, ConsentSource, InteractionKind, LawfulBasis, MarketingChannel, Material, Stage,
+    UiLanguage,
+};
 
 /// One open Lagom database.
 #[derive(Debug)]
@@ -109,6 +114,10 @@ impl Lagom {
 
     pub fn consent(&self) -> ConsentLedger<'_> {
         ConsentLedger::new(self.ctx())
+    }
+
+    pub fn interactions(&self) -> Interactions<'_> {
+        Interactions::new(self.ctx())
     }
 
     pub fn rights(&self) -> Rights<'_> {

@@ -78,6 +78,23 @@ pub const PERSONAL: &[PersonalTable] = &[
         erasure: Erasure::DeleteRows("DELETE FROM consent_event WHERE contact_id = ?1"),
     },
     PersonalTable {
+        table: "interaction",
+        purpose: "Keep the customer relationship and count retention from the last contact (R-9)",
+        columns: &[
+            ("seq", None),
+            ("id", None),
+            ("contact_id", None),
+            ("kind", Some(Relationship)),
+            ("on_date", Some(Relationship)),
+            ("channel", Some(Relationship)),
+            ("outcome", Some(Relationship)),
+            ("purpose_id", Some(Relationship)),
+            ("recorded_by", Some(Audit)),
+            ("recorded_at", Some(Relationship)),
+        ],
+        erasure: Erasure::DeleteRows("DELETE FROM interaction WHERE contact_id = ?1"),
+    },
+    PersonalTable {
         table: "contact_tag",
         purpose: "Send only what the person is interested in",
         columns: &[("contact_id", None), ("tag_id", Some(Preferences))],
@@ -172,6 +189,7 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
     OtherTable { table: "setting", why: "configuration" },
     OtherTable { table: "purpose", why: "the purposes of processing, configured by the controller" },
     OtherTable { table: "tag", why: "the interests vocabulary" },
+    OtherTable { table: "interaction_outcome", why: "the vocabulary of interaction outcomes" },
     OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
     OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
 ];

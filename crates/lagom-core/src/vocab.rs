@@ -99,6 +99,18 @@ text_enum! {
     ConsentEventKind { Given = "given", Withdrawn = "withdrawn", OptOut = "opt_out", OptIn = "opt_in" }
 }
 
+text_enum! {
+    /// What kind of contact an interaction was.
+    InteractionKind {
+        Call = "call",
+        Meeting = "meeting",
+        Email = "email",
+        Event = "event",
+        Purchase = "purchase",
+        Support = "support",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

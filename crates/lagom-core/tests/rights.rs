@@ -51,6 +51,17 @@ fn consent(purpose: &str, channel: Option<MarketingChannel>) -> ConsentInput {
     }
 }
 
+/// A phone call on `date` that ended with "follow up", for the customer relationship.
+fn call(date: &str) -> lagom_core::InteractionInput {
+    lagom_core::InteractionInput {
+        kind: lagom_core::InteractionKind::Call,
+        date: date.into(),
+        channel: lagom_core::Channel::Phone,
+        outcome: Some("follow up".into()),
+        purpose: Some("Customer relationship".into()),
+    }
+}
+
 fn reachable(lagom: &Lagom, purpose: &str, channel: MarketingChannel) -> Vec<String> {
     lagom.consent().reachable(purpose, channel).unwrap().into_iter().map(|c| c.given_name).collect()
 }
@@ -404,6 +415,7 @@ fn erase_removes_the_person_from_every_personal_table() {
         .unwrap();
     db.lagom.consent().give(&id, &consent("Events", None)).unwrap();
     db.lagom.consent().opt_out(&id, None, ConsentSource::Form).unwrap();
+    db.lagom.interactions().add(&id, &call("2026-01-15")).unwrap();
     db.lagom.rights().erase(&id, None).unwrap();
 
     let conn = db.lagom.connection();
@@ -469,6 +481,7 @@ fn every_declared_personal_value_is_in_the_export() {
         .id;
     lagom.consent().give(&id, &consent("Events", Some(MarketingChannel::Events))).unwrap();
     lagom.consent().opt_out(&id, Some(MarketingChannel::Sms), ConsentSource::Phone).unwrap();
+    lagom.interactions().add(&id, &call("2026-01-15")).unwrap();
     let out = db.path.with_file_name("export.zip");
     lagom.export_person(&id, &out, lagom_core::ReportLanguage::En).unwrap();
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
@@ -848,4 +861,56 @@ fn every_timestamp_comes_from_the_one_injected_clock() {
     clock.set(chrono::Utc.with_ymd_and_hms(2031, 12, 31, 23, 59, 59).unwrap());
     let receipt = lagom.rights().erase(&anna, None).unwrap();
     assert_eq!(receipt.tombstone.at, "2031-12-31T23:59:59Z");
+}
+
+// ---- Interactions --------------------------------------------------------------------------
+
+#[test]
+fn interactions_are_validated_listed_newest_first_and_audited() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    let clock =
+        std::sync::Arc::new(lagom_core::FixedClock::at(chrono::Utc.with_ymd_and_hms(2026, 5, 2, 9, 0, 0).unwrap()));
+    let lagom = Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), clock).unwrap().lagom;
+    let anna = person(&lagom, "Anna", "Berg", &["Customer relationship"]);
+    let interactions = lagom.interactions();
+    interactions.add(&anna, &call("2026-04-30")).unwrap();
+    let mut meeting = call("2026-05-02");
+    meeting.kind = lagom_core::InteractionKind::Meeting;
+    meeting.channel = lagom_core::Channel::Meeting;
+    meeting.outcome = Some("Ordered".into());
+    meeting.purpose = None;
+    let added = interactions.add(&anna, &meeting).unwrap();
+    assert_eq!(added.outcome.as_deref(), Some("ordered"), "the outcome as the list spells it");
+    let mut earlier = call("2025-12-01");
+    earlier.outcome = None;
+    interactions.add(&anna, &earlier).unwrap();
+
+    let dates: Vec<String> = interactions.list(&anna).unwrap().into_iter().map(|i| i.date).collect();
+    assert_eq!(dates, ["2026-05-02", "2026-04-30", "2025-12-01"], "newest first");
+
+    // Every bad field at once: a date tomorrow (by the injected clock), an unknown outcome and
+    // an unknown purpose; and a date that is not a date.
+    let mut bad = call("2026-05-03");
+    bad.outcome = Some("maybe".into());
+    bad.purpose = Some("Golf trips".into());
+    let err = interactions.add(&anna, &bad).unwrap_err();
+    let fields: Vec<_> = err.field_errors().iter().map(|f| (f.field.as_str(), f.code)).collect();
+    assert_eq!(
+        fields,
+        [
+            ("date", lagom_core::FieldErrorCode::OutOfRange),
+            ("outcome", lagom_core::FieldErrorCode::UnknownOutcome),
+            ("purpose", lagom_core::FieldErrorCode::UnknownPurpose)
+        ]
+    );
+    let err = interactions.add(&anna, &call("2 May 2026")).unwrap_err();
+    assert_eq!(err.field_errors()[0].code, lagom_core::FieldErrorCode::InvalidDate);
+    assert_eq!(interactions.add("no-such-id", &call("2026-05-01")).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(interactions.list(&anna).unwrap().len(), 3, "nothing half-stored");
+
+    let audited =
+        lagom.audit_for(&anna).unwrap().into_iter().filter(|e| e.field.as_deref() == Some("interaction")).count();
+    assert_eq!(audited, 3);
+    assert_eq!(interactions.outcomes().unwrap(), ["interested", "not interested", "follow up", "ordered", "no answer"]);
 }

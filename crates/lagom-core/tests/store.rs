@@ -393,9 +393,11 @@ fn free_text_request_references_of_older_tombstones_are_replaced_on_upgrade() {
     let keys = MemoryKeyStore::new();
     let created = Lagom::create(&path, &keys).unwrap();
     let conn = created.lagom.connection();
-    // As an older Lagom left it: schema 6, no tombstone triggers, free text in references.
+    // As an older Lagom left it: schema 6 (what steps 7 and later made is undone), no
+    // tombstone triggers, free text in references.
     conn.execute_batch(
-        "DROP TRIGGER erasure_append_only; DROP TRIGGER erasure_no_delete; PRAGMA user_version = 6;
+        "DROP TRIGGER erasure_append_only; DROP TRIGGER erasure_no_delete;
+         DROP TABLE interaction; DROP TABLE interaction_outcome; PRAGMA user_version = 6;
          INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES
            ('t1', 'c1', '2025-01-01T00:00:00Z', 'sara', 'GDPR Art. 17', 'Anna Berg phoned on Monday'),
            ('t2', 'c2', '2025-01-02T00:00:00Z', 'sara', 'GDPR Art. 17', 'REQ-2025.0007_b'),

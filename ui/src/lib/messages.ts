@@ -1,6 +1,15 @@
 // Every visible string, in English and Swedish. Code refers to keys, never to sentences;
 // the Swedish catalogue must have every English key (the type says so).
-import type { Channel, ErrorKind, FieldErrorCode, LawfulBasis, MarketingChannel, Material, Stage } from '../bindings';
+import type {
+  Channel,
+  ErrorKind,
+  FieldErrorCode,
+  InteractionKind,
+  LawfulBasis,
+  MarketingChannel,
+  Material,
+  Stage,
+} from '../bindings';
 
 export const en = {
   'app.name': 'Lagom CRM',
@@ -158,6 +167,18 @@ export const en = {
   'source.meeting': 'meeting',
   'source.email': 'email',
   'source.import': 'import',
+  'interactions.title': 'Interactions',
+  'interactions.hint': 'What happened with this person: structured, no free text. Retention is counted from the last one.',
+  'interactions.kind': 'Type',
+  'interactions.date': 'Date',
+  'interactions.channel': 'Channel',
+  'interactions.outcome': 'Outcome',
+  'interactions.purpose': 'Purpose',
+  'interactions.none_selected': '—',
+  'interactions.add': 'Log interaction',
+  'interactions.empty': 'No interactions yet.',
+  'interactions.added': 'Logged.',
+  'interactions.by': 'by {name}',
   'filter.label': 'Show',
   'filter.all': 'All contacts',
   'filter.option': '{purpose} by {channel}',
@@ -322,6 +343,18 @@ export const sv: Record<MessageKey, string> = {
   'source.meeting': 'möte',
   'source.email': 'e-post',
   'source.import': 'import',
+  'interactions.title': 'Kontakter',
+  'interactions.hint': 'Vad som hänt med personen: strukturerat, ingen fritext. Lagringstiden räknas från den senaste.',
+  'interactions.kind': 'Typ',
+  'interactions.date': 'Datum',
+  'interactions.channel': 'Kanal',
+  'interactions.outcome': 'Utfall',
+  'interactions.purpose': 'Ändamål',
+  'interactions.none_selected': '—',
+  'interactions.add': 'Logga kontakt',
+  'interactions.empty': 'Inga kontakter ännu.',
+  'interactions.added': 'Loggad.',
+  'interactions.by': 'av {name}',
   'filter.label': 'Visa',
   'filter.all': 'Alla kontakter',
   'filter.option': '{purpose} via {channel}',
@@ -330,6 +363,7 @@ export const sv: Record<MessageKey, string> = {
 
 type Vocab = {
   channel: Record<Channel, string>;
+  interaction: Record<InteractionKind, string>;
   marketing: Record<MarketingChannel, string>;
   material: Record<Material, string>;
   stage: Record<Stage, string>;
@@ -342,6 +376,7 @@ type Vocab = {
 export const vocab: Record<'en' | 'sv', Vocab> = {
   en: {
     channel: { email: 'Email', phone: 'Phone', sms: 'SMS', post: 'Post', meeting: 'Meeting' },
+    interaction: { call: 'Call', meeting: 'Meeting', email: 'Email', event: 'Event', purchase: 'Purchase', support: 'Support' },
     marketing: { email: 'email', phone: 'phone calls', sms: 'SMS', post: 'post', events: 'event invitations' },
     material: { digital: 'Digital', print: 'Print' },
     stage: { lead: 'Lead', prospect: 'Prospect', customer: 'Customer', former_customer: 'Former customer' },
@@ -365,6 +400,8 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       out_of_range: 'Out of range (1–600 months).',
       basis_locked: 'People are held on this basis, so it cannot change. Create a new purpose with the new basis instead.',
       invalid_reference: 'Use a reference such as REQ-2026-0042 (letters, digits, . _ -), never a name or an email.',
+      invalid_date: 'Use a date such as 2026-05-02.',
+      unknown_outcome: 'Choose an outcome from the list.',
     },
     errorKind: {
       invalid: 'Some fields need attention.',
@@ -392,6 +429,7 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
   },
   sv: {
     channel: { email: 'E-post', phone: 'Telefon', sms: 'SMS', post: 'Post', meeting: 'Möte' },
+    interaction: { call: 'Samtal', meeting: 'Möte', email: 'E-post', event: 'Evenemang', purchase: 'Köp', support: 'Support' },
     marketing: { email: 'e-post', phone: 'telefonsamtal', sms: 'SMS', post: 'post', events: 'eventinbjudningar' },
     material: { digital: 'Digitalt', print: 'Tryckt' },
     stage: { lead: 'Lead', prospect: 'Prospekt', customer: 'Kund', former_customer: 'Före detta kund' },
@@ -415,6 +453,8 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       out_of_range: 'Utanför intervallet (1–600 månader).',
       basis_locked: 'Personer registreras med denna grund, så den kan inte ändras. Skapa ett nytt ändamål med den nya grunden i stället.',
       invalid_reference: 'Ange en referens som REQ-2026-0042 (bokstäver, siffror, . _ -), aldrig ett namn eller en e-postadress.',
+      invalid_date: 'Ange ett datum som 2026-05-02.',
+      unknown_outcome: 'Välj ett utfall i listan.',
     },
     errorKind: {
       invalid: 'Några fält behöver åtgärdas.',

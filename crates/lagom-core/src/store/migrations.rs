@@ -21,6 +21,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::rights::SCHEMA),
     Step::Sql(ORPHANS_V6),
     Step::Sql(TOMBSTONES_V7),
+    Step::Sql(crate::interactions::SCHEMA),
 ];
 
 /// The schema version this build writes and understands.

@@ -1,0 +1,206 @@
+//! Interactions (R-9): structured notes of what happened with a person — type, date, channel,
+//! an outcome from a configurable list and optionally the purpose it served. No free text.
+//! They are personal data (declared in the field dictionary, exported and erased with the
+//! person), and the last one is what a retention period is counted from.
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::audit::{self, AuditAction, Change};
+use crate::clock::new_id;
+use crate::context::Ctx;
+use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
+use crate::vocab::{Channel, InteractionKind};
+
+pub(crate) const SCHEMA: &str = r#"
+-- The outcomes an interaction can have: a vocabulary kept in settings, never free text.
+CREATE TABLE interaction_outcome (
+    name       TEXT PRIMARY KEY COLLATE NOCASE,
+    position   INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO interaction_outcome (name, position) VALUES
+    ('interested', 1), ('not interested', 2), ('follow up', 3), ('ordered', 4), ('no answer', 5);
+
+CREATE TABLE interaction (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    contact_id  TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ('call', 'meeting', 'email', 'event', 'purchase', 'support')),
+    on_date     TEXT NOT NULL CHECK (on_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    channel     TEXT NOT NULL CHECK (channel IN ('email', 'phone', 'sms', 'post', 'meeting')),
+    outcome     TEXT,
+    purpose_id  TEXT REFERENCES purpose(id),
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX interaction_by_contact ON interaction (contact_id, on_date);
+"#;
+
+/// An interaction to record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct InteractionInput {
+    pub kind: InteractionKind,
+    /// `YYYY-MM-DD`; not after today.
+    pub date: String,
+    pub channel: Channel,
+    /// One of the outcomes in settings.
+    pub outcome: Option<String>,
+    /// The purpose's name or id.
+    pub purpose: Option<String>,
+}
+
+/// One interaction, as the contact's timeline and the export show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Interaction {
+    pub id: String,
+    pub kind: InteractionKind,
+    pub date: String,
+    pub channel: Channel,
+    pub outcome: Option<String>,
+    pub purpose_id: Option<String>,
+    pub purpose_name: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+/// The interactions of one open store.
+#[derive(Debug)]
+pub struct Interactions<'a> {
+    ctx: Ctx<'a>,
+}
+
+impl<'a> Interactions<'a> {
+    pub(crate) fn new(ctx: Ctx<'a>) -> Self {
+        Interactions { ctx }
+    }
+
+    /// Records an interaction with the contact; audited (its values are redacted when the
+    /// person is erased).
+    pub fn add(&self, contact_id: &str, input: &InteractionInput) -> Result<Interaction> {
+        let conn = self.ctx.conn;
+        let mut errors = InvalidInput::default();
+        let today = self.ctx.clock.now().date_naive();
+        let date = match NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d") {
+            Ok(date) if date > today => {
+                errors.push("date", FieldErrorCode::OutOfRange, "the date is in the future");
+                None
+            }
+            Ok(date) => Some(date.format("%Y-%m-%d").to_string()),
+            Err(_) => {
+                errors.push("date", FieldErrorCode::InvalidDate, "use a date such as 2026-05-02 (YYYY-MM-DD)");
+                None
+            }
+        };
+        let outcome = match input.outcome.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+            None => None,
+            Some(outcome) => {
+                let known: Option<String> = conn
+                    .prepare_cached("SELECT name FROM interaction_outcome WHERE name = ?1")?
+                    .query_row([outcome], |row| row.get(0))
+                    .optional()?;
+                if known.is_none() {
+                    errors.push(
+                        "outcome",
+                        FieldErrorCode::UnknownOutcome,
+                        format!("'{outcome}' is not an outcome in settings"),
+                    );
+                }
+                known
+            }
+        };
+        let purpose = match input.purpose.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            None => None,
+            Some(purpose) => {
+                let found = crate::purposes::Purposes::new(self.ctx).get(purpose).ok();
+                if found.is_none() {
+                    errors.push(
+                        "purpose",
+                        FieldErrorCode::UnknownPurpose,
+                        format!("there is no purpose called '{purpose}'"),
+                    );
+                }
+                found
+            }
+        };
+        errors.into_result()?;
+        let Some(date) = date else { return Err(Error::Invalid(InvalidInput::default())) };
+
+        let tx = conn.unchecked_transaction()?;
+        let exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
+        if !exists {
+            return Err(Error::NotFound { what: "contact" });
+        }
+        let id = new_id();
+        conn.prepare_cached(
+            "INSERT INTO interaction (id, contact_id, kind, on_date, channel, outcome, purpose_id, recorded_by, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            id,
+            contact_id,
+            input.kind,
+            date,
+            input.channel,
+            outcome,
+            purpose.as_ref().map(|p| &p.id),
+            self.ctx.actor,
+            self.ctx.now()
+        ])?;
+        let summary = format!("{} {} {} {}", input.kind, date, input.channel, outcome.as_deref().unwrap_or("-"));
+        audit::record(
+            &self.ctx,
+            Change {
+                action: AuditAction::Create,
+                subject_id: Some(contact_id),
+                field: Some("interaction"),
+                old_value: None,
+                new_value: Some(&summary),
+            },
+        )?;
+        tx.commit()?;
+        self.list(contact_id)?.into_iter().find(|i| i.id == id).ok_or(Error::NotFound { what: "interaction" })
+    }
+
+    /// The contact's interactions, newest first.
+    pub fn list(&self, contact_id: &str) -> Result<Vec<Interaction>> {
+        let conn = self.ctx.conn;
+        let exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
+        if !exists {
+            return Err(Error::NotFound { what: "contact" });
+        }
+        let interactions = conn
+            .prepare_cached(
+                "SELECT i.id, i.kind, i.on_date, i.channel, i.outcome, i.purpose_id, p.name, i.recorded_by, i.recorded_at
+                 FROM interaction i LEFT JOIN purpose p ON p.id = i.purpose_id
+                 WHERE i.contact_id = ?1 ORDER BY i.on_date DESC, i.seq DESC",
+            )?
+            .query_map([contact_id], |row| {
+                Ok(Interaction {
+                    id: row.get(0)?,
+                    kind: row.get(1)?,
+                    date: row.get(2)?,
+                    channel: row.get(3)?,
+                    outcome: row.get(4)?,
+                    purpose_id: row.get(5)?,
+                    purpose_name: row.get(6)?,
+                    recorded_by: row.get(7)?,
+                    recorded_at: row.get(8)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(interactions)
+    }
+
+    /// The outcomes an interaction may have, in their order in settings.
+    pub fn outcomes(&self) -> Result<Vec<String>> {
+        let outcomes = self
+            .ctx
+            .conn
+            .prepare_cached("SELECT name FROM interaction_outcome ORDER BY position, name")?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(outcomes)
+    }
+}
