@@ -547,3 +547,22 @@ fn interactions_are_added_listed_and_exported() {
     ok_json(&db.path, &["erase", &id, "--yes", "--json"]);
     assert_eq!(lagom(&db.path, &["interaction", "list", &id]).status.code(), Some(1), "gone with the person");
 }
+
+#[test]
+fn the_record_of_processing_is_printed_as_markdown_html_or_json() {
+    let (db, _) = init();
+    add(&db.path, "Anna", "Berg", "Newsletter");
+    let md = lagom(&db.path, &["record-of-processing"]);
+    assert!(md.status.success());
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.starts_with("# Record of processing activities") && md.contains("| Newsletter"));
+    assert!(!md.contains("Berg"), "names nobody");
+    let out = db.path.with_file_name("record.html");
+    let written =
+        lagom(&db.path, &["record-of-processing", "--format", "html", "--lang", "sv", "--out", out.to_str().unwrap()]);
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    assert!(std::fs::read_to_string(&out).unwrap().contains("<html lang=\"sv\">"));
+    let json = ok_json(&db.path, &["record-of-processing", "--json"]);
+    assert_eq!(json["key_store"], "passphrase");
+    assert_eq!(lagom(&db.path, &["record-of-processing", "--format", "pdf"]).status.code(), Some(2));
+}

@@ -47,6 +47,7 @@ fn generated() -> String {
         lagom_core::PurposeInput,
         lagom_core::Tag,
         lagom_core::TagInput,
+        lagom_core::Controller,
         lagom_core::Settings,
         lagom_core::MarketingChannel,
         lagom_core::ConsentSource,

@@ -97,11 +97,29 @@ export type TagInput = { name: string,
  */
 purpose: string, };
 
+export type Controller = { name: string, 
+/**
+ * The organisation number (in Sweden, organisationsnummer).
+ */
+organisation_number: string, 
+/**
+ * Postal address, email or phone, as the controller wants to be reached.
+ */
+contact: string, 
+/**
+ * The data protection officer's name and contact, when there is one.
+ */
+dpo: string, };
+
 export type Settings = { 
 /**
  * ISO 3166-1 alpha-2; phone numbers without `+` are read as this country's.
  */
-default_country: string, ui_language: UiLanguage, };
+default_country: string, ui_language: UiLanguage, 
+/**
+ * Who is responsible for the processing (Art. 30(1)(a)); blank until filled in.
+ */
+controller: Controller, };
 
 export type MarketingChannel = "email" | "phone" | "sms" | "post" | "events";
 

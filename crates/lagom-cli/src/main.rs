@@ -91,6 +91,20 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print the record of processing activities (GDPR Art. 30), generated from the settings.
+    RecordOfProcessing {
+        /// md (Markdown) or html.
+        #[arg(long, default_value = "md", value_parser = ["md", "html"])]
+        format: String,
+        #[arg(long, default_value = "en", value_parser = parse_report_language)]
+        lang: ReportLanguage,
+        /// Write it to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The record as data (JSON), whatever --format says.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub(crate) fn parse_text_enum<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, String> {
@@ -128,6 +142,22 @@ fn run(cli: Cli) -> Result<()> {
             rights::erase(&open(&db)?, &id, request.as_deref(), json)
         }
         Command::Audit(command) => rights::audit(&open(&db)?, command),
+        Command::RecordOfProcessing { format, lang, out, json } => {
+            let record = open(&db)?.record_of_processing()?;
+            if json {
+                return print_json(&record);
+            }
+            let text = if format == "html" { record.to_html(lang) } else { record.to_markdown(lang) };
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))
+                }
+                None => {
+                    print!("{text}");
+                    Ok(())
+                }
+            }
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod export;
 pub mod interactions;
 pub mod personal_data;
 pub mod purposes;
+pub mod record;
 pub mod rights;
 pub mod settings;
 pub mod store;
@@ -33,8 +34,9 @@ pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Resu
 pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};
 pub use interactions::{Interaction, InteractionInput, Interactions};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
+pub use record::RecordOfProcessing;
 pub use rights::{ErasureReceipt, Rights, Tombstone};
-pub use settings::Settings;
+pub use settings::{Controller, Settings};
 pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
 pub use store::{SCHEMA_VERSION, Store, canonical_path, default_path};
 pub use vocab::{
@@ -133,6 +135,11 @@ impl Lagom {
     pub fn export_file_name(&self, contact_id: &str) -> Result<String> {
         let contact = self.contacts().get(contact_id)?;
         Ok(export::suggested_file_name(&contact, self.clock.now().date_naive()))
+    }
+
+    /// The record of processing activities (Art. 30), generated from the live settings.
+    pub fn record_of_processing(&self) -> Result<RecordOfProcessing> {
+        record::build(self.ctx(), KeyStoreKind::for_database(self.path()))
     }
 
     /// Checks the whole audit chain.

@@ -14,11 +14,48 @@ pub struct Settings {
     /// ISO 3166-1 alpha-2; phone numbers without `+` are read as this country's.
     pub default_country: String,
     pub ui_language: UiLanguage,
+    /// Who is responsible for the processing (Art. 30(1)(a)); blank until filled in.
+    #[serde(default)]
+    pub controller: Controller,
+}
+
+/// The controller and its data protection officer, as the record of processing names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Controller {
+    pub name: String,
+    /// The organisation number (in Sweden, organisationsnummer).
+    pub organisation_number: String,
+    /// Postal address, email or phone, as the controller wants to be reached.
+    pub contact: String,
+    /// The data protection officer's name and contact, when there is one.
+    pub dpo: String,
+}
+
+/// The keys the controller fields are stored under, with their input field names and limits.
+const CONTROLLER_FIELDS: [(&str, &str, usize); 4] = [
+    ("controller_name", "controller.name", 200),
+    ("controller_organisation_number", "controller.organisation_number", 40),
+    ("controller_contact", "controller.contact", 300),
+    ("controller_dpo", "controller.dpo", 300),
+];
+
+impl Controller {
+    fn field_mut(&mut self, key: &str) -> Option<&mut String> {
+        match key {
+            "controller_name" => Some(&mut self.name),
+            "controller_organisation_number" => Some(&mut self.organisation_number),
+            "controller_contact" => Some(&mut self.contact),
+            "controller_dpo" => Some(&mut self.dpo),
+            _ => None,
+        }
+    }
 }
 
 impl Settings {
     pub(crate) fn load(conn: &Connection) -> Result<Settings> {
-        let mut settings = Settings { default_country: "SE".into(), ui_language: UiLanguage::Auto };
+        let mut settings =
+            Settings { default_country: "SE".into(), ui_language: UiLanguage::Auto, controller: Controller::default() };
         let mut statement = conn.prepare_cached("SELECT key, value FROM setting")?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
@@ -27,7 +64,11 @@ impl Settings {
             match key.as_str() {
                 "default_country" => settings.default_country = value,
                 "ui_language" => settings.ui_language = value.parse().unwrap_or(UiLanguage::Auto),
-                _ => {}
+                other => {
+                    if let Some(field) = settings.controller.field_mut(other) {
+                        *field = value;
+                    }
+                }
             }
         }
         Ok(settings)
@@ -36,6 +77,12 @@ impl Settings {
     pub(crate) fn save(conn: &Connection, input: &Settings) -> Result<Settings> {
         let mut errors = InvalidInput::default();
         let country = validate::country(&mut errors, "default_country", &input.default_country);
+        let mut controller = input.controller.clone();
+        for (key, field, max) in CONTROLLER_FIELDS {
+            if let Some(value) = controller.field_mut(key) {
+                *value = validate::optional_text(&mut errors, field, Some(value), max).unwrap_or_default();
+            }
+        }
         errors.into_result()?;
         let tx = conn.unchecked_transaction()?;
         let mut upsert = tx.prepare_cached(
@@ -44,6 +91,11 @@ impl Settings {
         )?;
         upsert.execute(["default_country", country.as_deref().unwrap_or("SE")])?;
         upsert.execute(["ui_language", input.ui_language.as_str()])?;
+        for (key, _, _) in CONTROLLER_FIELDS {
+            if let Some(value) = controller.field_mut(key) {
+                upsert.execute([key, value.as_str()])?;
+            }
+        }
         drop(upsert);
         tx.commit()?;
         Self::load(conn)

@@ -235,10 +235,78 @@ fn webinar_input() -> PurposeInput {
 #[test]
 fn the_default_country_decides_how_local_numbers_are_read() {
     let (_dir, lagom) = open();
-    lagom.save_settings(&Settings { default_country: "de".into(), ui_language: UiLanguage::Sv }).unwrap();
+    lagom
+        .save_settings(&Settings {
+            default_country: "de".into(),
+            ui_language: UiLanguage::Sv,
+            controller: Default::default(),
+        })
+        .unwrap();
     let mut input = person("Jan", "Koch");
     input.phone = Some("030 1234567".into());
     assert_eq!(lagom.contacts().create(&input).unwrap().phone.as_deref(), Some("+49301234567"));
-    let err = lagom.save_settings(&Settings { default_country: "Sweden".into(), ui_language: UiLanguage::Sv });
+    let err = lagom.save_settings(&Settings {
+        default_country: "Sweden".into(),
+        ui_language: UiLanguage::Sv,
+        controller: Default::default(),
+    });
     assert_eq!(err.unwrap_err().field_errors()[0].code, FieldErrorCode::InvalidCountry);
+}
+
+#[test]
+fn the_record_of_processing_comes_from_the_live_settings_and_names_nobody() {
+    let (_dir, lagom) = open();
+    let blank = lagom.record_of_processing().unwrap().to_markdown(lagom_core::ReportLanguage::En);
+    assert!(blank.contains("| Name | not filled in (Settings) |"), "{blank}");
+
+    let mut settings = lagom.settings().unwrap();
+    settings.controller = lagom_core::Controller {
+        name: "Lagom Demo <AB>".into(),
+        organisation_number: "556677-8899".into(),
+        contact: "info@demo.example, Storgatan 1, Umeå".into(),
+        dpo: "Dana Dataskydd, dpo@demo.example".into(),
+    };
+    lagom.save_settings(&settings).unwrap();
+    assert_eq!(lagom.settings().unwrap().controller, settings.controller, "kept");
+    lagom
+        .purposes()
+        .create(&PurposeInput {
+            name: "Trade fairs".into(),
+            description: "Invitations to our stand".into(),
+            lawful_basis: LawfulBasis::LegitimateInterest,
+            retention_months: 18,
+        })
+        .unwrap();
+    let mut anna = person("Anna", "Östlund");
+    anna.email = Some("anna.ostlund@example.se".into());
+    lagom.contacts().create(&anna).unwrap();
+
+    let record = lagom.record_of_processing().unwrap();
+    let md = record.to_markdown(lagom_core::ReportLanguage::En);
+    for expected in [
+        "# Record of processing activities",
+        "| Organisation number | 556677-8899 |",
+        "| Trade fairs — Invitations to our stand | legitimate interest (f) | 18 months | 0 |",
+        "| Customer relationship — Deliver and follow up what the customer has ordered. | contract (b) | 36 months | 1 |",
+        "Identity: contact.given_name, contact.family_name",
+        "interaction.on_date",
+        "(e) Transfers to third countries",
+        "SQLCipher 4",
+    ] {
+        assert!(md.contains(expected), "{expected:?} missing from:\n{md}");
+    }
+    for personal in ["Anna", "Östlund", "anna.ostlund"] {
+        assert!(!md.contains(personal), "the record names nobody: {personal}");
+    }
+    let html = record.to_html(lagom_core::ReportLanguage::Sv);
+    assert!(html.contains("<html lang=\"sv\">") && html.contains("Register över behandling"));
+    assert!(html.contains("berättigat intresse (f)") && html.contains("18 månader"));
+    assert!(html.contains("Lagom Demo &lt;AB&gt;") && !html.contains("<AB>"), "escaped");
+
+    let too_long = lagom_core::Settings {
+        controller: lagom_core::Controller { name: "x".repeat(201), ..settings.controller.clone() },
+        ..settings
+    };
+    let err = lagom.save_settings(&too_long).unwrap_err();
+    assert_eq!(err.field_errors()[0].field, "controller.name");
 }
