@@ -106,7 +106,7 @@ test('an interaction logged on the contact appears at the top of its timeline', 
   await browser.waitUntil(async () => /Meeting \(Meeting\) · interested/.test(await list.getText()), {
     timeoutMsg: 'the meeting is listed',
   });
-  // A date in the future is refused before it is sent (the core refuses it too).
+  // A date after today is refused before it is sent (the core refuses it too: rights.rs).
   const date = await byTestId(browser, 'interaction-date');
   // WebDriver types into a date field's segments unreliably; set it as a date picker would.
   await browser.execute((el) => {

@@ -5,11 +5,14 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, SecondsFormat, Utc};
 
 /// Where "now" comes from.
 pub trait Clock: std::fmt::Debug + Send + Sync {
     fn now(&self) -> DateTime<Utc>;
+    /// Today's date where the user is (their time zone): what "today" means on a form, in a
+    /// file name, or for a request received at 00:30 local time.
+    fn today(&self) -> NaiveDate;
 }
 
 /// The operating system's clock.
@@ -20,17 +23,28 @@ impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
+    fn today(&self) -> NaiveDate {
+        chrono::Local::now().date_naive()
+    }
 }
 
 /// A clock that reads what it was set to, and moves only when told.
 #[derive(Debug)]
 pub struct FixedClock {
     now: Mutex<DateTime<Utc>>,
+    /// The user's offset from UTC, for [`Clock::today`].
+    offset: FixedOffset,
 }
 
 impl FixedClock {
+    /// A clock at `now`, for a user in UTC.
     pub fn at(now: DateTime<Utc>) -> Self {
-        FixedClock { now: Mutex::new(now) }
+        FixedClock { now: Mutex::new(now), offset: Utc.fix() }
+    }
+
+    /// The same clock for a user `offset` from UTC (Stockholm in summer: +02:00).
+    pub fn in_offset(self, offset: FixedOffset) -> Self {
+        FixedClock { offset, ..self }
     }
 
     pub fn set(&self, now: DateTime<Utc>) {
@@ -50,6 +64,9 @@ impl FixedClock {
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
         *self.slot()
+    }
+    fn today(&self) -> NaiveDate {
+        self.slot().with_timezone(&self.offset).date_naive()
     }
 }
 
@@ -74,5 +91,8 @@ mod tests {
         assert_eq!(timestamp(clock.now()), "2024-02-29T22:59:59Z");
         clock.advance(chrono::Duration::days(1));
         assert_eq!(timestamp(clock.now()), "2024-03-01T22:59:59Z");
+        assert_eq!(clock.today().to_string(), "2024-03-01");
+        let stockholm_summer = clock.in_offset(FixedOffset::east_opt(2 * 3600).unwrap());
+        assert_eq!(stockholm_summer.today().to_string(), "2024-03-02", "22:59 UTC is 00:59 tomorrow at +02:00");
     }
 }

@@ -19,4 +19,9 @@ impl Ctx<'_> {
     pub fn now(&self) -> String {
         clock::timestamp(self.clock.now())
     }
+
+    /// Today where the user is.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
 }

@@ -53,17 +53,17 @@ pub struct Deadline {
 
 impl Deadline {
     /// The deadline of a request received on `received`, `months` months later (1 for the
-    /// first deadline, 3 with the longest extension).
-    pub fn after_months(received: NaiveDate, months: u32, country: HolidayCountry) -> Deadline {
+    /// first deadline, 3 with the longest extension); `None` past the calendar's end.
+    pub fn after_months(received: NaiveDate, months: u32, country: HolidayCountry) -> Option<Deadline> {
         // chrono ends on the month's last day when the date does not exist, as Art. 3(2)(c) says.
-        let period_ends = received.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX);
+        let period_ends = received.checked_add_months(Months::new(months))?;
         let mut due = period_ends;
         let mut skipped = Vec::new();
         while let Some(why) = non_working_day(due, country) {
             skipped.push((due, why));
-            due = due.checked_add_days(Days::new(1)).unwrap_or(NaiveDate::MAX);
+            due = due.checked_add_days(Days::new(1))?;
         }
-        Deadline { received, period_ends, due, skipped }
+        Some(Deadline { received, period_ends, due, skipped })
     }
 
     /// The working in English: "received Sat 31 Jan 2026; due Mon 2 Mar 2026 — 28 Feb is a
@@ -185,7 +185,7 @@ mod tests {
     }
 
     fn due(received: &str) -> String {
-        Deadline::after_months(date(received), 1, HolidayCountry::Se).due.to_string()
+        Deadline::after_months(date(received), 1, HolidayCountry::Se).unwrap().due.to_string()
     }
 
     #[test]
@@ -210,7 +210,7 @@ mod tests {
 
     #[test]
     fn a_deadline_on_a_weekend_moves_to_monday_with_its_working() {
-        let deadline = Deadline::after_months(date("2026-01-31"), 1, HolidayCountry::Se);
+        let deadline = Deadline::after_months(date("2026-01-31"), 1, HolidayCountry::Se).unwrap();
         assert_eq!(deadline.period_ends, date("2026-02-28"));
         assert_eq!(deadline.due, date("2026-03-02"));
         assert_eq!(
@@ -240,14 +240,24 @@ mod tests {
         assert_eq!(due("2025-12-01"), "2026-01-02");
         // 6 January, Epiphany.
         assert_eq!(due("2026-12-06"), "2027-01-07");
-        // 1 May and 6 June.
+        // 1 May, and 6 June on a Tuesday (2028).
         assert_eq!(due("2026-04-01"), "2026-05-04");
-        assert_eq!(due("2027-05-06"), "2027-06-07");
+        assert_eq!(due("2028-05-06"), "2028-06-07");
+        // Sat 29 Dec, Sun 30, Mon 31 (New Year's Eve), Tue 1 Jan: Wednesday 2 January.
+        let deadline = Deadline::after_months(date("2029-11-29"), 1, HolidayCountry::Se).unwrap();
+        assert_eq!(deadline.due, date("2030-01-02"));
+        assert_eq!(deadline.skipped[2], (date("2029-12-31"), NonWorkingDay::Holiday("New Year's Eve")));
+    }
+
+    #[test]
+    fn a_deadline_past_the_calendar_is_none_not_a_hang() {
+        assert_eq!(Deadline::after_months(NaiveDate::MAX, 1, HolidayCountry::Se), None);
+        assert_eq!(Deadline::after_months(date("2026-01-01"), u32::MAX, HolidayCountry::Se), None);
     }
 
     #[test]
     fn the_longest_extension_counts_three_months_from_receipt() {
-        let extended = Deadline::after_months(date("2025-11-30"), 3, HolidayCountry::Se);
+        let extended = Deadline::after_months(date("2025-11-30"), 3, HolidayCountry::Se).unwrap();
         assert_eq!(extended.period_ends, date("2026-02-28"));
         assert_eq!(extended.due, date("2026-03-02"));
     }

@@ -209,8 +209,12 @@ pub enum FieldErrorCode {
     BasisLocked,
     /// Not an opaque reference (`[A-Za-z0-9._-]`, 1–64 characters).
     InvalidReference,
-    /// Not a date in the form `YYYY-MM-DD`.
+    /// Not a date in the form `YYYY-MM-DD` (years 1900 on).
     InvalidDate,
+    /// A date after today, where only a past date makes sense.
+    DateInFuture,
+    /// The contact is not held for that purpose.
+    PurposeNotHeld,
     /// Not an interaction outcome from the list in settings.
     UnknownOutcome,
 }

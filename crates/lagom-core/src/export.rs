@@ -20,6 +20,7 @@ use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::interactions::{Interaction, Interactions};
 use crate::purposes::{Purpose, Purposes};
+use crate::vocab::{Channel, InteractionKind};
 
 /// The version of `data.json`'s layout (documented in docs/export-schema.json).
 pub const EXPORT_SCHEMA_VERSION: u32 = 1;
@@ -381,6 +382,50 @@ fn audit_rows(entries: &[AuditEntry]) -> Vec<Vec<String>> {
 
 // ---- The register extract (Art. 15) -------------------------------------------------------
 
+fn interaction_word(kind: InteractionKind, language: ReportLanguage) -> &'static str {
+    match (kind, language) {
+        (InteractionKind::Call, ReportLanguage::En) => "call",
+        (InteractionKind::Meeting, ReportLanguage::En) => "meeting",
+        (InteractionKind::Email, ReportLanguage::En) => "email",
+        (InteractionKind::Event, ReportLanguage::En) => "event",
+        (InteractionKind::Purchase, ReportLanguage::En) => "purchase",
+        (InteractionKind::Support, ReportLanguage::En) => "support",
+        (InteractionKind::Call, ReportLanguage::Sv) => "samtal",
+        (InteractionKind::Meeting, ReportLanguage::Sv) => "möte",
+        (InteractionKind::Email, ReportLanguage::Sv) => "e-post",
+        (InteractionKind::Event, ReportLanguage::Sv) => "evenemang",
+        (InteractionKind::Purchase, ReportLanguage::Sv) => "köp",
+        (InteractionKind::Support, ReportLanguage::Sv) => "support",
+    }
+}
+
+fn channel_word(channel: Channel, language: ReportLanguage) -> &'static str {
+    match (channel, language) {
+        (Channel::Email, ReportLanguage::En) => "email",
+        (Channel::Phone, ReportLanguage::En) => "phone",
+        (Channel::Sms, ReportLanguage::En) => "SMS",
+        (Channel::Post, ReportLanguage::En) => "post",
+        (Channel::Meeting, ReportLanguage::En) => "in person",
+        (Channel::Email, ReportLanguage::Sv) => "e-post",
+        (Channel::Phone, ReportLanguage::Sv) => "telefon",
+        (Channel::Sms, ReportLanguage::Sv) => "SMS",
+        (Channel::Post, ReportLanguage::Sv) => "post",
+        (Channel::Meeting, ReportLanguage::Sv) => "personligen",
+    }
+}
+
+/// The default outcomes in Swedish; an outcome added in settings is shown as written.
+fn outcome_word(outcome: &str, language: ReportLanguage) -> &str {
+    match (language, outcome) {
+        (ReportLanguage::Sv, "interested") => "intresserad",
+        (ReportLanguage::Sv, "not interested") => "inte intresserad",
+        (ReportLanguage::Sv, "follow up") => "följ upp",
+        (ReportLanguage::Sv, "ordered") => "har beställt",
+        (ReportLanguage::Sv, "no answer") => "inget svar",
+        _ => outcome,
+    }
+}
+
 fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -465,7 +510,7 @@ const SV: Words = Words {
     retention: "Sparas",
     months: "månader efter senaste kontakt eller avtalets slut",
     consent: "Samtycken och val om marknadsföring",
-    interactions: "Våra kontakter med dig",
+    interactions: "Våra kontakttillfällen med dig",
     none: "Inget registrerat.",
     sources: "Varifrån uppgifterna kommer",
     sources_text: "Uppgifterna har förts in av vår personal utifrån vad du berättat för oss (formulär, telefon, möte eller e-post), som anges nedan.",
@@ -588,9 +633,9 @@ fn report(
             html.push_str(&format!(
                 "<li>{} — {} ({}){}{}</li>\n",
                 esc(&i.date),
-                i.kind.as_str(),
-                i.channel.as_str(),
-                i.outcome.as_deref().map(|o| format!(": {}", esc(o))).unwrap_or_default(),
+                interaction_word(i.kind, language),
+                channel_word(i.channel, language),
+                i.outcome.as_deref().map(|o| format!(": {}", esc(outcome_word(o, language)))).unwrap_or_default(),
                 i.purpose_name.as_deref().map(|p| format!(" · {}", esc(p))).unwrap_or_default(),
             ));
         }

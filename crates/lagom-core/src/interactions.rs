@@ -1,9 +1,9 @@
 //! Interactions (R-9): structured notes of what happened with a person — type, date, channel,
 //! an outcome from a configurable list and optionally the purpose it served. No free text.
 //! They are personal data (declared in the field dictionary, exported and erased with the
-//! person), and the last one is what a retention period is counted from.
+//! person). Retention rules counted from the last interaction are still to come (issue 7).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -77,22 +77,16 @@ impl<'a> Interactions<'a> {
     }
 
     /// Records an interaction with the contact; audited (its values are redacted when the
-    /// person is erased).
+    /// person is erased). Every bad field is reported at once.
     pub fn add(&self, contact_id: &str, input: &InteractionInput) -> Result<Interaction> {
         let conn = self.ctx.conn;
+        let tx = conn.unchecked_transaction()?;
+        let exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
+        if !exists {
+            return Err(Error::NotFound { what: "contact" });
+        }
         let mut errors = InvalidInput::default();
-        let today = self.ctx.clock.now().date_naive();
-        let date = match NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d") {
-            Ok(date) if date > today => {
-                errors.push("date", FieldErrorCode::OutOfRange, "the date is in the future");
-                None
-            }
-            Ok(date) => Some(date.format("%Y-%m-%d").to_string()),
-            Err(_) => {
-                errors.push("date", FieldErrorCode::InvalidDate, "use a date such as 2026-05-02 (YYYY-MM-DD)");
-                None
-            }
-        };
+        let date = self.valid_date(&mut errors, &input.date);
         let outcome = match input.outcome.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
             None => None,
             Some(outcome) => {
@@ -112,26 +106,11 @@ impl<'a> Interactions<'a> {
         };
         let purpose = match input.purpose.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             None => None,
-            Some(purpose) => {
-                let found = crate::purposes::Purposes::new(self.ctx).get(purpose).ok();
-                if found.is_none() {
-                    errors.push(
-                        "purpose",
-                        FieldErrorCode::UnknownPurpose,
-                        format!("there is no purpose called '{purpose}'"),
-                    );
-                }
-                found
-            }
+            Some(purpose) => self.held_purpose(&mut errors, contact_id, purpose)?,
         };
         errors.into_result()?;
         let Some(date) = date else { return Err(Error::Invalid(InvalidInput::default())) };
 
-        let tx = conn.unchecked_transaction()?;
-        let exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
-        if !exists {
-            return Err(Error::NotFound { what: "contact" });
-        }
         let id = new_id();
         conn.prepare_cached(
             "INSERT INTO interaction (id, contact_id, kind, on_date, channel, outcome, purpose_id, recorded_by, recorded_at)
@@ -144,11 +123,18 @@ impl<'a> Interactions<'a> {
             date,
             input.channel,
             outcome,
-            purpose.as_ref().map(|p| &p.id),
+            purpose.as_ref().map(|p| &p.0),
             self.ctx.actor,
             self.ctx.now()
         ])?;
-        let summary = format!("{} {} {} {}", input.kind, date, input.channel, outcome.as_deref().unwrap_or("-"));
+        let summary = format!(
+            "{} {} {} {} {}",
+            input.kind,
+            date,
+            input.channel,
+            outcome.as_deref().unwrap_or("-"),
+            purpose.as_ref().map_or("-", |p| p.1.as_str())
+        );
         audit::record(
             &self.ctx,
             Change {
@@ -161,6 +147,63 @@ impl<'a> Interactions<'a> {
         )?;
         tx.commit()?;
         self.list(contact_id)?.into_iter().find(|i| i.id == id).ok_or(Error::NotFound { what: "interaction" })
+    }
+
+    /// `YYYY-MM-DD`, from 1900 to today where the user is.
+    fn valid_date(&self, errors: &mut InvalidInput, text: &str) -> Option<String> {
+        let text = text.trim();
+        let shaped = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(date) if shaped && date.year() >= 1900 => {
+                if date > self.ctx.today() {
+                    errors.push("date", FieldErrorCode::DateInFuture, "the date is after today");
+                    return None;
+                }
+                Some(date.format("%Y-%m-%d").to_string())
+            }
+            _ => {
+                errors.push("date", FieldErrorCode::InvalidDate, "use a date such as 2026-05-02 (YYYY-MM-DD)");
+                None
+            }
+        }
+    }
+
+    /// The purpose (id, name) by name or id, when the contact is held for it.
+    fn held_purpose(
+        &self,
+        errors: &mut InvalidInput,
+        contact_id: &str,
+        purpose: &str,
+    ) -> Result<Option<(String, String)>> {
+        let found: Option<(String, String, bool)> = self
+            .ctx
+            .conn
+            .prepare_cached(
+                "SELECT p.id, p.name, EXISTS (SELECT 1 FROM contact_purpose cp WHERE cp.purpose_id = p.id AND cp.contact_id = ?2)
+                 FROM purpose p WHERE p.id = ?1 OR p.name = ?1",
+            )?
+            .query_row(params![purpose, contact_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .optional()?;
+        Ok(match found {
+            Some((id, name, true)) => Some((id, name)),
+            Some((_, name, false)) => {
+                errors.push(
+                    "purpose",
+                    FieldErrorCode::PurposeNotHeld,
+                    format!("the contact is not held for '{name}': add the purpose to the contact first"),
+                );
+                None
+            }
+            None => {
+                errors.push(
+                    "purpose",
+                    FieldErrorCode::UnknownPurpose,
+                    format!("there is no purpose called '{purpose}'"),
+                );
+                None
+            }
+        })
     }
 
     /// The contact's interactions, newest first.

@@ -134,7 +134,7 @@ impl Lagom {
     /// The file name offered for the export of a contact: no personal data, today's date.
     pub fn export_file_name(&self, contact_id: &str) -> Result<String> {
         let contact = self.contacts().get(contact_id)?;
-        Ok(export::suggested_file_name(&contact, self.clock.now().date_naive()))
+        Ok(export::suggested_file_name(&contact, self.clock.today()))
     }
 
     /// The record of processing activities (Art. 30), generated from the live settings.

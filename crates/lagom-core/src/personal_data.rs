@@ -79,7 +79,7 @@ pub const PERSONAL: &[PersonalTable] = &[
     },
     PersonalTable {
         table: "interaction",
-        purpose: "Keep the customer relationship and count retention from the last contact (R-9)",
+        purpose: "Keep the customer relationship; the last one will anchor retention (R-9)",
         columns: &[
             ("seq", None),
             ("id", None),

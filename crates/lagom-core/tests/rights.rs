@@ -899,13 +899,19 @@ fn interactions_are_validated_listed_newest_first_and_audited() {
     assert_eq!(
         fields,
         [
-            ("date", lagom_core::FieldErrorCode::OutOfRange),
+            ("date", lagom_core::FieldErrorCode::DateInFuture),
             ("outcome", lagom_core::FieldErrorCode::UnknownOutcome),
             ("purpose", lagom_core::FieldErrorCode::UnknownPurpose)
         ]
     );
-    let err = interactions.add(&anna, &call("2 May 2026")).unwrap_err();
-    assert_eq!(err.field_errors()[0].code, lagom_core::FieldErrorCode::InvalidDate);
+    for not_a_date in ["2 May 2026", "-0001-01-01", "0226-05-01", "+2026-05-01"] {
+        let err = interactions.add(&anna, &call(not_a_date)).unwrap_err();
+        assert_eq!(err.field_errors()[0].code, lagom_core::FieldErrorCode::InvalidDate, "{not_a_date}");
+    }
+    let mut newsletter = call("2026-05-01");
+    newsletter.purpose = Some("Newsletter".into());
+    let err = interactions.add(&anna, &newsletter).unwrap_err();
+    assert_eq!(err.field_errors()[0].code, lagom_core::FieldErrorCode::PurposeNotHeld, "Anna is not held for it");
     assert_eq!(interactions.add("no-such-id", &call("2026-05-01")).unwrap_err().kind(), ErrorKind::NotFound);
     assert_eq!(interactions.list(&anna).unwrap().len(), 3, "nothing half-stored");
 
@@ -913,4 +919,40 @@ fn interactions_are_validated_listed_newest_first_and_audited() {
         lagom.audit_for(&anna).unwrap().into_iter().filter(|e| e.field.as_deref() == Some("interaction")).count();
     assert_eq!(audited, 3);
     assert_eq!(interactions.outcomes().unwrap(), ["interested", "not interested", "follow up", "ordered", "no answer"]);
+
+    // In the export, as its own list, and in Swedish in the Swedish register extract.
+    let out = dir.path().join("anna.zip");
+    lagom.export_person(&anna, &out, lagom_core::ReportLanguage::Sv).unwrap();
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let data: serde_json::Value = serde_json::from_str(&read("data.json")).unwrap();
+    let exported: Vec<(&str, &str)> = data["interactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["date"].as_str().unwrap(), i["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(exported, [("2026-05-02", "meeting"), ("2026-04-30", "call"), ("2025-12-01", "call")]);
+    let report = read("report.html");
+    assert!(report.contains("2026-05-02 — möte (personligen): har beställt"), "{report}");
+    assert!(report.contains("2026-04-30 — samtal (telefon): följ upp · Customer relationship"), "{report}");
+}
+
+#[test]
+fn today_for_an_interaction_is_the_users_local_date() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    // 23:30 UTC on 30 June is 01:30 on 1 July in Stockholm (summer time).
+    let clock = lagom_core::FixedClock::at(chrono::Utc.with_ymd_and_hms(2026, 6, 30, 23, 30, 0).unwrap())
+        .in_offset(chrono::FixedOffset::east_opt(2 * 3600).unwrap());
+    let lagom = Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), std::sync::Arc::new(clock))
+        .unwrap()
+        .lagom;
+    let anna = person(&lagom, "Anna", "Berg", &["Customer relationship"]);
+    assert_eq!(lagom.interactions().add(&anna, &call("2026-07-01")).unwrap().date, "2026-07-01");
+    assert!(lagom.export_file_name(&anna).unwrap().ends_with("-2026-07-01.zip"));
 }

@@ -174,7 +174,7 @@ export const en = {
   'source.email': 'email',
   'source.import': 'import',
   'interactions.title': 'Interactions',
-  'interactions.hint': 'What happened with this person: structured, no free text. Retention is counted from the last one.',
+  'interactions.hint': 'What happened with this person: structured, no free text. In the export, and erased with the person.',
   'interactions.kind': 'Type',
   'interactions.date': 'Date',
   'interactions.channel': 'Channel',
@@ -355,16 +355,16 @@ export const sv: Record<MessageKey, string> = {
   'source.meeting': 'möte',
   'source.email': 'e-post',
   'source.import': 'import',
-  'interactions.title': 'Kontakter',
-  'interactions.hint': 'Vad som hänt med personen: strukturerat, ingen fritext. Lagringstiden räknas från den senaste.',
+  'interactions.title': 'Kontakttillfällen',
+  'interactions.hint': 'Vad som hänt med personen: strukturerat, ingen fritext. Följer med i exporten och raderas med personen.',
   'interactions.kind': 'Typ',
   'interactions.date': 'Datum',
   'interactions.channel': 'Kanal',
   'interactions.outcome': 'Utfall',
   'interactions.purpose': 'Ändamål',
   'interactions.none_selected': '—',
-  'interactions.add': 'Logga kontakt',
-  'interactions.empty': 'Inga kontakter ännu.',
+  'interactions.add': 'Logga kontakttillfälle',
+  'interactions.empty': 'Inga kontakttillfällen ännu.',
   'interactions.added': 'Loggad.',
   'interactions.by': 'av {name}',
   'filter.label': 'Visa',
@@ -376,6 +376,8 @@ export const sv: Record<MessageKey, string> = {
 type Vocab = {
   channel: Record<Channel, string>;
   interaction: Record<InteractionKind, string>;
+  /** The default interaction outcomes; one added in settings is shown as written. */
+  outcome: Record<string, string>;
   marketing: Record<MarketingChannel, string>;
   material: Record<Material, string>;
   stage: Record<Stage, string>;
@@ -389,6 +391,7 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
   en: {
     channel: { email: 'Email', phone: 'Phone', sms: 'SMS', post: 'Post', meeting: 'Meeting' },
     interaction: { call: 'Call', meeting: 'Meeting', email: 'Email', event: 'Event', purchase: 'Purchase', support: 'Support' },
+    outcome: {},
     marketing: { email: 'email', phone: 'phone calls', sms: 'SMS', post: 'post', events: 'event invitations' },
     material: { digital: 'Digital', print: 'Print' },
     stage: { lead: 'Lead', prospect: 'Prospect', customer: 'Customer', former_customer: 'Former customer' },
@@ -413,6 +416,8 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       basis_locked: 'People are held on this basis, so it cannot change. Create a new purpose with the new basis instead.',
       invalid_reference: 'Use a reference such as REQ-2026-0042 (letters, digits, . _ -), never a name or an email.',
       invalid_date: 'Use a date such as 2026-05-02.',
+      date_in_future: 'The date is after today.',
+      purpose_not_held: 'The contact is not held for this purpose.',
       unknown_outcome: 'Choose an outcome from the list.',
     },
     errorKind: {
@@ -442,6 +447,13 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
   sv: {
     channel: { email: 'E-post', phone: 'Telefon', sms: 'SMS', post: 'Post', meeting: 'Möte' },
     interaction: { call: 'Samtal', meeting: 'Möte', email: 'E-post', event: 'Evenemang', purchase: 'Köp', support: 'Support' },
+    outcome: {
+      interested: 'intresserad',
+      'not interested': 'inte intresserad',
+      'follow up': 'följ upp',
+      ordered: 'har beställt',
+      'no answer': 'inget svar',
+    },
     marketing: { email: 'e-post', phone: 'telefonsamtal', sms: 'SMS', post: 'post', events: 'eventinbjudningar' },
     material: { digital: 'Digitalt', print: 'Tryckt' },
     stage: { lead: 'Lead', prospect: 'Prospekt', customer: 'Kund', former_customer: 'Före detta kund' },
@@ -466,6 +478,8 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       basis_locked: 'Personer registreras med denna grund, så den kan inte ändras. Skapa ett nytt ändamål med den nya grunden i stället.',
       invalid_reference: 'Ange en referens som REQ-2026-0042 (bokstäver, siffror, . _ -), aldrig ett namn eller en e-postadress.',
       invalid_date: 'Ange ett datum som 2026-05-02.',
+      date_in_future: 'Datumet är efter i dag.',
+      purpose_not_held: 'Kontakten är inte registrerad för det ändamålet.',
       unknown_outcome: 'Välj ett utfall i listan.',
     },
     errorKind: {
