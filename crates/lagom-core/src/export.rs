@@ -426,7 +426,8 @@ fn outcome_word(outcome: &str, language: ReportLanguage) -> &str {
     }
 }
 
-fn esc(text: &str) -> String {
+/// Escapes text for HTML content and attribute values (the register extract, the Art. 30 record).
+pub(crate) fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use crate::context::Ctx;
 use crate::error::Result;
-use crate::export::ReportLanguage;
+use crate::export::{ReportLanguage, esc};
 use crate::personal_data::{Category, PERSONAL};
 use crate::purposes::{Purpose, Purposes};
 use crate::settings::{Controller, Settings};
@@ -343,8 +343,4 @@ impl RecordOfProcessing {
         html.push_str("</body></html>\n");
         html
     }
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
