@@ -566,3 +566,28 @@ fn the_record_of_processing_is_printed_as_markdown_html_or_json() {
     assert_eq!(json["key_store"], "passphrase");
     assert_eq!(lagom(&db.path, &["record-of-processing", "--format", "pdf"]).status.code(), Some(2));
 }
+
+#[test]
+fn the_request_inbox_counts_the_deadline_and_an_erase_closes_its_request() {
+    let (db, _) = init();
+    let id = add(&db.path, "Anna", "Berg", "Newsletter");
+    let request = ok_json(
+        &db.path,
+        &["request", "add", "--type", "erasure", "--contact", &id, "--received", "2026-01-31", "--json"],
+    );
+    assert_eq!(request["due"], "2026-03-02");
+    assert!(request["working"].as_str().unwrap().contains("28 Feb is a Saturday"));
+    let reference = request["id"].as_str().unwrap().to_owned();
+    assert_eq!(reference, "REQ-2026-0001");
+    let list = ok_json(&db.path, &["request", "list", "--json"]);
+    assert_eq!(list[0]["overdue"], true, "2 March 2026 has passed");
+    let bad = lagom(&db.path, &["request", "add", "--type", "complaint", "--contact", &id]);
+    assert_eq!(bad.status.code(), Some(2));
+
+    let receipt = ok_json(&db.path, &["erase", &id, "--yes", "--request", &reference, "--json"]);
+    let list = ok_json(&db.path, &["request", "list", "--json"]);
+    assert_eq!(list[0]["status"], "answered");
+    assert_eq!(list[0]["answer"], receipt["id"]);
+    let closed = lagom(&db.path, &["request", "close", &reference, "--answer", receipt["id"].as_str().unwrap()]);
+    assert_eq!(closed.status.code(), Some(2), "already answered");
+}

@@ -9,6 +9,7 @@ mod contact;
 mod database;
 mod interaction;
 mod purpose;
+mod request;
 mod rights;
 
 use std::io::IsTerminal;
@@ -25,6 +26,7 @@ use consent::ConsentCommand;
 use contact::ContactCommand;
 use interaction::InteractionCommand;
 use purpose::PurposeCommand;
+use request::RequestCommand;
 use rights::{AuditCommand, parse_report_language};
 
 #[derive(Debug, Parser)]
@@ -57,6 +59,9 @@ enum Command {
     /// Interactions with a contact: add, list.
     #[command(subcommand)]
     Interaction(InteractionCommand),
+    /// Data-subject requests and their legal deadlines: add, list, extend, close, refuse.
+    #[command(subcommand)]
+    Request(RequestCommand),
     /// Purposes of processing and their lawful bases.
     #[command(subcommand)]
     Purpose(PurposeCommand),
@@ -134,6 +139,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Consent(command) => consent::run(&open(&db)?, command),
         Command::Purpose(command) => purpose::run(&open(&db)?, command),
         Command::Interaction(command) => interaction::run(&open(&db)?, command),
+        Command::Request(command) => request::run(&open(&db)?, command),
         Command::Export { id, out, lang, json } => rights::export(&open(&db)?, &id, &out, lang, json),
         Command::Erase { id, yes, request, json } => {
             if !yes {

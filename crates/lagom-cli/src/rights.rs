@@ -32,7 +32,13 @@ pub fn export(lagom: &Lagom, id: &str, out: &Path, lang: ReportLanguage, json: b
     if json {
         return print_json(&receipt);
     }
-    println!("wrote {} ({} bytes): {}", receipt.path, receipt.bytes, receipt.files.join(", "));
+    println!(
+        "wrote {} ({} bytes): {}; export id {}",
+        receipt.path,
+        receipt.bytes,
+        receipt.files.join(", "),
+        receipt.id
+    );
     Ok(())
 }
 

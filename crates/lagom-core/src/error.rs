@@ -215,6 +215,8 @@ pub enum FieldErrorCode {
     DateInFuture,
     /// The contact is not held for that purpose.
     PurposeNotHeld,
+    /// Not an export or erasure of the request's contact.
+    UnknownAnswer,
     /// Not an interaction outcome from the list in settings.
     UnknownOutcome,
 }

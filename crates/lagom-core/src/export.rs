@@ -14,12 +14,14 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::audit::{self, AuditAction, AuditEntry, Change};
+use crate::clock::new_id;
 use crate::consent::{ConsentEvent, ConsentLedger, ConsentState, OptOuts};
 use crate::contacts::{Contact, Contacts};
 use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::interactions::{Interaction, Interactions};
 use crate::purposes::{Purpose, Purposes};
+use crate::requests::{Request, Requests};
 use crate::vocab::{Channel, InteractionKind};
 
 /// The version of `data.json`'s layout (documented in docs/export-schema.json).
@@ -36,6 +38,9 @@ pub enum ReportLanguage {
 /// What was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ExportReceipt {
+    /// The export's random id: what closes an access or portability request
+    /// (`lagom request close REF --answer ID`), and what the audit trail records.
+    pub id: String,
     pub path: String,
     pub bytes: u32,
     pub files: Vec<String>,
@@ -52,6 +57,7 @@ struct Data<'a> {
     consent_events: &'a [ConsentEvent],
     opt_outs: &'a OptOuts,
     interactions: &'a [Interaction],
+    requests: &'a [Request],
     audit_entries: &'a [AuditEntry],
 }
 
@@ -94,6 +100,8 @@ pub(crate) fn export_person(
     let purposes: Vec<&Purpose> =
         all_purposes.iter().filter(|p| contact.purposes.iter().any(|cp| cp.id == p.id)).collect();
     let interactions = Interactions::new(ctx).list(contact_id)?;
+    let requests = Requests::new(ctx).for_contact(contact_id)?;
+    let export_id = new_id();
     let audit_entries = audit::for_subject(ctx.conn, contact_id)?;
     let now = ctx.now();
     let actor = ctx.actor;
@@ -108,6 +116,7 @@ pub(crate) fn export_person(
         consent_events: &consent_events,
         opt_outs: &opt_outs,
         interactions: &interactions,
+        requests: &requests,
         audit_entries: &audit_entries,
     };
     let json =
@@ -150,7 +159,7 @@ pub(crate) fn export_person(
             Change {
                 action: AuditAction::Export,
                 subject_id: Some(contact_id),
-                field: None,
+                field: Some(&format!("export/{export_id}")),
                 old_value: None,
                 new_value: None,
             },
@@ -158,6 +167,7 @@ pub(crate) fn export_person(
         Ok(tx.commit()?)
     })?;
     Ok(ExportReceipt {
+        id: export_id,
         path: out.display().to_string(),
         bytes: u32::try_from(written).unwrap_or(u32::MAX),
         files: files.into_iter().map(|(name, _)| name).collect(),

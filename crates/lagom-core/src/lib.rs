@@ -17,6 +17,7 @@ pub mod interactions;
 pub mod personal_data;
 pub mod purposes;
 pub mod record;
+pub mod requests;
 pub mod rights;
 pub mod settings;
 pub mod store;
@@ -35,13 +36,14 @@ pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};
 pub use interactions::{Interaction, InteractionInput, Interactions};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use record::RecordOfProcessing;
+pub use requests::{Request, RequestInput, Requests};
 pub use rights::{ErasureReceipt, Rights, Tombstone};
 pub use settings::{Controller, Settings};
 pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
 pub use store::{SCHEMA_VERSION, Store, canonical_path, default_path};
 pub use vocab::{
-    Channel, ConsentEventKind, ConsentSource, InteractionKind, LawfulBasis, MarketingChannel, Material, Stage,
-    UiLanguage,
+    Channel, ConsentEventKind, ConsentSource, ExtensionReason, InteractionKind, LawfulBasis, MarketingChannel,
+    Material, RefusalReason, RequestKind, RequestStatus, Stage, UiLanguage,
 };
 
 /// One open Lagom database.
@@ -120,6 +122,10 @@ impl Lagom {
 
     pub fn interactions(&self) -> Interactions<'_> {
         Interactions::new(self.ctx())
+    }
+
+    pub fn requests(&self) -> Requests<'_> {
+        Requests::new(self.ctx())
     }
 
     pub fn rights(&self) -> Rights<'_> {

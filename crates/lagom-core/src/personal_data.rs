@@ -191,6 +191,10 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
     OtherTable { table: "tag", why: "the interests vocabulary" },
     OtherTable { table: "interaction_outcome", why: "the vocabulary of interaction outcomes" },
     OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
+    OtherTable {
+        table: "request",
+        why: "the request register: the contact's random id, dates and vocabulary only; kept after erasure to account for deadlines (Art. 5(2), 12(3))",
+    },
     OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
 ];
 

@@ -111,6 +111,9 @@ impl<'a> Rights<'a> {
             article: "GDPR Art. 17".to_owned(),
             request_id: request_id.map(str::to_owned),
         };
+        if let Some(reference) = request_id {
+            crate::requests::Requests::new(self.ctx).answered_by_erasure(reference, contact_id, &tombstone.id)?;
+        }
         tx.prepare_cached(
             "INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?

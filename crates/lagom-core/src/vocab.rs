@@ -111,6 +111,37 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a data subject asks for (Art. 15–21).
+    RequestKind {
+        Access = "access",
+        Portability = "portability",
+        Erasure = "erasure",
+        Rectification = "rectification",
+        Objection = "objection",
+        Restriction = "restriction",
+    }
+}
+
+text_enum! {
+    /// Where a data-subject request stands.
+    RequestStatus { Open = "open", Extended = "extended", Answered = "answered", Refused = "refused" }
+}
+
+text_enum! {
+    /// Why the answer needs up to two more months (Art. 12(3)).
+    ExtensionReason { Complexity = "complexity", NumberOfRequests = "number_of_requests" }
+}
+
+text_enum! {
+    /// Why a request is refused (Art. 12(5), 12(6)).
+    RefusalReason {
+        ManifestlyUnfounded = "manifestly_unfounded",
+        Excessive = "excessive",
+        IdentityNotConfirmed = "identity_not_confirmed",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

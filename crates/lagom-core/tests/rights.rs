@@ -956,3 +956,72 @@ fn today_for_an_interaction_is_the_users_local_date() {
     assert_eq!(lagom.interactions().add(&anna, &call("2026-07-01")).unwrap().date, "2026-07-01");
     assert!(lagom.export_file_name(&anna).unwrap().ends_with("-2026-07-01.zip"));
 }
+
+// ---- Data-subject requests ----------------------------------------------------------------
+
+#[test]
+fn requests_have_the_legal_deadline_and_are_answered_by_an_export_or_an_erasure() {
+    use chrono::TimeZone;
+    use lagom_core::{ExtensionReason, FieldErrorCode, RefusalReason, RequestInput, RequestKind, RequestStatus};
+    let dir = tempfile::tempdir().unwrap();
+    // Saturday 31 January 2026.
+    let clock =
+        std::sync::Arc::new(lagom_core::FixedClock::at(chrono::Utc.with_ymd_and_hms(2026, 1, 31, 10, 0, 0).unwrap()));
+    let lagom =
+        Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), clock.clone()).unwrap().lagom;
+    let anna = person(&lagom, "Anna", "Berg", &["Customer relationship"]);
+    let bo = person(&lagom, "Bo", "Ek", &["Customer relationship"]);
+    let requests = lagom.requests();
+    let input = |kind, contact: &str, received: Option<&str>| RequestInput {
+        kind,
+        contact_id: contact.to_owned(),
+        received: received.map(str::to_owned),
+    };
+
+    let access = requests.add(&input(RequestKind::Access, &anna, None)).unwrap();
+    assert_eq!(access.id, "REQ-2026-0001");
+    assert_eq!(access.received, "2026-01-31", "today by the injected clock");
+    assert_eq!(access.due, "2026-03-02");
+    assert_eq!(
+        access.working,
+        "received Sat 31 Jan 2026; due Mon 2 Mar 2026 — 28 Feb is a Saturday, 1 Mar is a Sunday"
+    );
+    let late = requests.add(&input(RequestKind::Rectification, &bo, Some("2025-12-01"))).unwrap();
+    assert_eq!(late.id, "REQ-2025-0001", "numbered within the year it was received");
+    assert!(late.overdue, "due {} is before today", late.due);
+    let err = requests.add(&input(RequestKind::Access, &anna, Some("2026-02-01"))).unwrap_err();
+    assert_eq!(err.field_errors()[0].code, FieldErrorCode::DateInFuture);
+    assert_eq!(requests.add(&input(RequestKind::Access, "nobody", None)).unwrap_err().kind(), ErrorKind::NotFound);
+
+    let order: Vec<String> = requests.list().unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(order, ["REQ-2025-0001", "REQ-2026-0001"], "overdue first");
+
+    // An extension needs a reason and must come before the first deadline.
+    assert!(requests.extend(&late.id, ExtensionReason::Complexity).is_err(), "too late to extend");
+    let extended = requests.extend(&access.id, ExtensionReason::NumberOfRequests).unwrap();
+    assert_eq!((extended.status, extended.due.as_str()), (RequestStatus::Extended, "2026-04-30"));
+    assert!(requests.extend(&access.id, ExtensionReason::Complexity).is_err(), "only once");
+
+    // Answered by an export of Anna, named by the export's id.
+    let receipt = lagom.export_person(&anna, &dir.path().join("a.zip"), lagom_core::ReportLanguage::En).unwrap();
+    let err = requests.close(&access.id, "not-an-export").unwrap_err();
+    assert_eq!(err.field_errors()[0].code, FieldErrorCode::UnknownAnswer);
+    let answered = requests.close(&access.id, &receipt.id).unwrap();
+    assert_eq!((answered.status, answered.answer.as_deref()), (RequestStatus::Answered, Some(receipt.id.as_str())));
+    assert!(requests.close(&access.id, &receipt.id).is_err(), "already closed");
+
+    // An erasure that names the request answers it, and the request outlives the person.
+    let erasure = requests.add(&input(RequestKind::Erasure, &anna, None)).unwrap();
+    clock.advance(chrono::Duration::days(3));
+    let receipt = lagom.rights().erase(&anna, Some(&erasure.id)).unwrap();
+    let after = requests.get(&erasure.id).unwrap();
+    assert_eq!(after.status, RequestStatus::Answered);
+    assert_eq!(after.answer.as_deref(), Some(receipt.tombstone.id.as_str()));
+    assert_eq!(after.closed_on.as_deref(), Some("2026-02-03"));
+    assert_eq!(receipt.tombstone.request_id.as_deref(), Some(erasure.id.as_str()));
+    assert!(lagom.verify_audit().unwrap().is_intact());
+
+    let refused = requests.refuse(&late.id, RefusalReason::IdentityNotConfirmed).unwrap();
+    assert_eq!(refused.status, RequestStatus::Refused);
+    assert!(!refused.overdue, "a closed request is not overdue");
+}

@@ -393,11 +393,13 @@ fn free_text_request_references_of_older_tombstones_are_replaced_on_upgrade() {
     let keys = MemoryKeyStore::new();
     let created = Lagom::create(&path, &keys).unwrap();
     let conn = created.lagom.connection();
-    // As an older Lagom left it: schema 6 (what steps 7 and later made is undone), no
+    // As an older Lagom left it: schema 6 (what steps 7 and later made is undone: a new step
+    // that creates something must be undone here too), no
     // tombstone triggers, free text in references.
     conn.execute_batch(
         "DROP TRIGGER erasure_append_only; DROP TRIGGER erasure_no_delete;
-         DROP TABLE interaction; DROP TABLE interaction_outcome; PRAGMA user_version = 6;
+         DROP TABLE interaction; DROP TABLE interaction_outcome; DROP TABLE request;
+         PRAGMA user_version = 6;
          INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES
            ('t1', 'c1', '2025-01-01T00:00:00Z', 'sara', 'GDPR Art. 17', 'Anna Berg phoned on Monday'),
            ('t2', 'c2', '2025-01-02T00:00:00Z', 'sara', 'GDPR Art. 17', 'REQ-2025.0007_b'),

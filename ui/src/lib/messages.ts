@@ -419,6 +419,7 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       date_in_future: 'The date is after today.',
       purpose_not_held: 'The contact is not held for this purpose.',
       unknown_outcome: 'Choose an outcome from the list.',
+      unknown_answer: "Give the id of this contact's export or erasure.",
     },
     errorKind: {
       invalid: 'Some fields need attention.',
@@ -481,6 +482,7 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       date_in_future: 'Datumet är efter i dag.',
       purpose_not_held: 'Kontakten är inte registrerad för det ändamålet.',
       unknown_outcome: 'Välj ett utfall i listan.',
+      unknown_answer: 'Ange id för kontaktens export eller radering.',
     },
     errorKind: {
       invalid: 'Några fält behöver åtgärdas.',

@@ -22,6 +22,7 @@ const STEPS: &[Step] = &[
     Step::Sql(ORPHANS_V6),
     Step::Sql(TOMBSTONES_V7),
     Step::Sql(crate::interactions::SCHEMA),
+    Step::Sql(crate::requests::SCHEMA),
 ];
 
 /// The schema version this build writes and understands.
