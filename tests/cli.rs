@@ -591,3 +591,45 @@ fn the_request_inbox_counts_the_deadline_and_an_erase_closes_its_request() {
     let closed = lagom(&db.path, &["request", "close", &reference, "--answer", receipt["id"].as_str().unwrap()]);
     assert_eq!(closed.status.code(), Some(2), "already answered");
 }
+
+#[test]
+fn retention_previews_who_is_due_with_the_rule_then_erases_them() {
+    let (db, _) = init();
+    ok_json(
+        &db.path,
+        &["purpose", "add", "--name", "Quotes", "--basis", "legitimate_interest", "--retention-months", "12", "--json"],
+    );
+    let old = add(&db.path, "Olle", "Gammal", "Quotes");
+    let recent = add(&db.path, "Nina", "Ny", "Quotes");
+    for (id, date) in [(&old, "2020-03-01"), (&recent, "2026-11-01")] {
+        ok_json(
+            &db.path,
+            &["interaction", "add", id, "--type", "call", "--date", date, "--channel", "phone", "--json"],
+        );
+    }
+    let due = ok_json(&db.path, &["retention", "preview", "--json"]);
+    assert_eq!(due.as_array().unwrap().len(), 1, "{due}");
+    assert_eq!(due[0]["contact_id"], old.as_str());
+    assert_eq!(due[0]["expires"], "2021-03-01");
+    assert_eq!(due[0]["rule"], "Quotes: 12 months after the last interaction on 2020-03-01");
+    let later = ok_json(&db.path, &["retention", "preview", "--as-of", "2027-11-01", "--json"]);
+    assert_eq!(later.as_array().unwrap().len(), 2, "by 1 November 2027 Nina is due too");
+
+    let refused = lagom(&db.path, &["retention", "apply"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes"));
+    let too_far = lagom(&db.path, &["retention", "apply", "--yes", "--as-of", "2099-01-01"]);
+    assert_eq!(too_far.status.code(), Some(2), "never erases people before their time");
+
+    let receipts = ok_json(&db.path, &["retention", "apply", "--yes", "--json"]);
+    assert_eq!(receipts[0]["contact_id"], old.as_str());
+    assert_eq!(names(&ok_json(&db.path, &["contact", "list", "--json"])), ["Nina"]);
+
+    let held = ok_json(
+        &db.path,
+        &["retention", "hold", &recent, "--reason", "bookkeeping_act", "--until", "2033-12-31", "--json"],
+    );
+    assert_eq!(held["until"], "2033-12-31");
+    let later = ok_json(&db.path, &["retention", "preview", "--as-of", "2027-11-01", "--json"]);
+    assert!(later.as_array().unwrap().is_empty(), "held until 2033");
+}

@@ -64,6 +64,7 @@ fn generated() -> String {
         lagom_core::InteractionKind,
         lagom_core::InteractionInput,
         lagom_core::Interaction,
+        lagom_core::RetentionAnchor,
     );
     out
 }

@@ -75,9 +75,13 @@ export type ContactPage = { total: number, contacts: Array<ContactSummary>, };
 
 export type Purpose = { id: string, name: string, description: string, lawful_basis: LawfulBasis, 
 /**
- * Months kept after the last interaction or the end of the contract (R-9).
+ * Months kept after the anchor (R-9).
  */
 retention_months: number, 
+/**
+ * What the retention period is counted from.
+ */
+retention_anchor: RetentionAnchor, 
 /**
  * How many contacts are held for this purpose.
  */
@@ -87,7 +91,11 @@ contacts: number,
  */
 basis_locked: boolean, };
 
-export type PurposeInput = { name: string, description: string, lawful_basis: LawfulBasis, retention_months: number, };
+export type PurposeInput = { name: string, description: string, lawful_basis: LawfulBasis, retention_months: number, 
+/**
+ * What the retention period is counted from; the last interaction when not given.
+ */
+retention_anchor: RetentionAnchor, };
 
 export type Tag = { id: string, name: string, purpose_id: string, purpose_name: string, };
 
@@ -191,3 +199,5 @@ outcome: string | null,
 purpose: string | null, };
 
 export type Interaction = { id: string, kind: InteractionKind, date: string, channel: Channel, outcome: string | null, purpose_id: string | null, purpose_name: string | null, recorded_by: string, recorded_at: string, };
+
+export type RetentionAnchor = "last_interaction" | "former_customer" | "consent_withdrawn";

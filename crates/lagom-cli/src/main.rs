@@ -10,6 +10,7 @@ mod database;
 mod interaction;
 mod purpose;
 mod request;
+mod retention;
 mod rights;
 
 use std::io::IsTerminal;
@@ -27,6 +28,7 @@ use contact::ContactCommand;
 use interaction::InteractionCommand;
 use purpose::PurposeCommand;
 use request::RequestCommand;
+use retention::RetentionCommand;
 use rights::{AuditCommand, parse_report_language};
 
 #[derive(Debug, Parser)]
@@ -62,6 +64,9 @@ enum Command {
     /// Data-subject requests and their legal deadlines: add, list, extend, close, refuse.
     #[command(subcommand)]
     Request(RequestCommand),
+    /// Retention: who is due for erasure and why, erasing them, legal holds.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Purposes of processing and their lawful bases.
     #[command(subcommand)]
     Purpose(PurposeCommand),
@@ -140,6 +145,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Purpose(command) => purpose::run(&open(&db)?, command),
         Command::Interaction(command) => interaction::run(&open(&db)?, command),
         Command::Request(command) => request::run(&open(&db)?, command),
+        Command::Retention(command) => retention::run(&open(&db)?, command),
         Command::Export { id, out, lang, json } => rights::export(&open(&db)?, &id, &out, lang, json),
         Command::Erase { id, yes, request, json } => {
             if !yes {

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use lagom_core::{Lagom, LawfulBasis, Purpose, PurposeInput};
+use lagom_core::{Lagom, LawfulBasis, Purpose, PurposeInput, RetentionAnchor};
 
 use crate::{parse_text_enum, print_json};
 
@@ -25,6 +25,9 @@ pub enum PurposeCommand {
         retention_months: u32,
         #[arg(long, default_value = "")]
         description: String,
+        /// What the retention is counted from: last_interaction, former_customer or consent_withdrawn.
+        #[arg(long, default_value = "last_interaction", value_parser = parse_text_enum::<RetentionAnchor>)]
+        anchor: RetentionAnchor,
         #[arg(long)]
         json: bool,
     },
@@ -41,6 +44,8 @@ pub enum PurposeCommand {
         retention_months: Option<u32>,
         #[arg(long)]
         description: Option<String>,
+        #[arg(long, value_parser = parse_text_enum::<RetentionAnchor>)]
+        anchor: Option<RetentionAnchor>,
         #[arg(long)]
         json: bool,
     },
@@ -59,16 +64,21 @@ pub fn run(lagom: &Lagom, command: PurposeCommand) -> Result<()> {
             }
             Ok(())
         }
-        PurposeCommand::Add { name, basis, retention_months, description, json } => {
-            let purpose =
-                purposes.create(&PurposeInput { name, description, lawful_basis: basis, retention_months })?;
+        PurposeCommand::Add { name, basis, retention_months, description, anchor, json } => {
+            let purpose = purposes.create(&PurposeInput {
+                name,
+                description,
+                lawful_basis: basis,
+                retention_months,
+                retention_anchor: anchor,
+            })?;
             if json {
                 return print_json(&purpose);
             }
             show(&purpose);
             Ok(())
         }
-        PurposeCommand::Update { id_or_name, name, basis, retention_months, description, json } => {
+        PurposeCommand::Update { id_or_name, name, basis, retention_months, description, anchor, json } => {
             let current = purposes.get(id_or_name.trim())?;
             let purpose = purposes.update(
                 &current.id,
@@ -77,6 +87,7 @@ pub fn run(lagom: &Lagom, command: PurposeCommand) -> Result<()> {
                     description: description.unwrap_or(current.description),
                     lawful_basis: basis.unwrap_or(current.lawful_basis),
                     retention_months: retention_months.unwrap_or(current.retention_months),
+                    retention_anchor: anchor.unwrap_or(current.retention_anchor),
                 },
             )?;
             if json {
@@ -89,5 +100,13 @@ pub fn run(lagom: &Lagom, command: PurposeCommand) -> Result<()> {
 }
 
 fn show(p: &Purpose) {
-    println!("{}  {}  ({}, kept {} months, {} contacts)", p.id, p.name, p.lawful_basis, p.retention_months, p.contacts);
+    println!(
+        "{}  {}  ({}, kept {} months after the {}, {} contacts)",
+        p.id,
+        p.name,
+        p.lawful_basis,
+        p.retention_months,
+        p.retention_anchor.as_str().replace('_', " "),
+        p.contacts
+    );
 }

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::interactions::{Interaction, Interactions};
 use crate::purposes::{Purpose, Purposes};
 use crate::requests::{Request, Requests};
+use crate::retention::{Hold, Retention};
 use crate::vocab::{Channel, InteractionKind};
 
 /// The version of `data.json`'s layout (documented in docs/export-schema.json).
@@ -58,6 +59,7 @@ struct Data<'a> {
     opt_outs: &'a OptOuts,
     interactions: &'a [Interaction],
     requests: &'a [Request],
+    retention_holds: &'a [Hold],
     audit_entries: &'a [AuditEntry],
 }
 
@@ -101,6 +103,7 @@ pub(crate) fn export_person(
         all_purposes.iter().filter(|p| contact.purposes.iter().any(|cp| cp.id == p.id)).collect();
     let interactions = Interactions::new(ctx).list(contact_id)?;
     let requests = Requests::new(ctx).for_contact(contact_id)?;
+    let retention_holds = Retention::new(ctx).holds(contact_id)?;
     let export_id = new_id();
     let audit_entries = audit::for_subject(ctx.conn, contact_id)?;
     let now = ctx.now();
@@ -117,6 +120,7 @@ pub(crate) fn export_person(
         opt_outs: &opt_outs,
         interactions: &interactions,
         requests: &requests,
+        retention_holds: &retention_holds,
         audit_entries: &audit_entries,
     };
     let json =

@@ -18,6 +18,7 @@ pub mod personal_data;
 pub mod purposes;
 pub mod record;
 pub mod requests;
+pub mod retention;
 pub mod rights;
 pub mod settings;
 pub mod store;
@@ -37,13 +38,14 @@ pub use interactions::{Interaction, InteractionInput, Interactions};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use record::RecordOfProcessing;
 pub use requests::{Request, RequestInput, Requests};
+pub use retention::{Expiry, Hold, Retention};
 pub use rights::{ErasureReceipt, Rights, Tombstone};
 pub use settings::{Controller, Settings};
 pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
 pub use store::{SCHEMA_VERSION, Store, canonical_path, default_path};
 pub use vocab::{
-    Channel, ConsentEventKind, ConsentSource, ExtensionReason, InteractionKind, LawfulBasis, MarketingChannel,
-    Material, RefusalReason, RequestKind, RequestStatus, Stage, UiLanguage,
+    Channel, ConsentEventKind, ConsentSource, ExtensionReason, HoldReason, InteractionKind, LawfulBasis,
+    MarketingChannel, Material, RefusalReason, RequestKind, RequestStatus, RetentionAnchor, Stage, UiLanguage,
 };
 
 /// One open Lagom database.
@@ -126,6 +128,10 @@ impl Lagom {
 
     pub fn requests(&self) -> Requests<'_> {
         Requests::new(self.ctx())
+    }
+
+    pub fn retention(&self) -> Retention<'_> {
+        Retention::new(self.ctx())
     }
 
     pub fn rights(&self) -> Rights<'_> {

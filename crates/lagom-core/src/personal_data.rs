@@ -95,6 +95,20 @@ pub const PERSONAL: &[PersonalTable] = &[
         erasure: Erasure::DeleteRows("DELETE FROM interaction WHERE contact_id = ?1"),
     },
     PersonalTable {
+        table: "retention_hold",
+        purpose: "Keep a person past their expiry where a law requires it (Art. 17(3)(b))",
+        columns: &[
+            ("seq", None),
+            ("id", None),
+            ("contact_id", None),
+            ("reason", Some(Relationship)),
+            ("until", Some(Relationship)),
+            ("recorded_by", Some(Audit)),
+            ("recorded_at", Some(Relationship)),
+        ],
+        erasure: Erasure::DeleteRows("DELETE FROM retention_hold WHERE contact_id = ?1"),
+    },
+    PersonalTable {
         table: "contact_tag",
         purpose: "Send only what the person is interested in",
         columns: &[("contact_id", None), ("tag_id", Some(Preferences))],

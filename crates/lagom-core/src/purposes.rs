@@ -13,7 +13,7 @@ use crate::clock::new_id;
 use crate::context::Ctx;
 use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
 use crate::validate;
-use crate::vocab::LawfulBasis;
+use crate::vocab::{LawfulBasis, RetentionAnchor};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Purpose {
@@ -21,8 +21,10 @@ pub struct Purpose {
     pub name: String,
     pub description: String,
     pub lawful_basis: LawfulBasis,
-    /// Months kept after the last interaction or the end of the contract (R-9).
+    /// Months kept after the anchor (R-9).
     pub retention_months: u32,
+    /// What the retention period is counted from.
+    pub retention_anchor: RetentionAnchor,
     /// How many contacts are held for this purpose.
     pub contacts: u32,
     /// Contacts or consent records rely on the lawful basis, so it can no longer change.
@@ -35,6 +37,9 @@ pub struct PurposeInput {
     pub description: String,
     pub lawful_basis: LawfulBasis,
     pub retention_months: u32,
+    /// What the retention period is counted from; the last interaction when not given.
+    #[serde(default)]
+    pub retention_anchor: RetentionAnchor,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -82,7 +87,7 @@ impl<'a> Purposes<'a> {
 
     fn select(&self, clause: &str, param: &str) -> Result<Vec<Purpose>> {
         let mut statement = self.ctx.conn.prepare_cached(&format!(
-            "SELECT p.id, p.name, p.description, p.lawful_basis, p.retention_months,
+            "SELECT p.id, p.name, p.description, p.lawful_basis, p.retention_months, p.retention_anchor,
                     (SELECT count(*) FROM contact_purpose cp WHERE cp.purpose_id = p.id),
                     EXISTS (SELECT 1 FROM contact_purpose cp WHERE cp.purpose_id = p.id)
                     OR EXISTS (SELECT 1 FROM consent_event e WHERE e.purpose_id = p.id)
@@ -97,8 +102,9 @@ impl<'a> Purposes<'a> {
                     description: row.get(2)?,
                     lawful_basis: row.get(3)?,
                     retention_months: row.get(4)?,
-                    contacts: row.get(5)?,
-                    basis_locked: row.get(6)?,
+                    retention_anchor: row.get(5)?,
+                    contacts: row.get(6)?,
+                    basis_locked: row.get(7)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -112,10 +118,18 @@ impl<'a> Purposes<'a> {
         self.ctx
             .conn
             .prepare_cached(
-                "INSERT INTO purpose (id, name, description, lawful_basis, retention_months, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO purpose (id, name, description, lawful_basis, retention_months, retention_anchor, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![id, name, description, input.lawful_basis, input.retention_months, self.ctx.now()])?;
+            .execute(params![
+                id,
+                name,
+                description,
+                input.lawful_basis,
+                input.retention_months,
+                input.retention_anchor,
+                self.ctx.now()
+            ])?;
         let created = self.get(&id)?;
         self.record_changes(AuditAction::Create, None, &created)?;
         tx.commit()?;
@@ -143,10 +157,18 @@ impl<'a> Purposes<'a> {
         self.ctx
             .conn
             .prepare_cached(
-                "UPDATE purpose SET name = ?2, description = ?3, lawful_basis = ?4, retention_months = ?5
+                "UPDATE purpose SET name = ?2, description = ?3, lawful_basis = ?4, retention_months = ?5,
+                        retention_anchor = ?6
                  WHERE id = ?1",
             )?
-            .execute(params![before.id, name, description, input.lawful_basis, input.retention_months])?;
+            .execute(params![
+                before.id,
+                name,
+                description,
+                input.lawful_basis,
+                input.retention_months,
+                input.retention_anchor
+            ])?;
         let after = self.get(&before.id)?;
         self.record_changes(AuditAction::Update, Some(&before), &after)?;
         tx.commit()?;
@@ -161,6 +183,7 @@ impl<'a> Purposes<'a> {
                 ("purpose/description", Some(p.description.clone())),
                 ("purpose/lawful_basis", Some(p.lawful_basis.as_str().to_owned())),
                 ("purpose/retention_months", Some(p.retention_months.to_string())),
+                ("purpose/retention_anchor", Some(p.retention_anchor.as_str().to_owned())),
             ]
         };
         audit::record_field_changes(&self.ctx, action, &after.id, before.map(fields).as_ref(), &fields(after))

@@ -142,6 +142,28 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a purpose's retention period is counted from.
+    RetentionAnchor {
+        LastInteraction = "last_interaction",
+        FormerCustomer = "former_customer",
+        ConsentWithdrawn = "consent_withdrawn",
+    }
+}
+
+// `text_enum!` takes no attributes on variants, so `#[default]` cannot be derived.
+#[allow(clippy::derivable_impls)]
+impl Default for RetentionAnchor {
+    fn default() -> Self {
+        RetentionAnchor::LastInteraction
+    }
+}
+
+text_enum! {
+    /// Why a contact is kept past their expiry.
+    HoldReason { BookkeepingAct = "bookkeeping_act", LegalClaim = "legal_claim", OtherLaw = "other_law" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

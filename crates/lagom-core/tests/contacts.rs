@@ -197,6 +197,7 @@ fn purposes_and_tags_are_editable_and_validated() {
             description: "Invitations to our webinars".into(),
             lawful_basis: LawfulBasis::LegitimateInterest,
             retention_months: 18,
+            retention_anchor: Default::default(),
         })
         .unwrap();
     let err = purposes
@@ -205,6 +206,7 @@ fn purposes_and_tags_are_editable_and_validated() {
             description: String::new(),
             lawful_basis: LawfulBasis::Consent,
             retention_months: 0,
+            retention_anchor: Default::default(),
         })
         .unwrap_err();
     let codes: Vec<_> = err.field_errors().iter().map(|e| e.code).collect();
@@ -229,6 +231,7 @@ fn webinar_input() -> PurposeInput {
         description: String::new(),
         lawful_basis: LawfulBasis::LegitimateInterest,
         retention_months: 1,
+        retention_anchor: Default::default(),
     }
 }
 
@@ -275,6 +278,7 @@ fn the_record_of_processing_comes_from_the_live_settings_and_names_nobody() {
             description: "Invitations to our stand".into(),
             lawful_basis: LawfulBasis::LegitimateInterest,
             retention_months: 18,
+            retention_anchor: Default::default(),
         })
         .unwrap();
     let mut anna = person("Anna", "Östlund");

@@ -416,6 +416,7 @@ fn erase_removes_the_person_from_every_personal_table() {
     db.lagom.consent().give(&id, &consent("Events", None)).unwrap();
     db.lagom.consent().opt_out(&id, None, ConsentSource::Form).unwrap();
     db.lagom.interactions().add(&id, &call("2026-01-15")).unwrap();
+    db.lagom.retention().hold(&id, lagom_core::HoldReason::LegalClaim, "2031-06-30").unwrap();
     db.lagom.rights().erase(&id, None).unwrap();
 
     let conn = db.lagom.connection();
@@ -482,6 +483,7 @@ fn every_declared_personal_value_is_in_the_export() {
     lagom.consent().give(&id, &consent("Events", Some(MarketingChannel::Events))).unwrap();
     lagom.consent().opt_out(&id, Some(MarketingChannel::Sms), ConsentSource::Phone).unwrap();
     lagom.interactions().add(&id, &call("2026-01-15")).unwrap();
+    lagom.retention().hold(&id, lagom_core::HoldReason::BookkeepingAct, "2033-12-31").unwrap();
     let out = db.path.with_file_name("export.zip");
     lagom.export_person(&id, &out, lagom_core::ReportLanguage::En).unwrap();
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
@@ -537,6 +539,7 @@ fn purpose_input(lagom: &Lagom, name: &str) -> lagom_core::PurposeInput {
         description: p.description,
         lawful_basis: p.lawful_basis,
         retention_months: p.retention_months,
+        retention_anchor: p.retention_anchor,
     }
 }
 
@@ -578,6 +581,7 @@ fn a_withdrawal_keeps_a_person_off_a_list_whatever_the_basis() {
             description: "A printed magazine for customers.".into(),
             lawful_basis: lagom_core::LawfulBasis::LegitimateInterest,
             retention_months: 24,
+            retention_anchor: Default::default(),
         })
         .unwrap();
     let anna = person(&db.lagom, "Anna", "Berg", &[&purpose.name]);
@@ -1024,4 +1028,120 @@ fn requests_have_the_legal_deadline_and_are_answered_by_an_export_or_an_erasure(
     let refused = requests.refuse(&late.id, RefusalReason::IdentityNotConfirmed).unwrap();
     assert_eq!(refused.status, RequestStatus::Refused);
     assert!(!refused.overdue, "a closed request is not overdue");
+}
+
+// ---- Retention ----------------------------------------------------------------------------
+
+#[test]
+fn retention_counts_from_each_purposes_anchor_to_the_day_with_holds_and_withdrawals() {
+    use chrono::TimeZone;
+    use lagom_core::{HoldReason, LawfulBasis, PurposeInput, RetentionAnchor};
+    let dir = tempfile::tempdir().unwrap();
+    let at = |y, m, d| chrono::Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).unwrap();
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    let clock = std::sync::Arc::new(lagom_core::FixedClock::at(at(2024, 2, 29)));
+    let lagom =
+        Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), clock.clone()).unwrap().lagom;
+    let purpose = |name: &str, basis, months, anchor| {
+        lagom
+            .purposes()
+            .create(&PurposeInput {
+                name: name.into(),
+                description: String::new(),
+                lawful_basis: basis,
+                retention_months: months,
+                retention_anchor: anchor,
+            })
+            .unwrap()
+    };
+    purpose("Support", LawfulBasis::Contract, 24, RetentionAnchor::LastInteraction);
+    purpose("Orders", LawfulBasis::Contract, 36, RetentionAnchor::FormerCustomer);
+    purpose("Webinars", LawfulBasis::Consent, 6, RetentionAnchor::ConsentWithdrawn);
+    let retention = lagom.retention();
+    let expiry = |id: &str| retention.expiry_of(id).unwrap().map(|e| (e.expires, e.rule));
+
+    // Recorded on a leap day, never contacted: 12 months later ends on 28 February.
+    let bo = person(&lagom, "Bo", "Ek", &["Events"]);
+    assert_eq!(
+        expiry(&bo),
+        Some(("2025-02-28".into(), "Events: 12 months after the contact was recorded on 2024-02-29".into()))
+    );
+
+    clock.set(at(2024, 5, 2));
+    let anna = person(&lagom, "Anna", "Berg", &["Support"]);
+    let mut call_on = call("2024-05-02");
+    call_on.purpose = Some("Support".into());
+    lagom.interactions().add(&anna, &call_on).unwrap();
+    assert_eq!(
+        expiry(&anna),
+        Some(("2026-05-02".into(), "Support: 24 months after the last interaction on 2024-05-02".into()))
+    );
+    let due = |as_of: &str| -> Vec<String> {
+        retention.preview(Some(day(as_of))).unwrap().into_iter().map(|e| e.given_name).collect()
+    };
+    assert_eq!(due("2026-05-01"), ["Bo"], "the day before Anna's expiry");
+    assert_eq!(due("2026-05-02"), ["Bo", "Anna"], "on the day itself, earliest first");
+
+    // Still a customer: kept without end, even with a shorter purpose beside it.
+    let cia = person(&lagom, "Cia", "Lund", &["Orders", "Support"]);
+    assert_eq!(expiry(&cia), None);
+    assert!(!due("2099-01-01").contains(&"Cia".to_owned()));
+    clock.set(at(2024, 6, 1));
+    let mut former = ContactInput {
+        given_name: "Cia".into(),
+        family_name: "Lund".into(),
+        email: Some("cia.lund@example.se".into()),
+        stage: Some(lagom_core::Stage::FormerCustomer),
+        purposes: vec!["Orders".into(), "Support".into()],
+        ..ContactInput::default()
+    };
+    lagom.contacts().update(&cia, &former).unwrap();
+    assert_eq!(
+        expiry(&cia),
+        Some(("2027-06-01".into(), "Orders: 36 months after becoming a former customer on 2024-06-01".into())),
+        "the latest over both purposes"
+    );
+    former.stage = Some(lagom_core::Stage::Customer);
+    lagom.contacts().update(&cia, &former).unwrap();
+    assert_eq!(expiry(&cia), None, "a customer again");
+
+    // A consent purpose stops keeping the person once consent is withdrawn…
+    let eva = person(&lagom, "Eva", "Holm", &["Newsletter"]);
+    lagom.consent().give(&eva, &consent("Newsletter", None)).unwrap();
+    clock.set(at(2024, 7, 1));
+    lagom.consent().withdraw(&eva, &consent("Newsletter", None)).unwrap();
+    assert_eq!(expiry(&eva), Some(("2024-07-01".into(), "Newsletter: consent withdrawn on 2024-07-01".into())));
+    // …and a purpose anchored on the withdrawal counts its months from it.
+    let fia = person(&lagom, "Fia", "Sjö", &["Webinars"]);
+    lagom.consent().give(&fia, &consent("Webinars", None)).unwrap();
+    assert_eq!(expiry(&fia), None, "kept until consent is withdrawn");
+    clock.set(at(2024, 8, 31));
+    lagom.consent().withdraw(&fia, &consent("Webinars", None)).unwrap();
+    assert_eq!(expiry(&fia).unwrap().0, "2025-02-28", "31 August + 6 months ends on the last day of February");
+
+    // A legal hold keeps Anna past her expiry until it ends.
+    let hold = retention.hold(&anna, HoldReason::BookkeepingAct, "2031-12-31").unwrap();
+    assert_eq!(hold.until, "2031-12-31");
+    assert_eq!(expiry(&anna), Some(("2031-12-31".into(), "legal hold until 2031-12-31".into())));
+    assert!(!due("2031-12-30").contains(&"Anna".to_owned()));
+    assert!(due("2031-12-31").contains(&"Anna".to_owned()));
+    assert!(retention.hold(&anna, HoldReason::OtherLaw, "2024-08-30").is_err(), "a hold ends after today");
+    assert!(lagom.audit_for(&anna).unwrap().iter().any(|e| e.field.as_deref() == Some("retention/hold")));
+
+    // Applying erases those due today, exactly as an erase does; never those due later.
+    assert_eq!(
+        retention.apply(Some(day("2026-01-01"))).unwrap_err().field_errors()[0].code,
+        lagom_core::FieldErrorCode::DateInFuture
+    );
+    clock.set(at(2025, 3, 1));
+    let receipts = retention.apply(None).unwrap();
+    let erased: Vec<&str> = receipts.iter().map(|r| r.tombstone.contact_id.as_str()).collect();
+    assert_eq!(erased.len(), 3, "Bo, Eva and Fia: {erased:?}");
+    for gone in [&bo, &eva, &fia] {
+        assert_eq!(lagom.contacts().get(gone).unwrap_err().kind(), ErrorKind::NotFound);
+    }
+    assert!(lagom.contacts().get(&anna).is_ok() && lagom.contacts().get(&cia).is_ok());
+    assert_eq!(lagom.rights().erasures().unwrap().len(), 3);
+    assert!(retention.preview(None).unwrap().is_empty());
+    assert!(lagom.verify_audit().unwrap().is_intact());
 }

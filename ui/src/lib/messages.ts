@@ -8,6 +8,7 @@ import type {
   LawfulBasis,
   MarketingChannel,
   Material,
+  RetentionAnchor,
   Stage,
 } from '../bindings';
 
@@ -120,6 +121,7 @@ export const en = {
   'settings.controller.contact': 'Contact details',
   'settings.controller.dpo': 'Data protection officer',
   'settings.purpose.basis_locked': 'People are held on this basis: it cannot change.',
+  'settings.purpose.anchor': 'Counted from',
   'settings.purpose.save': 'Save',
   'settings.tags': 'Interests vocabulary',
   'settings.tags_hint': 'Structured interests instead of free-text notes. Each serves one purpose.',
@@ -302,6 +304,7 @@ export const sv: Record<MessageKey, string> = {
   'settings.controller.contact': 'Kontaktuppgifter',
   'settings.controller.dpo': 'Dataskyddsombud',
   'settings.purpose.basis_locked': 'Personer registreras med denna grund: den kan inte ändras.',
+  'settings.purpose.anchor': 'Räknas från',
   'settings.purpose.save': 'Spara',
   'settings.tags': 'Ordlista för intressen',
   'settings.tags_hint': 'Strukturerade intressen i stället för fritextanteckningar. Varje intresse tjänar ett ändamål.',
@@ -376,6 +379,7 @@ export const sv: Record<MessageKey, string> = {
 type Vocab = {
   channel: Record<Channel, string>;
   interaction: Record<InteractionKind, string>;
+  anchor: Record<RetentionAnchor, string>;
   /** The default interaction outcomes; one added in settings is shown as written. */
   outcome: Record<string, string>;
   marketing: Record<MarketingChannel, string>;
@@ -392,6 +396,11 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
     channel: { email: 'Email', phone: 'Phone', sms: 'SMS', post: 'Post', meeting: 'Meeting' },
     interaction: { call: 'Call', meeting: 'Meeting', email: 'Email', event: 'Event', purchase: 'Purchase', support: 'Support' },
     outcome: {},
+    anchor: {
+      last_interaction: 'the last interaction',
+      former_customer: 'becoming a former customer',
+      consent_withdrawn: 'consent withdrawn',
+    },
     marketing: { email: 'email', phone: 'phone calls', sms: 'SMS', post: 'post', events: 'event invitations' },
     material: { digital: 'Digital', print: 'Print' },
     stage: { lead: 'Lead', prospect: 'Prospect', customer: 'Customer', former_customer: 'Former customer' },
@@ -448,6 +457,11 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
   sv: {
     channel: { email: 'E-post', phone: 'Telefon', sms: 'SMS', post: 'Post', meeting: 'Möte' },
     interaction: { call: 'Samtal', meeting: 'Möte', email: 'E-post', event: 'Evenemang', purchase: 'Köp', support: 'Support' },
+    anchor: {
+      last_interaction: 'senaste kontakttillfället',
+      former_customer: 'blev före detta kund',
+      consent_withdrawn: 'återkallat samtycke',
+    },
     outcome: {
       interested: 'intresserad',
       'not interested': 'inte intresserad',

@@ -23,6 +23,7 @@ const STEPS: &[Step] = &[
     Step::Sql(TOMBSTONES_V7),
     Step::Sql(crate::interactions::SCHEMA),
     Step::Sql(crate::requests::SCHEMA),
+    Step::Sql(crate::retention::SCHEMA),
 ];
 
 /// The schema version this build writes and understands.

@@ -1,0 +1,90 @@
+//! `lagom retention`: who is due for erasure and why, erasing them, and legal holds.
+
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use clap::Subcommand;
+use lagom_core::{HoldReason, Lagom};
+
+use crate::{parse_text_enum, print_json};
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Who is due for erasure by a date (today by default), the expiry and the rule behind it.
+    Preview {
+        /// "Who expires by the end of next quarter": any date (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Erase everyone due (as `lagom erase` does) and print the tombstones.
+    Apply {
+        /// Confirms the erasures (required: there is no undo).
+        #[arg(long)]
+        yes: bool,
+        /// Those due by this date (not after today).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep a contact past their expiry for a legal reason, until a date.
+    Hold {
+        id: String,
+        /// bookkeeping_act, legal_claim or other_law.
+        #[arg(long, value_parser = parse_text_enum::<HoldReason>)]
+        reason: HoldReason,
+        /// The last day the hold keeps the contact (YYYY-MM-DD, after today).
+        #[arg(long)]
+        until: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("'{text}' is not a date such as 2026-06-30"))
+}
+
+pub fn run(lagom: &Lagom, command: RetentionCommand) -> Result<()> {
+    let retention = lagom.retention();
+    match command {
+        RetentionCommand::Preview { as_of, json } => {
+            let due = retention.preview(as_of)?;
+            if json {
+                return print_json(&due);
+            }
+            for e in &due {
+                println!("{}  {} {}  expires {}  ({})", e.contact_id, e.given_name, e.family_name, e.expires, e.rule);
+            }
+            eprintln!("{} due", due.len());
+            Ok(())
+        }
+        RetentionCommand::Apply { yes, as_of, json } => {
+            if !yes {
+                bail!("erasing people cannot be undone: run `lagom retention preview`, then add --yes");
+            }
+            let receipts = retention.apply(as_of)?;
+            for warning in receipts.iter().filter_map(|r| r.warning.as_deref()) {
+                eprintln!("lagom: warning: {warning}");
+            }
+            if json {
+                return print_json(&receipts);
+            }
+            for r in &receipts {
+                let t = &r.tombstone;
+                println!("erased {}; tombstone {} at {} ({})", t.contact_id, t.id, t.at, t.article);
+            }
+            eprintln!("{} erased", receipts.len());
+            Ok(())
+        }
+        RetentionCommand::Hold { id, reason, until, json } => {
+            let hold = retention.hold(&id, reason, &until)?;
+            if json {
+                return print_json(&hold);
+            }
+            println!("held {id} until {} ({})", hold.until, hold.reason);
+            Ok(())
+        }
+    }
+}
