@@ -590,6 +590,10 @@ fn the_request_inbox_counts_the_deadline_and_an_erase_closes_its_request() {
     assert_eq!(list[0]["answer"], receipt["id"]);
     let closed = lagom(&db.path, &["request", "close", &reference, "--answer", receipt["id"].as_str().unwrap()]);
     assert_eq!(closed.status.code(), Some(2), "already answered");
+    let typo =
+        lagom(&db.path, &["erase", &add(&db.path, "Bo", "Ek", "Newsletter"), "--yes", "--request", "REQ-2026-0009"]);
+    assert_eq!(typo.status.code(), Some(2), "an inbox reference that does not exist erases nobody");
+    assert_eq!(names(&ok_json(&db.path, &["contact", "list", "--json"])), ["Bo"]);
 }
 
 #[test]

@@ -37,12 +37,13 @@ pub enum RequestCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Record the export or erasure that answered the request.
+    /// Record what answered the request: the export (access, portability) or the erasure's
+    /// tombstone (erasure); rectification, objection and restriction close without one.
     Close {
         id: String,
         /// The export's id (from its receipt) or the erasure's tombstone id.
         #[arg(long)]
-        answer: String,
+        answer: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -71,7 +72,7 @@ pub fn run(lagom: &Lagom, command: RequestCommand) -> Result<()> {
             return Ok(());
         }
         RequestCommand::Extend { id, reason, json } => (requests.extend(&id, reason)?, json),
-        RequestCommand::Close { id, answer, json } => (requests.close(&id, &answer)?, json),
+        RequestCommand::Close { id, answer, json } => (requests.close(&id, answer.as_deref())?, json),
         RequestCommand::Refuse { id, reason, json } => (requests.refuse(&id, reason)?, json),
     };
     if json {
@@ -82,7 +83,11 @@ pub fn run(lagom: &Lagom, command: RequestCommand) -> Result<()> {
 }
 
 fn show(r: &Request) {
-    let overdue = if r.overdue { "  OVERDUE" } else { "" };
+    let overdue = match (r.overdue, r.late) {
+        (true, _) => "  OVERDUE",
+        (false, true) => "  LATE",
+        _ => "",
+    };
     println!(
         "{}  {:<13} {:<9} due {}{}  ({})  contact {}",
         r.id, r.kind, r.status, r.due, overdue, r.working, r.contact_id

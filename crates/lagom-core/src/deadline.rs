@@ -66,6 +66,27 @@ impl Deadline {
         Some(Deadline { received, period_ends, due, skipped })
     }
 
+    /// The deadline after the longest extension (Art. 12(3): "two further months"): three
+    /// months from receipt, or two months after the first period ends when that is earlier (31
+    /// January: the first month ends 28 February, so 28 April, not 30 April) — the earlier of
+    /// the two readings, so an extended answer is never late under either.
+    pub fn extended(received: NaiveDate, country: HolidayCountry) -> Option<Deadline> {
+        let three = received.checked_add_months(Months::new(3))?;
+        let first_end = received.checked_add_months(Months::new(1))?;
+        let two_more = first_end.checked_add_months(Months::new(2))?;
+        let mut deadline = Deadline::after_months(received, 3, country)?;
+        if two_more < three {
+            let mut due = two_more;
+            let mut skipped = Vec::new();
+            while let Some(why) = non_working_day(due, country) {
+                skipped.push((due, why));
+                due = due.checked_add_days(Days::new(1))?;
+            }
+            deadline = Deadline { received, period_ends: two_more, due, skipped };
+        }
+        Some(deadline)
+    }
+
     /// The working in English: "received Sat 31 Jan 2026; due Mon 2 Mar 2026 — 28 Feb is a
     /// Saturday, 1 Mar a Sunday".
     pub fn working(&self) -> String {
@@ -247,6 +268,16 @@ mod tests {
         let deadline = Deadline::after_months(date("2029-11-29"), 1, HolidayCountry::Se).unwrap();
         assert_eq!(deadline.due, date("2030-01-02"));
         assert_eq!(deadline.skipped[2], (date("2029-12-31"), NonWorkingDay::Holiday("New Year's Eve")));
+    }
+
+    #[test]
+    fn an_extension_ends_at_the_earlier_reading_of_two_further_months() {
+        // 31 January: the first month ends on 28 February; two more months end on 28 April
+        // (a Tuesday in 2026), before 30 April.
+        let extended = Deadline::extended(date("2026-01-31"), HolidayCountry::Se).unwrap();
+        assert_eq!((extended.period_ends, extended.due), (date("2026-04-28"), date("2026-04-28")));
+        // 15 March: both readings agree on 15 June (a Monday in 2026).
+        assert_eq!(Deadline::extended(date("2026-03-15"), HolidayCountry::Se).unwrap().due, date("2026-06-15"));
     }
 
     #[test]

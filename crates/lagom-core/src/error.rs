@@ -217,6 +217,17 @@ pub enum FieldErrorCode {
     PurposeNotHeld,
     /// Not an export or erasure of the request's contact.
     UnknownAnswer,
+    /// An answer that does not fit the request (an export for an erasure request, an export
+    /// made before the request was received, …).
+    AnswerMismatch,
+    /// The request is already answered or refused.
+    RequestClosed,
+    /// The request was already extended once.
+    AlreadyExtended,
+    /// The first deadline has passed: too late to extend.
+    ExtensionTooLate,
+    /// The reference names a request of another person, or not an open erasure request.
+    RequestMismatch,
     /// Not an interaction outcome from the list in settings.
     UnknownOutcome,
 }

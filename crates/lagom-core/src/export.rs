@@ -66,6 +66,8 @@ struct Data<'a> {
 #[derive(Debug, Serialize)]
 struct Manifest<'a> {
     schema_version: u32,
+    /// The export's id, as its receipt and the audit trail name it.
+    export_id: &'a str,
     created_at: &'a str,
     created_by: &'a str,
     app: String,
@@ -139,6 +141,7 @@ pub(crate) fn export_person(
     ];
     let manifest = Manifest {
         schema_version: EXPORT_SCHEMA_VERSION,
+        export_id: &export_id,
         created_at: &now,
         created_by: actor,
         app: format!("Lagom CRM {}", env!("CARGO_PKG_VERSION")),

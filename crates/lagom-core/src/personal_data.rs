@@ -27,6 +27,9 @@ pub enum Erasure {
     RedactValues,
     /// An index kept in step by triggers on `contact` (FTS5 with secure-delete).
     IndexOfContact,
+    /// Kept after the person is erased, as the record that their request was answered on time
+    /// (Art. 5(2), 12(3)): only the random contact id, dates and vocabulary, nothing else.
+    KeptAsRecord,
     /// Deleted when nothing refers to it any more (a sole trader's company name, a consent
     /// wording shown to one person only). `candidates` lists, with the person's contact id in
     /// `?1`, the rows the person refers to, read before their rows go; `delete` removes one of
@@ -107,6 +110,26 @@ pub const PERSONAL: &[PersonalTable] = &[
             ("recorded_at", Some(Relationship)),
         ],
         erasure: Erasure::DeleteRows("DELETE FROM retention_hold WHERE contact_id = ?1"),
+    },
+    PersonalTable {
+        table: "request",
+        purpose: "Answer the person's requests on time, and show it (Art. 12(3), Art. 5(2))",
+        columns: &[
+            ("seq", None),
+            ("id", None),
+            ("kind", Some(Relationship)),
+            ("contact_id", None),
+            ("received", Some(Relationship)),
+            ("status", Some(Relationship)),
+            ("extension_reason", Some(Relationship)),
+            ("extended_on", Some(Relationship)),
+            ("refusal_reason", Some(Relationship)),
+            ("answer", None),
+            ("closed_on", Some(Relationship)),
+            ("recorded_by", Some(Audit)),
+            ("created_at", None),
+        ],
+        erasure: Erasure::KeptAsRecord,
     },
     PersonalTable {
         table: "contact_tag",
@@ -205,10 +228,6 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
     OtherTable { table: "tag", why: "the interests vocabulary" },
     OtherTable { table: "interaction_outcome", why: "the vocabulary of interaction outcomes" },
     OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
-    OtherTable {
-        table: "request",
-        why: "the request register: the contact's random id, dates and vocabulary only; kept after erasure to account for deadlines (Art. 5(2), 12(3))",
-    },
     OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
 ];
 

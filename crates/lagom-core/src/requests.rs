@@ -7,7 +7,7 @@
 //! vocabulary only), so the register shows which deadlines were met.
 
 use chrono::NaiveDate;
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -27,6 +27,7 @@ CREATE TABLE request (
     received         TEXT NOT NULL,
     status           TEXT NOT NULL CHECK (status IN ('open', 'extended', 'answered', 'refused')),
     extension_reason TEXT CHECK (extension_reason IN ('complexity', 'number_of_requests')),
+    extended_on      TEXT,
     refusal_reason   TEXT CHECK (refusal_reason IN ('manifestly_unfounded', 'excessive', 'identity_not_confirmed')),
     answer           TEXT,
     closed_on        TEXT,
@@ -60,6 +61,9 @@ pub struct Request {
     pub working: String,
     /// Open or extended and past its due date (by the clock's today).
     pub overdue: bool,
+    /// Answered or refused after its due date, or overdue: the deadline was missed.
+    pub late: bool,
+    pub extended_on: Option<String>,
     pub extension_reason: Option<ExtensionReason>,
     pub refusal_reason: Option<RefusalReason>,
     /// The tombstone or export that answered it.
@@ -73,7 +77,8 @@ pub struct Requests<'a> {
     ctx: Ctx<'a>,
 }
 
-const COLUMNS: &str = "id, kind, contact_id, received, status, extension_reason, refusal_reason, answer, closed_on";
+const COLUMNS: &str =
+    "id, kind, contact_id, received, status, extension_reason, extended_on, refusal_reason, answer, closed_on";
 
 impl<'a> Requests<'a> {
     pub(crate) fn new(ctx: Ctx<'a>) -> Self {
@@ -104,11 +109,7 @@ impl<'a> Requests<'a> {
                 date
             }
         };
-        let year = received.format("%Y").to_string();
-        let taken: i64 = conn
-            .prepare_cached("SELECT count(*) FROM request WHERE id GLOB 'REQ-' || ?1 || '-*'")?
-            .query_row([&year], |row| row.get(0))?;
-        let id = format!("REQ-{year}-{:04}", taken + 1);
+        let id = self.next_reference(received)?;
         conn.prepare_cached(
             "INSERT INTO request (id, kind, contact_id, received, status, recorded_by, created_at)
              VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6)",
@@ -121,19 +122,44 @@ impl<'a> Requests<'a> {
             self.ctx.actor,
             self.ctx.now()
         ])?;
-        self.audit(&input.contact_id, &id, input.kind.as_str())?;
+        self.audit(AuditAction::Create, &input.contact_id, &id, input.kind.as_str())?;
         tx.commit()?;
         self.get(&id)
     }
 
-    /// Every request: the open ones first, by due date (overdue at the top), then the closed.
+    /// The next free `REQ-YEAR-NNNN` of the year of receipt: after the highest so far, and
+    /// never one an older tombstone already names.
+    fn next_reference(&self, received: NaiveDate) -> Result<String> {
+        let conn = self.ctx.conn;
+        let year = received.format("%Y").to_string();
+        let highest: i64 = conn
+            .prepare_cached(
+                "SELECT COALESCE(max(CAST(substr(id, 10) AS INTEGER)), 0) FROM request WHERE id GLOB 'REQ-' || ?1 || '-*'",
+            )?
+            .query_row([&year], |row| row.get(0))?;
+        let mut number = highest + 1;
+        loop {
+            let id = format!("REQ-{year}-{number:04}");
+            let taken = conn.prepare_cached("SELECT 1 FROM erasure WHERE request_id = ?1")?.exists([&id])?
+                || conn.prepare_cached("SELECT 1 FROM request WHERE id = ?1")?.exists([&id])?;
+            if !taken {
+                return Ok(id);
+            }
+            number += 1;
+        }
+    }
+
+    /// Every request: the open ones first, by due date (overdue at the top; receipt order on
+    /// the same day), then the closed ones, latest first.
     pub fn list(&self) -> Result<Vec<Request>> {
-        let mut requests = self.select("", "")?;
-        requests.sort_by(|a, b| {
-            let closed = |r: &Request| matches!(r.status, RequestStatus::Answered | RequestStatus::Refused);
-            (closed(a), &a.due, &a.id).cmp(&(closed(b), &b.due, &b.id))
-        });
-        Ok(requests)
+        let requests = self.select("ORDER BY seq", "")?;
+        let (mut open, mut closed): (Vec<Request>, Vec<Request>) =
+            requests.into_iter().partition(|r| matches!(r.status, RequestStatus::Open | RequestStatus::Extended));
+        open.sort_by(|a, b| a.due.cmp(&b.due));
+        closed.reverse();
+        closed.sort_by(|a, b| b.closed_on.cmp(&a.closed_on));
+        open.extend(closed);
+        Ok(open)
     }
 
     /// The requests about one contact, oldest first.
@@ -145,53 +171,75 @@ impl<'a> Requests<'a> {
         self.select("WHERE id = ?1", id.trim())?.into_iter().next().ok_or(Error::NotFound { what: "request" })
     }
 
-    /// Extends the deadline by two months (three from receipt), with the reason Art. 12(3)
-    /// allows; only once, and only before the first deadline has passed.
+    /// Extends the deadline by two further months, with the reason Art. 12(3) allows; only
+    /// once, and only before the first deadline has passed.
     pub fn extend(&self, id: &str, reason: ExtensionReason) -> Result<Request> {
         let request = self.get(id)?;
-        if request.status != RequestStatus::Open {
-            return Err(Error::invalid(
-                "status",
-                FieldErrorCode::OutOfRange,
-                "only an open request, not yet extended, can be extended",
-            ));
-        }
-        if request.overdue {
-            return Err(Error::invalid(
-                "due",
-                FieldErrorCode::OutOfRange,
+        match request.status {
+            RequestStatus::Open if request.overdue => Err(Error::invalid(
+                "reason",
+                FieldErrorCode::ExtensionTooLate,
                 format!("the first deadline ({}) has passed: an extension must be made before it", request.due),
-            ));
+            )),
+            RequestStatus::Open => {
+                let today = self.ctx.today().to_string();
+                self.update(
+                    &request,
+                    "status = 'extended', extension_reason = ?2, extended_on = ?3",
+                    &[&request.id, &reason.as_str(), &today],
+                    "extended",
+                )
+            }
+            RequestStatus::Extended => {
+                Err(Error::invalid("reason", FieldErrorCode::AlreadyExtended, "the request was already extended once"))
+            }
+            RequestStatus::Answered | RequestStatus::Refused => Err(closed_error()),
         }
-        self.update(
-            &request,
-            "status = 'extended', extension_reason = ?2",
-            &[&request.id, &reason.as_str()],
-            "extended",
-        )
     }
 
-    /// Records that `answer` — the tombstone of the contact's erasure, or an export of the
-    /// contact — answered the request.
-    pub fn close(&self, id: &str, answer: &str) -> Result<Request> {
+    /// Records what answered the request: for an erasure request the tombstone of the
+    /// contact's erasure; for access or portability an export of the contact made on or after
+    /// the day it was received; rectification, objection and restriction are closed without
+    /// one (the change itself is in the contact's audit trail).
+    pub fn close(&self, id: &str, answer: Option<&str>) -> Result<Request> {
         let request = self.get(id)?;
         self.require_open(&request)?;
         let conn = self.ctx.conn;
-        let answer = answer.trim();
-        let erased = conn
-            .prepare_cached("SELECT 1 FROM erasure WHERE id = ?1 AND contact_id = ?2")?
-            .exists([answer, &request.contact_id])?;
-        let exported = conn
-            .prepare_cached(
-                "SELECT 1 FROM audit_entry WHERE action = 'export' AND subject_id = ?2 AND field = 'export/' || ?1",
-            )?
-            .exists([answer, &request.contact_id])?;
-        if !erased && !exported {
-            return Err(Error::invalid(
-                "answer",
-                FieldErrorCode::UnknownAnswer,
-                "give the id of this contact's export (from the export's receipt) or erasure (its tombstone)",
-            ));
+        let answer = answer.map(str::trim).filter(|a| !a.is_empty());
+        let mismatch = |message: &str| Error::invalid("answer", FieldErrorCode::AnswerMismatch, message);
+        match (request.kind, answer) {
+            (RequestKind::Erasure, Some(answer)) => {
+                let erased = conn
+                    .prepare_cached("SELECT 1 FROM erasure WHERE id = ?1 AND contact_id = ?2")?
+                    .exists([answer, &request.contact_id])?;
+                if !erased {
+                    return Err(unknown_answer());
+                }
+            }
+            (RequestKind::Access | RequestKind::Portability, Some(answer)) => {
+                let exported_on: Option<String> = conn
+                    .prepare_cached(
+                        "SELECT substr(at, 1, 10) FROM audit_entry
+                         WHERE action = 'export' AND subject_id = ?2 AND field = 'export/' || ?1",
+                    )?
+                    .query_row([answer, &request.contact_id], |row| row.get(0))
+                    .optional()?;
+                match exported_on {
+                    None => return Err(unknown_answer()),
+                    Some(on) if on < request.received => {
+                        return Err(mismatch("that export was made before the request was received: export again"));
+                    }
+                    Some(_) => {}
+                }
+            }
+            (RequestKind::Rectification | RequestKind::Objection | RequestKind::Restriction, None) => {}
+            (RequestKind::Erasure, None) => return Err(mismatch("give the tombstone id of the contact's erasure")),
+            (RequestKind::Access | RequestKind::Portability, None) => {
+                return Err(mismatch("give the id of the contact's export (from its receipt)"));
+            }
+            (_, Some(_)) => {
+                return Err(mismatch("this kind of request is closed without an export or erasure id"));
+            }
         }
         let today = self.ctx.today().to_string();
         self.update(
@@ -217,37 +265,85 @@ impl<'a> Requests<'a> {
 
     fn require_open(&self, request: &Request) -> Result<()> {
         if matches!(request.status, RequestStatus::Answered | RequestStatus::Refused) {
-            return Err(Error::invalid("status", FieldErrorCode::OutOfRange, "the request is already closed"));
+            return Err(closed_error());
         }
         Ok(())
     }
 
-    /// Applies `set` (`?1` is the request's id, then `values`) and audits the new status.
-    fn update(&self, request: &Request, set: &str, values: &[&dyn rusqlite::ToSql], status: &str) -> Result<Request> {
+    /// Applies `set` (`?1` is the request's id, then `values`) to a request still open, and
+    /// audits the new status.
+    fn update(
+        &self,
+        request: &Request,
+        set: &'static str,
+        values: &[&dyn rusqlite::ToSql],
+        status: &str,
+    ) -> Result<Request> {
         let tx = self.ctx.conn.unchecked_transaction()?;
-        self.ctx.conn.prepare_cached(&format!("UPDATE request SET {set} WHERE id = ?1"))?.execute(values)?;
-        self.audit(&request.contact_id, &request.id, status)?;
+        let changed = self
+            .ctx
+            .conn
+            .prepare_cached(&format!("UPDATE request SET {set} WHERE id = ?1 AND status IN ('open', 'extended')"))?
+            .execute(values)?;
+        if changed != 1 {
+            return Err(closed_error());
+        }
+        self.audit(AuditAction::Update, &request.contact_id, &request.id, status)?;
         tx.commit()?;
         self.get(&request.id)
     }
 
-    /// The erase of `contact_id` answered request `id`, when that is an open request of theirs.
+    /// Before an erase that names `reference`: an inbox reference must be an open erasure
+    /// request of this contact. Returns whether it is one (an external reference is kept as
+    /// given). Call inside the erase transaction, before anything is deleted.
+    pub(crate) fn check_erasure_reference(&self, reference: &str, contact_id: &str) -> Result<bool> {
+        let found: Option<(String, RequestKind, RequestStatus)> = self
+            .ctx
+            .conn
+            .prepare_cached("SELECT contact_id, kind, status FROM request WHERE id = ?1")?
+            .query_row([reference], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .optional()?;
+        let mismatch = |message: String| Error::invalid("request", FieldErrorCode::RequestMismatch, message);
+        match found {
+            None if is_inbox_reference(reference) => {
+                Err(mismatch(format!("there is no request {reference} in the inbox: nothing was erased")))
+            }
+            None => Ok(false),
+            Some((owner, _, _)) if owner != contact_id => {
+                Err(mismatch(format!("{reference} is another person's request: nothing was erased")))
+            }
+            Some((_, kind, _)) if kind != RequestKind::Erasure => {
+                Err(mismatch(format!("{reference} is a request for {kind}, not erasure: nothing was erased")))
+            }
+            Some((_, _, RequestStatus::Answered | RequestStatus::Refused)) => {
+                Err(mismatch(format!("{reference} is already closed: nothing was erased")))
+            }
+            Some(_) => Ok(true),
+        }
+    }
+
+    /// The erase of `contact_id` answered request `id` (checked by
+    /// [`Requests::check_erasure_reference`] in the same transaction).
     pub(crate) fn answered_by_erasure(&self, id: &str, contact_id: &str, tombstone: &str) -> Result<()> {
-        self.ctx
+        let changed = self
+            .ctx
             .conn
             .prepare_cached(
                 "UPDATE request SET status = 'answered', answer = ?3, closed_on = ?4
-                 WHERE id = ?1 AND contact_id = ?2 AND status IN ('open', 'extended')",
+                 WHERE id = ?1 AND contact_id = ?2 AND kind = 'erasure' AND status IN ('open', 'extended')",
             )?
             .execute(params![id, contact_id, tombstone, self.ctx.today().to_string()])?;
+        if changed != 1 {
+            return Err(closed_error());
+        }
         Ok(())
     }
 
-    fn audit(&self, contact_id: &str, id: &str, status: &str) -> Result<()> {
+    fn audit(&self, action: AuditAction, contact_id: &str, id: &str, status: &str) -> Result<()> {
         audit::record(
             &self.ctx,
             Change {
-                action: AuditAction::Update,
+                action,
                 subject_id: Some(contact_id),
                 field: Some(&format!("request/{id}")),
                 old_value: None,
@@ -256,7 +352,8 @@ impl<'a> Requests<'a> {
         )
     }
 
-    fn select(&self, clause: &str, param: &str) -> Result<Vec<Request>> {
+    /// Requests matching `clause`, which binds `param` as `?1` when it has one.
+    fn select(&self, clause: &'static str, param: &str) -> Result<Vec<Request>> {
         let mut statement = self.ctx.conn.prepare_cached(&format!("SELECT {COLUMNS} FROM request {clause}"))?;
         let params: &[&dyn rusqlite::ToSql] = if clause.contains("?1") { &[&param] } else { &[] };
         let rows: Vec<RawRequest> = statement.query_map(params, raw)?.collect::<rusqlite::Result<_>>()?;
@@ -272,6 +369,7 @@ struct RawRequest {
     received: String,
     status: RequestStatus,
     extension_reason: Option<ExtensionReason>,
+    extended_on: Option<String>,
     refusal_reason: Option<RefusalReason>,
     answer: Option<String>,
     closed_on: Option<String>,
@@ -285,9 +383,10 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<RawRequest> {
         received: row.get(3)?,
         status: row.get(4)?,
         extension_reason: row.get(5)?,
-        refusal_reason: row.get(6)?,
-        answer: row.get(7)?,
-        closed_on: row.get(8)?,
+        extended_on: row.get(6)?,
+        refusal_reason: row.get(7)?,
+        answer: row.get(8)?,
+        closed_on: row.get(9)?,
     })
 }
 
@@ -295,24 +394,51 @@ impl RawRequest {
     fn with_deadline(self, today: NaiveDate) -> Result<Request> {
         let received = NaiveDate::parse_from_str(&self.received, "%Y-%m-%d")
             .map_err(|_| Error::invalid("received", FieldErrorCode::InvalidDate, "a stored date does not parse"))?;
-        let months = if self.extension_reason.is_some() { 3 } else { 1 };
-        let deadline = Deadline::after_months(received, months, HolidayCountry::Se).ok_or_else(|| {
-            Error::invalid("received", FieldErrorCode::InvalidDate, "the deadline is past the calendar")
-        })?;
+        let deadline = if self.extension_reason.is_some() {
+            Deadline::extended(received, HolidayCountry::Se)
+        } else {
+            Deadline::after_months(received, 1, HolidayCountry::Se)
+        }
+        .ok_or_else(|| Error::invalid("received", FieldErrorCode::InvalidDate, "the deadline is past the calendar"))?;
         let open = matches!(self.status, RequestStatus::Open | RequestStatus::Extended);
+        let due = deadline.due.to_string();
+        let late =
+            (open && today > deadline.due) || self.closed_on.as_deref().is_some_and(|closed| closed > due.as_str());
         Ok(Request {
             id: self.id,
             kind: self.kind,
             contact_id: self.contact_id,
             received: self.received,
             status: self.status,
-            due: deadline.due.to_string(),
             working: deadline.working(),
             overdue: open && today > deadline.due,
+            late,
+            due,
             extension_reason: self.extension_reason,
+            extended_on: self.extended_on,
             refusal_reason: self.refusal_reason,
             answer: self.answer,
             closed_on: self.closed_on,
         })
     }
+}
+
+fn closed_error() -> Error {
+    Error::invalid("status", FieldErrorCode::RequestClosed, "the request is already answered or refused")
+}
+
+fn unknown_answer() -> Error {
+    Error::invalid(
+        "answer",
+        FieldErrorCode::UnknownAnswer,
+        "give the id of this contact's export (from its receipt) or erasure (its tombstone)",
+    )
+}
+
+/// Whether `reference` has the inbox's shape, `REQ-2026-0001`.
+fn is_inbox_reference(reference: &str) -> bool {
+    let parts: Vec<&str> = reference.split('-').collect();
+    matches!(parts.as_slice(), ["REQ", year, number]
+        if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit())
+            && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
 }

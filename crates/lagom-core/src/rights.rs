@@ -82,6 +82,13 @@ impl<'a> Rights<'a> {
             ));
         }
         let tx = self.ctx.conn.unchecked_transaction()?;
+        // An inbox reference must be this person's open erasure request; checked before
+        // anything is deleted, so a typo never erases anyone.
+        let requests = crate::requests::Requests::new(self.ctx);
+        let answers_request = match request_id {
+            Some(reference) => requests.check_erasure_reference(reference, contact_id)?,
+            None => false,
+        };
         let exists = tx.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
         if !exists {
             return Err(Error::NotFound { what: "contact" });
@@ -103,6 +110,7 @@ impl<'a> Rights<'a> {
             tx.prepare_cached(delete)?.execute([id])?;
         }
         audit::redact_subject(&tx, contact_id)?;
+        let request_field = request_id.map(|r| format!("request/{r}"));
         let tombstone = Tombstone {
             id: new_id(),
             contact_id: contact_id.to_owned(),
@@ -111,8 +119,8 @@ impl<'a> Rights<'a> {
             article: "GDPR Art. 17".to_owned(),
             request_id: request_id.map(str::to_owned),
         };
-        if let Some(reference) = request_id {
-            crate::requests::Requests::new(self.ctx).answered_by_erasure(reference, contact_id, &tombstone.id)?;
+        if let (true, Some(reference)) = (answers_request, request_id) {
+            requests.answered_by_erasure(reference, contact_id, &tombstone.id)?;
         }
         tx.prepare_cached(
             "INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -130,7 +138,8 @@ impl<'a> Rights<'a> {
             Change {
                 action: AuditAction::Erase,
                 subject_id: Some(contact_id),
-                field: None,
+                // The request it answered, if any: the link survives the redaction above.
+                field: request_field.as_deref(),
                 old_value: None,
                 new_value: None,
             },

@@ -443,6 +443,9 @@ fn erase_removes_the_person_from_every_personal_table() {
                     |r| r.get(0),
                 )
                 .unwrap(),
+            // Kept by design: the person's requests stay as the record that they were
+            // answered, with the random contact id, dates and vocabulary only.
+            Erasure::KeptAsRecord => 0,
             Erasure::IndexOfContact => conn
                 .query_row("SELECT count(*) FROM contact_fts WHERE contact_fts MATCH 'berg'", [], |r| r.get(0))
                 .unwrap(),
@@ -981,6 +984,12 @@ fn requests_have_the_legal_deadline_and_are_answered_by_an_export_or_an_erasure(
         contact_id: contact.to_owned(),
         received: received.map(str::to_owned),
     };
+    let code = |result: lagom_core::Result<lagom_core::Request>| result.unwrap_err().field_errors()[0].code;
+
+    // An export of Anna made the day before her access request arrives cannot answer it.
+    clock.set(chrono::Utc.with_ymd_and_hms(2026, 1, 30, 10, 0, 0).unwrap());
+    let old_export = lagom.export_person(&anna, &dir.path().join("old.zip"), lagom_core::ReportLanguage::En).unwrap();
+    clock.set(chrono::Utc.with_ymd_and_hms(2026, 1, 31, 10, 0, 0).unwrap());
 
     let access = requests.add(&input(RequestKind::Access, &anna, None)).unwrap();
     assert_eq!(access.id, "REQ-2026-0001");
@@ -990,44 +999,77 @@ fn requests_have_the_legal_deadline_and_are_answered_by_an_export_or_an_erasure(
         access.working,
         "received Sat 31 Jan 2026; due Mon 2 Mar 2026 — 28 Feb is a Saturday, 1 Mar is a Sunday"
     );
+    // A reference an older tombstone already holds is skipped.
+    lagom
+        .connection()
+        .execute(
+            "INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id)
+             VALUES ('t-old', 'c-old', '2025-06-01T00:00:00Z', 'sara', 'GDPR Art. 17', 'REQ-2026-0002')",
+            [],
+        )
+        .unwrap();
     let late = requests.add(&input(RequestKind::Rectification, &bo, Some("2025-12-01"))).unwrap();
     assert_eq!(late.id, "REQ-2025-0001", "numbered within the year it was received");
-    assert!(late.overdue, "due {} is before today", late.due);
-    let err = requests.add(&input(RequestKind::Access, &anna, Some("2026-02-01"))).unwrap_err();
-    assert_eq!(err.field_errors()[0].code, FieldErrorCode::DateInFuture);
+    assert!(late.overdue && late.late, "due {} is before today", late.due);
+    let objection = requests.add(&input(RequestKind::Objection, &bo, Some("2026-01-20"))).unwrap();
+    assert_eq!(objection.id, "REQ-2026-0003", "0002 is taken by an older tombstone");
+    assert_eq!(
+        code(requests.add(&input(RequestKind::Access, &anna, Some("2026-02-01")))),
+        FieldErrorCode::DateInFuture
+    );
     assert_eq!(requests.add(&input(RequestKind::Access, "nobody", None)).unwrap_err().kind(), ErrorKind::NotFound);
 
     let order: Vec<String> = requests.list().unwrap().into_iter().map(|r| r.id).collect();
-    assert_eq!(order, ["REQ-2025-0001", "REQ-2026-0001"], "overdue first");
+    assert_eq!(order, ["REQ-2025-0001", "REQ-2026-0003", "REQ-2026-0001"], "by due date, overdue first");
 
-    // An extension needs a reason and must come before the first deadline.
-    assert!(requests.extend(&late.id, ExtensionReason::Complexity).is_err(), "too late to extend");
+    // An extension needs a reason, comes before the first deadline, and only once.
+    assert_eq!(code(requests.extend(&late.id, ExtensionReason::Complexity)), FieldErrorCode::ExtensionTooLate);
     let extended = requests.extend(&access.id, ExtensionReason::NumberOfRequests).unwrap();
-    assert_eq!((extended.status, extended.due.as_str()), (RequestStatus::Extended, "2026-04-30"));
-    assert!(requests.extend(&access.id, ExtensionReason::Complexity).is_err(), "only once");
+    assert_eq!((extended.status, extended.due.as_str()), (RequestStatus::Extended, "2026-04-28"));
+    assert_eq!(extended.extended_on.as_deref(), Some("2026-01-31"));
+    assert_eq!(code(requests.extend(&access.id, ExtensionReason::Complexity)), FieldErrorCode::AlreadyExtended);
 
-    // Answered by an export of Anna, named by the export's id.
+    // Answered by an export of Anna made after the request arrived — not Bo's, not an older one.
+    let bo_export = lagom.export_person(&bo, &dir.path().join("b.zip"), lagom_core::ReportLanguage::En).unwrap();
+    assert_eq!(code(requests.close(&access.id, Some(&bo_export.id))), FieldErrorCode::UnknownAnswer);
+    assert_eq!(code(requests.close(&access.id, None)), FieldErrorCode::AnswerMismatch);
+    assert_eq!(code(requests.close(&access.id, Some(&old_export.id))), FieldErrorCode::AnswerMismatch, "made before");
+    clock.advance(chrono::Duration::days(1));
     let receipt = lagom.export_person(&anna, &dir.path().join("a.zip"), lagom_core::ReportLanguage::En).unwrap();
-    let err = requests.close(&access.id, "not-an-export").unwrap_err();
-    assert_eq!(err.field_errors()[0].code, FieldErrorCode::UnknownAnswer);
-    let answered = requests.close(&access.id, &receipt.id).unwrap();
+    let answered = requests.close(&access.id, Some(&receipt.id)).unwrap();
     assert_eq!((answered.status, answered.answer.as_deref()), (RequestStatus::Answered, Some(receipt.id.as_str())));
-    assert!(requests.close(&access.id, &receipt.id).is_err(), "already closed");
+    assert!(!answered.late);
+    assert_eq!(code(requests.close(&access.id, Some(&receipt.id))), FieldErrorCode::RequestClosed);
+    // An objection is closed without an export or erasure; an id is refused.
+    assert_eq!(code(requests.close(&objection.id, Some(&bo_export.id))), FieldErrorCode::AnswerMismatch);
+    assert_eq!(requests.close(&objection.id, None).unwrap().status, RequestStatus::Answered);
 
-    // An erasure that names the request answers it, and the request outlives the person.
+    // An erase that names a request must name this person's open erasure request; otherwise
+    // nothing is erased.
     let erasure = requests.add(&input(RequestKind::Erasure, &anna, None)).unwrap();
-    clock.advance(chrono::Duration::days(3));
+    let bo_erasure = requests.add(&input(RequestKind::Erasure, &bo, None)).unwrap();
+    for wrong in [bo_erasure.id.as_str(), "REQ-2026-0999", access.id.as_str()] {
+        let err = lagom.rights().erase(&anna, Some(wrong)).unwrap_err();
+        assert_eq!(err.field_errors()[0].code, FieldErrorCode::RequestMismatch, "{wrong}");
+    }
+    assert!(lagom.contacts().get(&anna).is_ok(), "nothing was erased");
+    clock.advance(chrono::Duration::days(2));
     let receipt = lagom.rights().erase(&anna, Some(&erasure.id)).unwrap();
     let after = requests.get(&erasure.id).unwrap();
     assert_eq!(after.status, RequestStatus::Answered);
     assert_eq!(after.answer.as_deref(), Some(receipt.tombstone.id.as_str()));
     assert_eq!(after.closed_on.as_deref(), Some("2026-02-03"));
     assert_eq!(receipt.tombstone.request_id.as_deref(), Some(erasure.id.as_str()));
+    let erase_entry = lagom.audit_for(&anna).unwrap().into_iter().find(|e| e.action == "erase").unwrap();
+    assert_eq!(erase_entry.field.as_deref(), Some(format!("request/{}", erasure.id).as_str()), "linked in the trail");
     assert!(lagom.verify_audit().unwrap().is_intact());
 
+    // Refusing a late request keeps it marked late.
     let refused = requests.refuse(&late.id, RefusalReason::IdentityNotConfirmed).unwrap();
     assert_eq!(refused.status, RequestStatus::Refused);
-    assert!(!refused.overdue, "a closed request is not overdue");
+    assert!(!refused.overdue && refused.late, "closed after its due date");
+    let order: Vec<String> = requests.list().unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(order[0], bo_erasure.id, "the one open request first, then the closed, latest first");
 }
 
 // ---- Retention ----------------------------------------------------------------------------

@@ -429,6 +429,11 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       purpose_not_held: 'The contact is not held for this purpose.',
       unknown_outcome: 'Choose an outcome from the list.',
       unknown_answer: "Give the id of this contact's export or erasure.",
+      answer_mismatch: 'That does not answer this kind of request.',
+      request_closed: 'The request is already answered or refused.',
+      already_extended: 'The request was already extended once.',
+      extension_too_late: 'The first deadline has passed: too late to extend.',
+      request_mismatch: "That is not this person's open erasure request; nothing was erased.",
     },
     errorKind: {
       invalid: 'Some fields need attention.',
@@ -497,6 +502,11 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       purpose_not_held: 'Kontakten är inte registrerad för det ändamålet.',
       unknown_outcome: 'Välj ett utfall i listan.',
       unknown_answer: 'Ange id för kontaktens export eller radering.',
+      answer_mismatch: 'Det besvarar inte den här typen av begäran.',
+      request_closed: 'Begäran är redan besvarad eller avslagen.',
+      already_extended: 'Begäran har redan förlängts en gång.',
+      extension_too_late: 'Den första fristen har passerat: för sent att förlänga.',
+      request_mismatch: 'Det är inte personens öppna begäran om radering; inget raderades.',
     },
     errorKind: {
       invalid: 'Några fält behöver åtgärdas.',
