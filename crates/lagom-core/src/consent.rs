@@ -9,7 +9,7 @@
 //! [`ConsentLedger::reachable`] is the one query every marketing list uses: who may be
 //! contacted about a purpose on a channel.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
@@ -178,7 +178,7 @@ impl<'a> ConsentLedger<'a> {
             return Err(Error::Invalid(InvalidInput::default()));
         };
         let tx = self.ctx.conn.unchecked_transaction()?;
-        self.require_contact(contact_id)?;
+        self.ctx.require_contact(contact_id)?;
         let id = self.append(&NewEvent {
             contact_id,
             purpose_id: Some(&purpose.id),
@@ -225,20 +225,10 @@ impl<'a> ConsentLedger<'a> {
         kind: ConsentEventKind,
     ) -> Result<OptOuts> {
         let tx = self.ctx.conn.unchecked_transaction()?;
-        self.require_contact(contact_id)?;
+        self.ctx.require_contact(contact_id)?;
         self.append(&NewEvent { contact_id, purpose_id: None, channel, kind, source, wording: None })?;
         tx.commit()?;
         self.opt_outs(contact_id)
-    }
-
-    fn require_contact(&self, contact_id: &str) -> Result<()> {
-        let exists: Option<i64> = self
-            .ctx
-            .conn
-            .prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?
-            .query_row([contact_id], |row| row.get(0))
-            .optional()?;
-        exists.map(|_| ()).ok_or(Error::NotFound { what: "contact" })
     }
 
     fn append(&self, event: &NewEvent<'_>) -> Result<String> {
@@ -301,7 +291,7 @@ impl<'a> ConsentLedger<'a> {
 
     /// Every event about the contact, oldest first.
     pub fn history(&self, contact_id: &str) -> Result<Vec<ConsentEvent>> {
-        self.require_contact(contact_id)?;
+        self.ctx.require_contact(contact_id)?;
         let events = self
             .ctx
             .conn

@@ -5,6 +5,7 @@
 use rusqlite::Connection;
 
 use crate::clock::{self, Clock};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx<'a> {
@@ -18,6 +19,12 @@ impl Ctx<'_> {
     /// Now, as a stored timestamp.
     pub fn now(&self) -> String {
         clock::timestamp(self.clock.now())
+    }
+
+    /// `NotFound` unless the contact exists (it may have been erased).
+    pub fn require_contact(&self, contact_id: &str) -> Result<()> {
+        let exists = self.conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
+        if exists { Ok(()) } else { Err(Error::NotFound { what: "contact" }) }
     }
 
     /// Today where the user is.

@@ -81,10 +81,7 @@ impl<'a> Interactions<'a> {
     pub fn add(&self, contact_id: &str, input: &InteractionInput) -> Result<Interaction> {
         let conn = self.ctx.conn;
         let tx = conn.unchecked_transaction()?;
-        let exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
-        if !exists {
-            return Err(Error::NotFound { what: "contact" });
-        }
+        self.ctx.require_contact(contact_id)?;
         let mut errors = InvalidInput::default();
         let date = self.valid_date(&mut errors, &input.date);
         let outcome = match input.outcome.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
@@ -209,10 +206,7 @@ impl<'a> Interactions<'a> {
     /// The contact's interactions, newest first.
     pub fn list(&self, contact_id: &str) -> Result<Vec<Interaction>> {
         let conn = self.ctx.conn;
-        let exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
-        if !exists {
-            return Err(Error::NotFound { what: "contact" });
-        }
+        self.ctx.require_contact(contact_id)?;
         let interactions = conn
             .prepare_cached(
                 "SELECT i.id, i.kind, i.on_date, i.channel, i.outcome, i.purpose_id, p.name, i.recorded_by, i.recorded_at

@@ -89,10 +89,7 @@ impl<'a> Requests<'a> {
     pub fn add(&self, input: &RequestInput) -> Result<Request> {
         let conn = self.ctx.conn;
         let tx = conn.unchecked_transaction()?;
-        let exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([&input.contact_id])?;
-        if !exists {
-            return Err(Error::NotFound { what: "contact" });
-        }
+        self.ctx.require_contact(&input.contact_id)?;
         let today = self.ctx.today();
         let received = match input.received.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             None => today,

@@ -102,10 +102,7 @@ impl<'a> Retention<'a> {
 
     /// One contact's expiry (`None`: kept without end by a purpose whose anchor has not come).
     pub fn expiry_of(&self, contact_id: &str) -> Result<Option<Expiry>> {
-        let exists = self.ctx.conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
-        if !exists {
-            return Err(Error::NotFound { what: "contact" });
-        }
+        self.ctx.require_contact(contact_id)?;
         Ok(self.expiries()?.into_iter().find(|(e, date)| e.contact_id == contact_id && date.is_some()).map(|(e, _)| e))
     }
 
@@ -134,10 +131,7 @@ impl<'a> Retention<'a> {
                 Error::invalid("until", FieldErrorCode::InvalidDate, "give a date after today, such as 2033-12-31")
             })?;
         let tx = conn.unchecked_transaction()?;
-        let exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
-        if !exists {
-            return Err(Error::NotFound { what: "contact" });
-        }
+        self.ctx.require_contact(contact_id)?;
         let hold = Hold {
             id: new_id(),
             reason,

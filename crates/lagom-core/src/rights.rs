@@ -89,10 +89,7 @@ impl<'a> Rights<'a> {
             Some(reference) => requests.check_erasure_reference(reference, contact_id)?,
             None => false,
         };
-        let exists = tx.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([contact_id])?;
-        if !exists {
-            return Err(Error::NotFound { what: "contact" });
-        }
+        self.ctx.require_contact(contact_id)?;
         // Rows that may be left with nobody referring to them once the person's rows go.
         let mut orphan_candidates = Vec::new();
         for (candidates, delete) in crate::personal_data::orphan_statements() {
