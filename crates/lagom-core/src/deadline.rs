@@ -56,14 +56,7 @@ impl Deadline {
     /// first deadline, 3 with the longest extension); `None` past the calendar's end.
     pub fn after_months(received: NaiveDate, months: u32, country: HolidayCountry) -> Option<Deadline> {
         // chrono ends on the month's last day when the date does not exist, as Art. 3(2)(c) says.
-        let period_ends = received.checked_add_months(Months::new(months))?;
-        let mut due = period_ends;
-        let mut skipped = Vec::new();
-        while let Some(why) = non_working_day(due, country) {
-            skipped.push((due, why));
-            due = due.checked_add_days(Days::new(1))?;
-        }
-        Some(Deadline { received, period_ends, due, skipped })
+        Self::ending(received, received.checked_add_months(Months::new(months))?, country)
     }
 
     /// The deadline after the longest extension (Art. 12(3): "two further months"): three
@@ -72,19 +65,19 @@ impl Deadline {
     /// the two readings, so an extended answer is never late under either.
     pub fn extended(received: NaiveDate, country: HolidayCountry) -> Option<Deadline> {
         let three = received.checked_add_months(Months::new(3))?;
-        let first_end = received.checked_add_months(Months::new(1))?;
-        let two_more = first_end.checked_add_months(Months::new(2))?;
-        let mut deadline = Deadline::after_months(received, 3, country)?;
-        if two_more < three {
-            let mut due = two_more;
-            let mut skipped = Vec::new();
-            while let Some(why) = non_working_day(due, country) {
-                skipped.push((due, why));
-                due = due.checked_add_days(Days::new(1))?;
-            }
-            deadline = Deadline { received, period_ends: two_more, due, skipped };
+        let two_more = received.checked_add_months(Months::new(1))?.checked_add_months(Months::new(2))?;
+        Self::ending(received, three.min(two_more), country)
+    }
+
+    /// A period ending on `period_ends`, due on the first working day from then (Art. 3(4)).
+    fn ending(received: NaiveDate, period_ends: NaiveDate, country: HolidayCountry) -> Option<Deadline> {
+        let mut due = period_ends;
+        let mut skipped = Vec::new();
+        while let Some(why) = non_working_day(due, country) {
+            skipped.push((due, why));
+            due = due.checked_add_days(Days::new(1))?;
         }
-        Some(deadline)
+        Some(Deadline { received, period_ends, due, skipped })
     }
 
     /// The working in English: "received Sat 31 Jan 2026; due Mon 2 Mar 2026 — 28 Feb is a

@@ -3,7 +3,6 @@
 //! They are personal data (declared in the field dictionary, exported and erased with the
 //! person). Retention rules counted from the last interaction are still to come (issue 7).
 
-use chrono::{Datelike, NaiveDate};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -148,11 +147,8 @@ impl<'a> Interactions<'a> {
 
     /// `YYYY-MM-DD`, from 1900 to today where the user is.
     fn valid_date(&self, errors: &mut InvalidInput, text: &str) -> Option<String> {
-        let text = text.trim();
-        let shaped = text.len() == 10
-            && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-        match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(date) if shaped && date.year() >= 1900 => {
+        match crate::validate::iso_date(text) {
+            Some(date) => {
                 if date > self.ctx.today() {
                     errors.push("date", FieldErrorCode::DateInFuture, "the date is after today");
                     return None;

@@ -94,12 +94,9 @@ impl<'a> Requests<'a> {
         let received = match input.received.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             None => today,
             Some(text) => {
-                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .ok()
-                    .filter(|d| text.len() == 10 && *d >= NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN))
-                    .ok_or_else(|| {
-                        Error::invalid("received", FieldErrorCode::InvalidDate, "use a date such as 2026-05-02")
-                    })?;
+                let date = crate::validate::iso_date(text).ok_or_else(|| {
+                    Error::invalid("received", FieldErrorCode::InvalidDate, "use a date such as 2026-05-02")
+                })?;
                 if date > today {
                     return Err(Error::invalid("received", FieldErrorCode::DateInFuture, "the date is after today"));
                 }

@@ -124,12 +124,9 @@ impl<'a> Retention<'a> {
     /// Keeps a contact until `until` for a legal reason; audited.
     pub fn hold(&self, contact_id: &str, reason: HoldReason, until: &str) -> Result<Hold> {
         let conn = self.ctx.conn;
-        let until_date = NaiveDate::parse_from_str(until.trim(), "%Y-%m-%d")
-            .ok()
-            .filter(|d| until.trim().len() == 10 && *d > self.ctx.today())
-            .ok_or_else(|| {
-                Error::invalid("until", FieldErrorCode::InvalidDate, "give a date after today, such as 2033-12-31")
-            })?;
+        let until_date = crate::validate::iso_date(until).filter(|d| *d > self.ctx.today()).ok_or_else(|| {
+            Error::invalid("until", FieldErrorCode::InvalidDate, "give a date after today, such as 2033-12-31")
+        })?;
         let tx = conn.unchecked_transaction()?;
         self.ctx.require_contact(contact_id)?;
         let hold = Hold {

@@ -13,6 +13,17 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_ORGANISATION_CHARS: usize = 200;
 pub const MAX_SHORT_TEXT_CHARS: usize = 100;
 
+/// A calendar date as people type it in forms and commands: exactly `YYYY-MM-DD`, from 1900.
+/// Signs, short years and other shapes chrono would accept are refused. Whether the date may
+/// be in the future is the caller's rule.
+pub fn iso_date(text: &str) -> Option<chrono::NaiveDate> {
+    let text = text.trim();
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    (shaped && chrono::Datelike::year(&date) >= 1900).then_some(date)
+}
+
 /// NFC, trimmed; `None` for blank.
 pub fn clean(text: &str) -> Option<String> {
     let normalised: String = text.nfc().collect();
