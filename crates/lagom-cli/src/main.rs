@@ -7,11 +7,13 @@
 mod consent;
 mod contact;
 mod database;
+mod home;
 mod interaction;
 mod purpose;
 mod request;
 mod retention;
 mod rights;
+mod settings;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -30,6 +32,7 @@ use purpose::PurposeCommand;
 use request::RequestCommand;
 use retention::RetentionCommand;
 use rights::{AuditCommand, parse_report_language};
+use settings::SettingsCommand;
 
 #[derive(Debug, Parser)]
 #[command(name = "lagom", version, about = "Lagom CRM: keep just enough about each customer, and prove it.")]
@@ -67,6 +70,18 @@ enum Command {
     /// Retention: who is due for erasure and why, erasing them, legal holds.
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// What needs attention now: requests near their deadline, contacts due for erasure,
+    /// withdrawn consent, this month's exports and erasures.
+    Home {
+        /// As of this date (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settings: show them, or set the grace period, automatic erasure, holidays and outcomes.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Purposes of processing and their lawful bases.
     #[command(subcommand)]
     Purpose(PurposeCommand),
@@ -101,6 +116,17 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write the accountability pack for the DPO or the supervisory authority: the Art. 30
+    /// record, the erasure ledger, the request register, consent statistics, the audit
+    /// chain's verification and a manifest with SHA-256 (no names: internal ids only).
+    AccountabilityPack {
+        #[arg(long, value_name = "FILE.zip")]
+        out: PathBuf,
+        #[arg(long, default_value = "en", value_parser = parse_report_language)]
+        lang: ReportLanguage,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the record of processing activities (GDPR Art. 30), generated from the settings.
     RecordOfProcessing {
         /// md (Markdown) or html.
@@ -115,6 +141,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+pub(crate) fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    lagom_core::validate::iso_date(text).ok_or_else(|| format!("'{text}' is not a date such as 2026-06-30"))
 }
 
 pub(crate) fn parse_text_enum<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, String> {
@@ -146,6 +176,19 @@ fn run(cli: Cli) -> Result<()> {
         Command::Interaction(command) => interaction::run(&open(&db)?, command),
         Command::Request(command) => request::run(&open(&db)?, command),
         Command::Retention(command) => retention::run(&open(&db)?, command),
+        Command::Home { as_of, json } => home::run(&open(&db)?, as_of, json),
+        Command::Settings(command) => settings::run(&open(&db)?, command),
+        Command::AccountabilityPack { out, lang, json } => {
+            let receipt = open(&db)?.accountability_pack(&out, lang)?;
+            if json {
+                return print_json(&receipt);
+            }
+            println!("wrote {} ({} bytes): {}", receipt.path, receipt.bytes, receipt.files.join(", "));
+            if !receipt.audit_intact {
+                eprintln!("lagom: warning: the audit chain did not verify; the pack records where it breaks");
+            }
+            Ok(())
+        }
         Command::Export { id, out, lang, json } => rights::export(&open(&db)?, &id, &out, lang, json),
         Command::Erase { id, yes, request, json } => {
             if !yes {

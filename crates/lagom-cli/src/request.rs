@@ -2,9 +2,10 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use lagom_core::{ExtensionReason, Lagom, RefusalReason, Request, RequestInput, RequestKind};
+use chrono::NaiveDate;
+use lagom_core::{ExtensionReason, IdentityCheck, Lagom, RefusalReason, Request, RequestInput, RequestKind};
 
-use crate::{parse_text_enum, print_json};
+use crate::{parse_date, parse_text_enum, print_json};
 
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {
@@ -13,9 +14,19 @@ pub enum RequestCommand {
         /// access, portability, erasure, rectification, objection or restriction.
         #[arg(long = "type", value_parser = parse_text_enum::<RequestKind>)]
         kind: RequestKind,
-        /// The contact's id.
+        /// The contact's id (or give --name for a requester not yet matched to a contact).
+        #[arg(long, required_unless_present = "name", conflicts_with_all = ["name", "address"])]
+        contact: Option<String>,
+        /// An unmatched requester's name, kept only until their identity is checked.
         #[arg(long)]
-        contact: String,
+        name: Option<String>,
+        /// Where to answer an unmatched requester (email or postal address).
+        #[arg(long)]
+        address: Option<String>,
+        /// How the identity was checked, if it already was: address_on_file, electronic_id,
+        /// id_document or in_person.
+        #[arg(long, value_parser = parse_text_enum::<IdentityCheck>)]
+        identity_check: Option<IdentityCheck>,
         /// When it was received (YYYY-MM-DD) [default: today].
         #[arg(long)]
         received: Option<String>,
@@ -24,6 +35,22 @@ pub enum RequestCommand {
     },
     /// Every request with its due date: open ones first, overdue at the top.
     List {
+        /// Count "overdue" as of this date (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record how the requester's identity was checked and, for an unmatched request, the
+    /// contact it is about (the requester's name and address are deleted then).
+    Identify {
+        id: String,
+        /// address_on_file, electronic_id, id_document or in_person.
+        #[arg(long, value_parser = parse_text_enum::<IdentityCheck>)]
+        check: IdentityCheck,
+        /// The contact the request is about (required when it is not matched yet).
+        #[arg(long)]
+        contact: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -60,11 +87,22 @@ pub enum RequestCommand {
 pub fn run(lagom: &Lagom, command: RequestCommand) -> Result<()> {
     let requests = lagom.requests();
     let (request, json) = match command {
-        RequestCommand::Add { kind, contact, received, json } => {
-            (requests.add(&RequestInput { kind, contact_id: contact, received })?, json)
+        RequestCommand::Add { kind, contact, name, address, identity_check, received, json } => {
+            let input = RequestInput {
+                kind,
+                contact_id: contact,
+                requester_name: name,
+                requester_address: address,
+                identity_check,
+                received,
+            };
+            (requests.add(&input)?, json)
         }
-        RequestCommand::List { json } => {
-            let list = requests.list()?;
+        RequestCommand::Identify { id, check, contact, json } => {
+            (requests.identify(&id, contact.as_deref(), check)?, json)
+        }
+        RequestCommand::List { as_of, json } => {
+            let list = requests.list_as_of(as_of)?;
             if json {
                 return print_json(&list);
             }
@@ -88,8 +126,10 @@ fn show(r: &Request) {
         (false, true) => "  LATE",
         _ => "",
     };
-    println!(
-        "{}  {:<13} {:<9} due {}{}  ({})  contact {}",
-        r.id, r.kind, r.status, r.due, overdue, r.working, r.contact_id
-    );
+    let who = match (&r.contact_id, &r.requester_name) {
+        (Some(contact), _) => format!("contact {contact}"),
+        (None, Some(name)) => format!("from {name} (identity not checked)"),
+        (None, None) => String::new(),
+    };
+    println!("{}  {:<13} {:<9} due {}{}  ({})  {who}", r.id, r.kind, r.status, r.due, overdue, r.working);
 }

@@ -3,9 +3,9 @@
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use clap::Subcommand;
-use lagom_core::{HoldReason, Lagom};
+use lagom_core::{ErasureReceipt, Expiry, HoldReason, Lagom};
 
-use crate::{parse_text_enum, print_json};
+use crate::{parse_date, parse_text_enum, print_json};
 
 #[derive(Debug, Subcommand)]
 pub enum RetentionCommand {
@@ -28,6 +28,12 @@ pub enum RetentionCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The app's daily sweep: note since when each contact has been due (the grace period
+    /// counts from it) and, when automatic erasure is on, erase those past their grace period.
+    Sweep {
+        #[arg(long)]
+        json: bool,
+    },
     /// Keep a contact past their expiry for a legal reason, until a date.
     Hold {
         id: String,
@@ -42,10 +48,6 @@ pub enum RetentionCommand {
     },
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("'{text}' is not a date such as 2026-06-30"))
-}
-
 pub fn run(lagom: &Lagom, command: RetentionCommand) -> Result<()> {
     let retention = lagom.retention();
     match command {
@@ -54,10 +56,18 @@ pub fn run(lagom: &Lagom, command: RetentionCommand) -> Result<()> {
             if json {
                 return print_json(&due);
             }
-            for e in &due {
-                println!("{}  {} {}  expires {}  ({})", e.contact_id, e.given_name, e.family_name, e.expires, e.rule);
-            }
+            due.iter().for_each(show);
             eprintln!("{} due", due.len());
+            Ok(())
+        }
+        RetentionCommand::Sweep { json } => {
+            let report = retention.sweep()?;
+            if json {
+                return print_json(&report);
+            }
+            report.due.iter().for_each(show);
+            report.erased.iter().for_each(show_erased);
+            eprintln!("{} due, {} erased automatically", report.due.len(), report.erased.len());
             Ok(())
         }
         RetentionCommand::Apply { yes, as_of, json } => {
@@ -71,10 +81,7 @@ pub fn run(lagom: &Lagom, command: RetentionCommand) -> Result<()> {
             if json {
                 return print_json(&receipts);
             }
-            for r in &receipts {
-                let t = &r.tombstone;
-                println!("erased {}; tombstone {} at {} ({})", t.contact_id, t.id, t.at, t.article);
-            }
+            receipts.iter().for_each(show_erased);
             eprintln!("{} erased", receipts.len());
             Ok(())
         }
@@ -87,4 +94,17 @@ pub fn run(lagom: &Lagom, command: RetentionCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn show(e: &Expiry) {
+    let grace = match &e.erasable_from {
+        Some(from) => format!("; automatic erasure from {from}"),
+        None => String::new(),
+    };
+    println!("{}  {} {}  expires {}  ({}{grace})", e.contact_id, e.given_name, e.family_name, e.expires, e.rule);
+}
+
+fn show_erased(r: &ErasureReceipt) {
+    let t = &r.tombstone;
+    println!("erased {}; tombstone {} at {} ({})", t.contact_id, t.id, t.at, t.article);
 }

@@ -129,6 +129,10 @@ WHEN NOT EXISTS (SELECT 1 FROM erase_guard) BEGIN
 END;
 "#;
 
+/// Exports by date, for the home view's count of exports this month (a partial index: only
+/// the export entries, a few per person).
+pub(crate) const EXPORTS_BY_DATE: &str = "CREATE INDEX audit_export_by_at ON audit_entry (at) WHERE action = 'export';";
+
 fn put(hasher: &mut Sha256, part: Option<&[u8]>) {
     // Length-prefixed, with NULL distinct from empty, so no two entries encode alike.
     match part {

@@ -17,11 +17,27 @@ use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// Whose public holidays move a deadline.
+/// Whose public holidays move a deadline (ISO 3166-1 alpha-2). Another country is one more
+/// variant here and its holidays in [`public_holiday`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
 pub enum HolidayCountry {
+    #[serde(rename = "SE")]
     Se,
+}
+
+impl HolidayCountry {
+    /// Every country whose holidays Lagom computes.
+    pub const ALL: [HolidayCountry; 1] = [HolidayCountry::Se];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            HolidayCountry::Se => "SE",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<HolidayCountry> {
+        Self::ALL.into_iter().find(|c| c.code().eq_ignore_ascii_case(code.trim()))
+    }
 }
 
 /// Why a day is not a working day.

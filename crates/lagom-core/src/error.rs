@@ -230,6 +230,8 @@ pub enum FieldErrorCode {
     RequestMismatch,
     /// Not an interaction outcome from the list in settings.
     UnknownOutcome,
+    /// The request is not yet matched to a contact whose identity was checked.
+    RequestUnmatched,
 }
 
 /// A refused input: every field that was wrong, so a form can mark them all at once.

@@ -60,6 +60,8 @@ struct Data<'a> {
     interactions: &'a [Interaction],
     requests: &'a [Request],
     retention_holds: &'a [Hold],
+    /// The day the retention sweep first found the person due for erasure, if it has.
+    retention_due_since: Option<String>,
     audit_entries: &'a [AuditEntry],
 }
 
@@ -75,10 +77,24 @@ struct Manifest<'a> {
 }
 
 #[derive(Debug, Serialize)]
-struct ManifestFile {
+pub(crate) struct ManifestFile {
     name: String,
     bytes: usize,
     sha256: String,
+}
+
+impl ManifestFile {
+    /// Each file's name, size and SHA-256, for a manifest.
+    pub(crate) fn list(files: &[(String, Vec<u8>)]) -> Vec<ManifestFile> {
+        files
+            .iter()
+            .map(|(name, bytes)| ManifestFile {
+                name: name.clone(),
+                bytes: bytes.len(),
+                sha256: hex::encode(Sha256::digest(bytes)),
+            })
+            .collect()
+    }
 }
 
 /// The file name offered for the export of `contact`: `lagom-export-3f2a9c1b-2026-11-29.zip`.
@@ -106,6 +122,7 @@ pub(crate) fn export_person(
     let interactions = Interactions::new(ctx).list(contact_id)?;
     let requests = Requests::new(ctx).for_contact(contact_id)?;
     let retention_holds = Retention::new(ctx).holds(contact_id)?;
+    let retention_due_since = Retention::new(ctx).due_since(contact_id)?;
     let export_id = new_id();
     let audit_entries = audit::for_subject(ctx.conn, contact_id)?;
     let now = ctx.now();
@@ -123,6 +140,7 @@ pub(crate) fn export_person(
         interactions: &interactions,
         requests: &requests,
         retention_holds: &retention_holds,
+        retention_due_since,
         audit_entries: &audit_entries,
     };
     let json =
@@ -145,14 +163,7 @@ pub(crate) fn export_person(
         created_at: &now,
         created_by: actor,
         app: format!("Lagom CRM {}", env!("CARGO_PKG_VERSION")),
-        files: files
-            .iter()
-            .map(|(name, bytes)| ManifestFile {
-                name: name.clone(),
-                bytes: bytes.len(),
-                sha256: hex::encode(Sha256::digest(bytes)),
-            })
-            .collect(),
+        files: ManifestFile::list(&files),
     };
     let manifest = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::io("encode", "manifest.json", std::io::Error::other(e)))?;
@@ -183,7 +194,7 @@ pub(crate) fn export_person(
 
 /// Writes the ZIP through a private temporary file in the target folder (see
 /// [`crate::store::publish_private_file`]); `before_publish` runs once it is complete.
-fn write_zip(out: &Path, files: &[(String, Vec<u8>)], before_publish: impl FnOnce(&u64) -> Result<()>) -> Result<u64> {
+pub(crate) fn write_zip(out: &Path, files: &[(String, Vec<u8>)], before_publish: impl FnOnce(&u64) -> Result<()>) -> Result<u64> {
     crate::store::publish_private_file(
         out,
         |file| {
@@ -270,7 +281,7 @@ pub(crate) fn vcard(c: &Contact) -> String {
 // ---- CSV (RFC 4180, UTF-8 with BOM so Excel reads it as UTF-8) ----------------------------
 
 /// Every CSV Lagom writes: RFC 4180 quoting, and no cell a spreadsheet would run as a formula.
-fn csv(rows: &[Vec<String>]) -> Vec<u8> {
+pub(crate) fn csv(rows: &[Vec<String>]) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
     for row in rows {
         let fields: Vec<String> = row

@@ -1,7 +1,7 @@
 //! Interactions: structured notes of what happened with a person — type, date, channel,
 //! an outcome from a configurable list and optionally the purpose it served. No free text.
 //! They are personal data (declared in the field dictionary, exported and erased with the
-//! person). Retention rules counted from the last interaction are still to come (issue 7).
+//! person). The last one anchors retention for purposes counted from it (see `retention`).
 
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -236,4 +236,53 @@ impl<'a> Interactions<'a> {
             .collect::<rusqlite::Result<_>>()?;
         Ok(outcomes)
     }
+
+    /// Replaces the list of outcomes (settings): 1 to 20 distinct names of 1 to 40 characters,
+    /// in the order given. Interactions recorded with an outcome no longer listed keep it.
+    pub fn set_outcomes(&self, outcomes: &[String]) -> Result<Vec<String>> {
+        let mut errors = InvalidInput::default();
+        let mut names: Vec<String> = Vec::new();
+        for (i, outcome) in outcomes.iter().enumerate() {
+            let field = format!("outcomes.{i}");
+            if let Some(name) = crate::validate::required_text(&mut errors, &field, outcome, MAX_OUTCOME_CHARS) {
+                if names.iter().any(|n| n.to_lowercase() == name.to_lowercase()) {
+                    errors.push(&field, FieldErrorCode::Duplicate, "this outcome is already in the list");
+                } else {
+                    names.push(name);
+                }
+            }
+        }
+        if outcomes.is_empty() || outcomes.len() > MAX_OUTCOMES {
+            errors.push("outcomes", FieldErrorCode::OutOfRange, format!("keep 1 to {MAX_OUTCOMES} outcomes"));
+        }
+        errors.into_result()?;
+        let before = self.outcomes()?;
+        if before == names {
+            return Ok(before);
+        }
+        let tx = self.ctx.conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM interaction_outcome", [])?;
+        {
+            let mut insert = tx.prepare_cached("INSERT INTO interaction_outcome (name, position) VALUES (?1, ?2)")?;
+            for (position, name) in (1_i64..).zip(&names) {
+                insert.execute(params![name, position])?;
+            }
+        }
+        audit::record(
+            &self.ctx,
+            Change {
+                action: AuditAction::Update,
+                subject_id: None,
+                field: Some("settings/interaction_outcomes"),
+                old_value: Some(&before.join(", ")),
+                new_value: Some(&names.join(", ")),
+            },
+        )?;
+        tx.commit()?;
+        self.outcomes()
+    }
 }
+
+/// The longest outcome name, and how many outcomes the list may hold.
+const MAX_OUTCOME_CHARS: usize = 40;
+const MAX_OUTCOMES: usize = 20;

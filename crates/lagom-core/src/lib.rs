@@ -5,6 +5,7 @@
 //! [`Lagom::settings`]. Every call is synchronous and short; callers that must not block
 //! (the desktop app's UI thread) run it on a worker thread.
 
+pub mod accountability;
 pub mod audit;
 pub mod clock;
 pub mod consent;
@@ -13,6 +14,7 @@ mod context;
 pub mod deadline;
 pub mod error;
 pub mod export;
+pub mod home;
 pub mod interactions;
 pub mod personal_data;
 pub mod purposes;
@@ -28,23 +30,25 @@ pub mod vocab;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use accountability::PackReceipt;
 pub use audit::{AuditEntry, AuditVerification};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentOverview, ConsentState, OptOuts};
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
 pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};
+pub use home::Home;
 pub use interactions::{Interaction, InteractionInput, Interactions};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use record::RecordOfProcessing;
 pub use requests::{Request, RequestInput, Requests};
-pub use retention::{Expiry, Hold, Retention};
+pub use retention::{Expiry, Hold, Retention, SweepReport};
 pub use rights::{ErasureReceipt, Rights, Tombstone};
 pub use settings::{Controller, Settings};
 pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
 pub use store::{SCHEMA_VERSION, Store, canonical_path, default_path};
 pub use vocab::{
-    Channel, ConsentEventKind, ConsentSource, ExtensionReason, HoldReason, InteractionKind, LawfulBasis,
+    Channel, ConsentEventKind, ConsentSource, ExtensionReason, HoldReason, IdentityCheck, InteractionKind, LawfulBasis,
     MarketingChannel, Material, RefusalReason, RequestKind, RequestStatus, RetentionAnchor, Stage, UiLanguage,
 };
 
@@ -152,6 +156,18 @@ impl Lagom {
     /// The record of processing activities (Art. 30), generated from the live settings.
     pub fn record_of_processing(&self) -> Result<RecordOfProcessing> {
         record::build(self.ctx(), KeyStoreKind::for_database(self.path()))
+    }
+
+    /// What needs attention as of `as_of` (today when `None`): the home view.
+    pub fn home(&self, as_of: Option<chrono::NaiveDate>) -> Result<Home> {
+        home::build(self.ctx(), as_of)
+    }
+
+    /// Writes the accountability pack (Art. 30 record, erasure ledger, request register,
+    /// consent statistics, audit verification, manifest) to one ZIP at `out`.
+    pub fn accountability_pack(&self, out: &Path, language: ReportLanguage) -> Result<PackReceipt> {
+        let record = self.record_of_processing()?;
+        accountability::write(self.ctx(), &record, out, language)
     }
 
     /// Checks the whole audit chain.

@@ -112,6 +112,12 @@ pub const PERSONAL: &[PersonalTable] = &[
         erasure: Erasure::DeleteRows("DELETE FROM retention_hold WHERE contact_id = ?1"),
     },
     PersonalTable {
+        table: "retention_due",
+        purpose: "Give a contact past their expiry a grace period before automatic erasure (R-9)",
+        columns: &[("contact_id", None), ("since", Some(Relationship))],
+        erasure: Erasure::DeleteRows("DELETE FROM retention_due WHERE contact_id = ?1"),
+    },
+    PersonalTable {
         table: "request",
         purpose: "Answer the person's requests on time, and show it (Art. 12(3), Art. 5(2))",
         columns: &[
@@ -119,6 +125,12 @@ pub const PERSONAL: &[PersonalTable] = &[
             ("id", None),
             ("kind", Some(Relationship)),
             ("contact_id", None),
+            // Held only while the request is open and not matched to a contact (the table's
+            // CHECKs enforce it): matching or closing the request deletes them.
+            ("requester_name", Some(Identity)),
+            ("requester_address", Some(ContactDetails)),
+            ("identity_check", Some(Relationship)),
+            ("identity_checked_on", Some(Relationship)),
             ("received", Some(Relationship)),
             ("status", Some(Relationship)),
             ("extension_reason", Some(Relationship)),

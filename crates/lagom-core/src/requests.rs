@@ -14,8 +14,9 @@ use ts_rs::TS;
 use crate::audit::{self, AuditAction, Change};
 use crate::context::Ctx;
 use crate::deadline::{Deadline, HolidayCountry};
-use crate::error::{Error, FieldErrorCode, Result};
-use crate::vocab::{ExtensionReason, RefusalReason, RequestKind, RequestStatus};
+use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
+use crate::validate;
+use crate::vocab::{ExtensionReason, IdentityCheck, RefusalReason, RequestKind, RequestStatus};
 
 pub(crate) const SCHEMA: &str = r#"
 CREATE TABLE request (
@@ -37,14 +38,60 @@ CREATE TABLE request (
 CREATE INDEX request_by_contact ON request (contact_id);
 "#;
 
-/// A request to record.
+/// Requests from someone not yet matched to a contact: their name and address are held only
+/// until their identity is checked and the request is matched (or it is closed), which the
+/// table itself enforces. SQLite cannot relax `NOT NULL`, so the table is rebuilt.
+pub(crate) const UNMATCHED_SCHEMA: &str = r#"
+CREATE TABLE request_v2 (
+    seq                 INTEGER PRIMARY KEY,
+    id                  TEXT NOT NULL UNIQUE,
+    kind                TEXT NOT NULL CHECK (kind IN
+                            ('access', 'portability', 'erasure', 'rectification', 'objection', 'restriction')),
+    contact_id          TEXT,
+    requester_name      TEXT,
+    requester_address   TEXT,
+    identity_check      TEXT CHECK (identity_check IN ('address_on_file', 'electronic_id', 'id_document', 'in_person')),
+    identity_checked_on TEXT,
+    received            TEXT NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN ('open', 'extended', 'answered', 'refused')),
+    extension_reason    TEXT CHECK (extension_reason IN ('complexity', 'number_of_requests')),
+    extended_on         TEXT,
+    refusal_reason      TEXT CHECK (refusal_reason IN ('manifestly_unfounded', 'excessive', 'identity_not_confirmed')),
+    answer              TEXT,
+    closed_on           TEXT,
+    recorded_by         TEXT NOT NULL,
+    created_at          TEXT NOT NULL,
+    CHECK ((contact_id IS NULL) <> (requester_name IS NULL)),
+    CHECK (requester_name IS NOT NULL OR requester_address IS NULL),
+    CHECK (status IN ('open', 'extended') OR requester_name IS NULL)
+) STRICT;
+INSERT INTO request_v2 (seq, id, kind, contact_id, received, status, extension_reason, extended_on,
+                        refusal_reason, answer, closed_on, recorded_by, created_at)
+    SELECT seq, id, kind, contact_id, received, status, extension_reason, extended_on,
+           refusal_reason, answer, closed_on, recorded_by, created_at FROM request;
+DROP TABLE request;
+ALTER TABLE request_v2 RENAME TO request;
+CREATE INDEX request_by_contact ON request (contact_id);
+"#;
+
+/// A request to record: from a contact, or from a requester not yet matched to one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RequestInput {
     pub kind: RequestKind,
-    pub contact_id: String,
+    /// The contact the request is about; `None` while the requester is not matched.
+    pub contact_id: Option<String>,
+    /// An unmatched requester's name, held only until they are matched to a contact.
+    pub requester_name: Option<String>,
+    /// How to answer an unmatched requester (email or postal address), held as long as the name.
+    pub requester_address: Option<String>,
+    /// How the identity was checked, when it already was.
+    pub identity_check: Option<IdentityCheck>,
     /// `YYYY-MM-DD`; today when not given.
     pub received: Option<String>,
 }
+
+/// The longest requester name and address accepted.
+const MAX_REQUESTER_CHARS: usize = 200;
 
 /// One request with its deadline, as the inbox and the export show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -52,7 +99,13 @@ pub struct Request {
     /// The reference, `REQ-2026-0001`: opaque, for `lagom erase --request`.
     pub id: String,
     pub kind: RequestKind,
-    pub contact_id: String,
+    /// The contact; `None` while the requester is not matched.
+    pub contact_id: Option<String>,
+    /// An unmatched requester's name and address (gone once matched or closed).
+    pub requester_name: Option<String>,
+    pub requester_address: Option<String>,
+    pub identity_check: Option<IdentityCheck>,
+    pub identity_checked_on: Option<String>,
     pub received: String,
     pub status: RequestStatus,
     /// The day the answer is due (one month, or three once extended), as a working day.
@@ -77,48 +130,114 @@ pub struct Requests<'a> {
     ctx: Ctx<'a>,
 }
 
-const COLUMNS: &str =
-    "id, kind, contact_id, received, status, extension_reason, extended_on, refusal_reason, answer, closed_on";
+const COLUMNS: &str = "id, kind, contact_id, received, status, extension_reason, extended_on, refusal_reason, answer, \
+     closed_on, requester_name, requester_address, identity_check, identity_checked_on";
 
 impl<'a> Requests<'a> {
     pub(crate) fn new(ctx: Ctx<'a>) -> Self {
         Requests { ctx }
     }
 
-    /// Records a request received from a contact; its reference is the next `REQ-YEAR-NNNN`.
+    /// Records a request received from a contact, or from a requester not yet matched to one
+    /// (name and address only); its reference is the next `REQ-YEAR-NNNN`.
     pub fn add(&self, input: &RequestInput) -> Result<Request> {
         let conn = self.ctx.conn;
-        let tx = conn.unchecked_transaction()?;
-        self.ctx.require_contact(&input.contact_id)?;
+        let mut errors = InvalidInput::default();
+        let contact_id = input.contact_id.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let (name, address) = match contact_id {
+            Some(_) => (None, None),
+            None => (
+                validate::required_text(
+                    &mut errors,
+                    "requester_name",
+                    input.requester_name.as_deref().unwrap_or_default(),
+                    MAX_REQUESTER_CHARS,
+                ),
+                validate::optional_text(
+                    &mut errors,
+                    "requester_address",
+                    input.requester_address.as_deref(),
+                    MAX_REQUESTER_CHARS,
+                ),
+            ),
+        };
         let today = self.ctx.today();
         let received = match input.received.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-            None => today,
-            Some(text) => {
-                let date = crate::validate::iso_date(text).ok_or_else(|| {
-                    Error::invalid("received", FieldErrorCode::InvalidDate, "use a date such as 2026-05-02")
-                })?;
-                if date > today {
-                    return Err(Error::invalid("received", FieldErrorCode::DateInFuture, "the date is after today"));
+            None => Some(today),
+            Some(text) => match crate::validate::iso_date(text) {
+                None => {
+                    errors.push("received", FieldErrorCode::InvalidDate, "use a date such as 2026-05-02");
+                    None
                 }
-                date
-            }
+                Some(date) if date > today => {
+                    errors.push("received", FieldErrorCode::DateInFuture, "the date is after today");
+                    None
+                }
+                Some(date) => Some(date),
+            },
         };
+        errors.into_result()?;
+        let received = received.unwrap_or(today);
+        let tx = conn.unchecked_transaction()?;
+        if let Some(contact) = contact_id {
+            self.ctx.require_contact(contact)?;
+        }
+        let checked_on = input.identity_check.map(|_| today.to_string());
         let id = self.next_reference(received)?;
         conn.prepare_cached(
-            "INSERT INTO request (id, kind, contact_id, received, status, recorded_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6)",
+            "INSERT INTO request (id, kind, contact_id, requester_name, requester_address, identity_check,
+                                  identity_checked_on, received, status, recorded_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?10)",
         )?
         .execute(params![
             id,
             input.kind,
-            input.contact_id,
+            contact_id,
+            name,
+            address,
+            input.identity_check,
+            checked_on,
             received.to_string(),
             self.ctx.actor,
             self.ctx.now()
         ])?;
-        self.audit(AuditAction::Create, &input.contact_id, &id, input.kind.as_str())?;
+        self.audit(AuditAction::Create, contact_id, &id, input.kind.as_str())?;
         tx.commit()?;
         self.get(&id)
+    }
+
+    /// Records how the requester's identity was checked and, for an unmatched request, the
+    /// contact it is about: the requester's name and address are deleted then.
+    pub fn identify(&self, id: &str, contact_id: Option<&str>, check: IdentityCheck) -> Result<Request> {
+        let request = self.get(id)?;
+        self.require_open(&request)?;
+        let contact = match (request.contact_id.as_deref(), contact_id.map(str::trim).filter(|c| !c.is_empty())) {
+            (Some(held), Some(given)) if held != given => {
+                return Err(Error::invalid(
+                    "contact_id",
+                    FieldErrorCode::RequestMismatch,
+                    "the request is already matched to another contact",
+                ));
+            }
+            (Some(held), _) => held.to_owned(),
+            (None, Some(given)) => given.to_owned(),
+            (None, None) => {
+                return Err(Error::invalid(
+                    "contact_id",
+                    FieldErrorCode::RequestUnmatched,
+                    "choose the contact the request is about",
+                ));
+            }
+        };
+        self.ctx.require_contact(&contact)?;
+        let today = self.ctx.today().to_string();
+        self.update(
+            &request,
+            "contact_id = ?2, identity_check = ?3, identity_checked_on = ?4,
+             requester_name = NULL, requester_address = NULL",
+            &[&request.id, &contact, &check.as_str(), &today],
+            "identity_checked",
+        )
     }
 
     /// The next free `REQ-YEAR-NNNN` of the year of receipt: after the highest so far, and
@@ -146,7 +265,12 @@ impl<'a> Requests<'a> {
     /// Every request: the open ones first, by due date (overdue at the top; receipt order on
     /// the same day), then the closed ones, latest first.
     pub fn list(&self) -> Result<Vec<Request>> {
-        let requests = self.select("ORDER BY seq", "")?;
+        self.list_as_of(None)
+    }
+
+    /// [`Requests::list`] with "overdue" counted as of `as_of` (today when `None`).
+    pub fn list_as_of(&self, as_of: Option<NaiveDate>) -> Result<Vec<Request>> {
+        let requests = self.select_as_of("ORDER BY seq", "", as_of.unwrap_or_else(|| self.ctx.today()))?;
         let (mut open, mut closed): (Vec<Request>, Vec<Request>) =
             requests.into_iter().partition(|r| matches!(r.status, RequestStatus::Open | RequestStatus::Extended));
         open.sort_by(|a, b| a.due.cmp(&b.due));
@@ -198,6 +322,13 @@ impl<'a> Requests<'a> {
     pub fn close(&self, id: &str, answer: Option<&str>) -> Result<Request> {
         let request = self.get(id)?;
         self.require_open(&request)?;
+        let Some(contact_id) = request.contact_id.as_deref() else {
+            return Err(Error::invalid(
+                "contact_id",
+                FieldErrorCode::RequestUnmatched,
+                "check the requester's identity and match the request to a contact first",
+            ));
+        };
         let conn = self.ctx.conn;
         let answer = answer.map(str::trim).filter(|a| !a.is_empty());
         let mismatch = |message: &str| Error::invalid("answer", FieldErrorCode::AnswerMismatch, message);
@@ -205,7 +336,7 @@ impl<'a> Requests<'a> {
             (RequestKind::Erasure, Some(answer)) => {
                 let erased = conn
                     .prepare_cached("SELECT 1 FROM erasure WHERE id = ?1 AND contact_id = ?2")?
-                    .exists([answer, &request.contact_id])?;
+                    .exists([answer, contact_id])?;
                 if !erased {
                     return Err(unknown_answer());
                 }
@@ -216,7 +347,7 @@ impl<'a> Requests<'a> {
                         "SELECT substr(at, 1, 10) FROM audit_entry
                          WHERE action = 'export' AND subject_id = ?2 AND field = 'export/' || ?1",
                     )?
-                    .query_row([answer, &request.contact_id], |row| row.get(0))
+                    .query_row([answer, contact_id], |row| row.get(0))
                     .optional()?;
                 match exported_on {
                     None => return Err(unknown_answer()),
@@ -251,7 +382,7 @@ impl<'a> Requests<'a> {
         let today = self.ctx.today().to_string();
         self.update(
             &request,
-            "status = 'refused', refusal_reason = ?2, closed_on = ?3",
+            "status = 'refused', refusal_reason = ?2, closed_on = ?3, requester_name = NULL, requester_address = NULL",
             &[&request.id, &reason.as_str(), &today],
             "refused",
         )
@@ -282,7 +413,7 @@ impl<'a> Requests<'a> {
         if changed != 1 {
             return Err(closed_error());
         }
-        self.audit(AuditAction::Update, &request.contact_id, &request.id, status)?;
+        self.audit(AuditAction::Update, request.contact_id.as_deref(), &request.id, status)?;
         tx.commit()?;
         self.get(&request.id)
     }
@@ -291,7 +422,7 @@ impl<'a> Requests<'a> {
     /// request of this contact. Returns whether it is one (an external reference is kept as
     /// given). Call inside the erase transaction, before anything is deleted.
     pub(crate) fn check_erasure_reference(&self, reference: &str, contact_id: &str) -> Result<bool> {
-        let found: Option<(String, RequestKind, RequestStatus)> = self
+        let found: Option<(Option<String>, RequestKind, RequestStatus)> = self
             .ctx
             .conn
             .prepare_cached("SELECT contact_id, kind, status FROM request WHERE id = ?1")?
@@ -303,7 +434,7 @@ impl<'a> Requests<'a> {
                 Err(mismatch(format!("there is no request {reference} in the inbox: nothing was erased")))
             }
             None => Ok(false),
-            Some((owner, _, _)) if owner != contact_id => {
+            Some((owner, _, _)) if owner.as_deref() != Some(contact_id) => {
                 Err(mismatch(format!("{reference} is another person's request: nothing was erased")))
             }
             Some((_, kind, _)) if kind != RequestKind::Erasure => {
@@ -333,12 +464,14 @@ impl<'a> Requests<'a> {
         Ok(())
     }
 
-    fn audit(&self, action: AuditAction, contact_id: &str, id: &str, status: &str) -> Result<()> {
+    /// Audits a request's change under its contact (or, unmatched, under the request itself;
+    /// never the requester's name).
+    fn audit(&self, action: AuditAction, contact_id: Option<&str>, id: &str, status: &str) -> Result<()> {
         audit::record(
             &self.ctx,
             Change {
                 action,
-                subject_id: Some(contact_id),
+                subject_id: Some(contact_id.unwrap_or(id)),
                 field: Some(&format!("request/{id}")),
                 old_value: None,
                 new_value: Some(status),
@@ -348,18 +481,26 @@ impl<'a> Requests<'a> {
 
     /// Requests matching `clause`, which binds `param` as `?1` when it has one.
     fn select(&self, clause: &'static str, param: &str) -> Result<Vec<Request>> {
+        self.select_as_of(clause, param, self.ctx.today())
+    }
+
+    fn select_as_of(&self, clause: &'static str, param: &str, today: NaiveDate) -> Result<Vec<Request>> {
         let mut statement = self.ctx.conn.prepare_cached(&format!("SELECT {COLUMNS} FROM request {clause}"))?;
         let params: &[&dyn rusqlite::ToSql] = if clause.contains("?1") { &[&param] } else { &[] };
         let rows: Vec<RawRequest> = statement.query_map(params, raw)?.collect::<rusqlite::Result<_>>()?;
-        let today = self.ctx.today();
-        rows.into_iter().map(|r| r.with_deadline(today)).collect()
+        let country = crate::settings::Settings::load(self.ctx.conn)?.holiday_country;
+        rows.into_iter().map(|r| r.with_deadline(today, country)).collect()
     }
 }
 
 struct RawRequest {
     id: String,
     kind: RequestKind,
-    contact_id: String,
+    contact_id: Option<String>,
+    requester_name: Option<String>,
+    requester_address: Option<String>,
+    identity_check: Option<IdentityCheck>,
+    identity_checked_on: Option<String>,
     received: String,
     status: RequestStatus,
     extension_reason: Option<ExtensionReason>,
@@ -381,17 +522,21 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<RawRequest> {
         refusal_reason: row.get(7)?,
         answer: row.get(8)?,
         closed_on: row.get(9)?,
+        requester_name: row.get(10)?,
+        requester_address: row.get(11)?,
+        identity_check: row.get(12)?,
+        identity_checked_on: row.get(13)?,
     })
 }
 
 impl RawRequest {
-    fn with_deadline(self, today: NaiveDate) -> Result<Request> {
+    fn with_deadline(self, today: NaiveDate, country: HolidayCountry) -> Result<Request> {
         let received = NaiveDate::parse_from_str(&self.received, "%Y-%m-%d")
             .map_err(|_| Error::invalid("received", FieldErrorCode::InvalidDate, "a stored date does not parse"))?;
         let deadline = if self.extension_reason.is_some() {
-            Deadline::extended(received, HolidayCountry::Se)
+            Deadline::extended(received, country)
         } else {
-            Deadline::after_months(received, 1, HolidayCountry::Se)
+            Deadline::after_months(received, 1, country)
         }
         .ok_or_else(|| Error::invalid("received", FieldErrorCode::InvalidDate, "the deadline is past the calendar"))?;
         let open = matches!(self.status, RequestStatus::Open | RequestStatus::Extended);
@@ -402,6 +547,10 @@ impl RawRequest {
             id: self.id,
             kind: self.kind,
             contact_id: self.contact_id,
+            requester_name: self.requester_name,
+            requester_address: self.requester_address,
+            identity_check: self.identity_check,
+            identity_checked_on: self.identity_checked_on,
             received: self.received,
             status: self.status,
             working: deadline.working(),

@@ -8,8 +8,10 @@
 //! the purposes it is held for, pushed later by a legal hold (e.g. the Bookkeeping Act). The
 //! preview lists who is due by a date; applying it erases them exactly as a manual erase does.
 
-use chrono::{Months, NaiveDate};
-use rusqlite::params;
+use std::collections::HashMap;
+
+use chrono::{Days, Months, NaiveDate};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -18,6 +20,7 @@ use crate::clock::new_id;
 use crate::context::Ctx;
 use crate::error::{Error, FieldErrorCode, Result};
 use crate::rights::{ErasureReceipt, Rights};
+use crate::settings::Settings;
 use crate::vocab::{ConsentEventKind, HoldReason, LawfulBasis, RetentionAnchor};
 
 pub(crate) const SCHEMA: &str = r#"
@@ -37,6 +40,18 @@ CREATE TABLE retention_hold (
 CREATE INDEX retention_hold_by_contact ON retention_hold (contact_id);
 "#;
 
+/// The sweep's memory and what makes it fast: the day each due contact was first found due
+/// (the grace period before automatic erasure counts from it), and a covering index so the
+/// sweep reads contacts' anchors without their names.
+pub(crate) const SWEEP_SCHEMA: &str = r#"
+CREATE TABLE retention_due (
+    contact_id TEXT PRIMARY KEY REFERENCES contact(id) ON DELETE CASCADE,
+    since      TEXT NOT NULL CHECK (since GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')
+) STRICT, WITHOUT ROWID;
+CREATE INDEX contact_retention ON contact (id, created_at, stage);
+CREATE INDEX consent_event_by_contact_purpose ON consent_event (contact_id, purpose_id, seq);
+"#;
+
 /// When one contact is due for erasure, and the rule that decided it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Expiry {
@@ -47,6 +62,13 @@ pub struct Expiry {
     pub expires: String,
     /// "Customer relationship: 24 months after the last interaction on 2024-05-02".
     pub rule: String,
+    /// The day the sweep first found the contact due; the grace period counts from it.
+    pub due_since: Option<String>,
+    /// The first day automatic erasure may take the contact (`due_since` + the grace period);
+    /// `None` until a sweep has seen the contact due.
+    pub erasable_from: Option<String>,
+    /// Held only for consent purposes, and every consent is withdrawn.
+    pub consent_withdrawn_only: bool,
 }
 
 /// A legal hold on a contact.
@@ -59,6 +81,17 @@ pub struct Hold {
     pub recorded_at: String,
 }
 
+/// What one sweep found and did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SweepReport {
+    /// The day the sweep counted as today.
+    pub on: String,
+    /// Everyone due today, earliest first, with their grace period.
+    pub due: Vec<Expiry>,
+    /// Erased by automatic erasure (only when it is on and their grace period has passed).
+    pub erased: Vec<ErasureReceipt>,
+}
+
 /// Retention of one open store.
 #[derive(Debug)]
 pub struct Retention<'a> {
@@ -68,17 +101,43 @@ pub struct Retention<'a> {
 /// What one purpose says about one contact.
 struct PurposeRow {
     contact_id: String,
-    given_name: String,
-    family_name: String,
     created: String,
-    purpose: String,
-    basis: LawfulBasis,
-    months: u32,
-    anchor: RetentionAnchor,
+    purpose: usize,
     last_interaction: Option<String>,
     former_since: Option<String>,
     last_consent: Option<(ConsentEventKind, String)>,
-    hold_until: Option<String>,
+}
+
+/// A purpose's retention rule, read once per sweep.
+struct PurposeRule {
+    id: String,
+    name: String,
+    basis: LawfulBasis,
+    months: u32,
+    anchor: RetentionAnchor,
+}
+
+/// One contact's expiry before names and words are attached: the date (`None`: kept without
+/// end) and the purpose row (or the hold) that decided it.
+#[derive(Clone)]
+struct Dated {
+    contact_id: String,
+    date: Option<NaiveDate>,
+    decided_by: Decider,
+    consent_withdrawn_only: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Decider {
+    Purpose(usize),
+    Hold(NaiveDate),
+}
+
+/// The home view's lists.
+pub(crate) struct Attention {
+    pub due_now: Vec<Expiry>,
+    pub due_soon: Vec<Expiry>,
+    pub consent_withdrawn_only: Vec<Expiry>,
 }
 
 impl<'a> Retention<'a> {
@@ -89,25 +148,28 @@ impl<'a> Retention<'a> {
     /// Every contact whose expiry is on or before `as_of` (today when `None`), earliest first.
     pub fn preview(&self, as_of: Option<NaiveDate>) -> Result<Vec<Expiry>> {
         let as_of = as_of.unwrap_or_else(|| self.ctx.today());
-        let mut due: Vec<Expiry> = self
-            .expiries()?
-            .into_iter()
-            .filter_map(|(expiry, date)| date.filter(|d| *d <= as_of).map(|_| expiry))
-            .collect();
-        due.sort_by(|a, b| {
-            (&a.expires, &a.family_name, &a.contact_id).cmp(&(&b.expires, &b.family_name, &b.contact_id))
-        });
-        Ok(due)
+        self.expiring(None, as_of)
+    }
+
+    /// Every contact whose expiry is after `after` and on or before `until`, earliest first:
+    /// "who expires in the next 30 days".
+    pub fn expiring_between(&self, after: NaiveDate, until: NaiveDate) -> Result<Vec<Expiry>> {
+        self.expiring(Some(after), until)
     }
 
     /// One contact's expiry (`None`: kept without end by a purpose whose anchor has not come).
     pub fn expiry_of(&self, contact_id: &str) -> Result<Option<Expiry>> {
         self.ctx.require_contact(contact_id)?;
-        Ok(self.expiries()?.into_iter().find(|(e, date)| e.contact_id == contact_id && date.is_some()).map(|(e, _)| e))
+        let (rules, rows, dated) = self.dates()?;
+        let Some(found) = dated.into_iter().find(|d| d.contact_id == contact_id && d.date.is_some()) else {
+            return Ok(None);
+        };
+        Ok(self.describe(&rules, &rows, vec![found])?.pop())
     }
 
     /// Erases everyone due by `as_of` (not after today), each exactly as a manual erase, and
-    /// returns the receipts.
+    /// returns the receipts. This is "Erase the due ones now": the person has seen the preview,
+    /// so the grace period does not hold them back.
     pub fn apply(&self, as_of: Option<NaiveDate>) -> Result<Vec<ErasureReceipt>> {
         let today = self.ctx.today();
         if as_of.is_some_and(|d| d > today) {
@@ -118,9 +180,62 @@ impl<'a> Retention<'a> {
             ));
         }
         let rights = Rights::new(self.ctx);
-        self.preview(as_of)?.iter().map(|e| rights.erase(&e.contact_id, None)).collect()
+        self.preview(as_of)?.iter().map(|e| rights.erase_expired(&e.contact_id)).collect()
     }
 
+    /// The sweep the app runs at start-up and daily: remembers since when each contact has
+    /// been due (and forgets those no longer due), then, when automatic erasure is on, erases
+    /// those whose grace period has passed.
+    pub fn sweep(&self) -> Result<SweepReport> {
+        let today = self.ctx.today();
+        let settings = Settings::load(self.ctx.conn)?;
+        let due_ids: Vec<String> = {
+            let (_, _, dated) = self.dates()?;
+            dated.into_iter().filter(|d| d.date.is_some_and(|date| date <= today)).map(|d| d.contact_id).collect()
+        };
+        let tx = self.ctx.conn.unchecked_transaction()?;
+        tx.execute_batch("CREATE TEMP TABLE IF NOT EXISTS sweep_due (contact_id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.sweep_due;")?;
+        {
+            let mut insert = tx.prepare_cached("INSERT INTO temp.sweep_due (contact_id) VALUES (?1)")?;
+            for id in &due_ids {
+                insert.execute([id])?;
+            }
+        }
+        tx.execute("DELETE FROM retention_due WHERE contact_id NOT IN (SELECT contact_id FROM temp.sweep_due)", [])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO retention_due (contact_id, since) SELECT contact_id, ?1 FROM temp.sweep_due",
+            [today.to_string()],
+        )?;
+        tx.execute("DELETE FROM temp.sweep_due", [])?;
+        tx.commit()?;
+        let due = self.preview(Some(today))?;
+        let mut erased = Vec::new();
+        if settings.automatic_erasure {
+            let rights = Rights::new(self.ctx);
+            for expiry in &due {
+                if expiry.erasable_from.as_deref().is_some_and(|from| from <= today.to_string().as_str()) {
+                    erased.push(rights.erase_expired(&expiry.contact_id)?);
+                }
+            }
+        }
+        let due = if erased.is_empty() { due } else { self.preview(Some(today))? };
+        Ok(SweepReport { on: today.to_string(), due, erased })
+    }
+
+    /// How many contacts a purpose's new retention would move into today's preview: those
+    /// not due now who would be due with `months` counted from `anchor`.
+    pub fn moved_by(&self, purpose_id: &str, months: u32, anchor: RetentionAnchor) -> Result<usize> {
+        let today = self.ctx.today();
+        let (mut rules, rows, before) = self.dates()?;
+        let Some(index) = rules.iter().position(|r| r.id == purpose_id) else {
+            return Err(Error::NotFound { what: "purpose" });
+        };
+        rules[index].months = months;
+        rules[index].anchor = anchor;
+        let after = combine(&rules, &rows, &self.holds_by_contact()?);
+        let due = |d: &Dated| d.date.is_some_and(|date| date <= today);
+        Ok(before.iter().zip(&after).filter(|(b, a)| !due(b) && due(a)).count())
+    }
     /// Keeps a contact until `until` for a legal reason; audited.
     pub fn hold(&self, contact_id: &str, reason: HoldReason, until: &str) -> Result<Hold> {
         let conn = self.ctx.conn;
@@ -155,6 +270,16 @@ impl<'a> Retention<'a> {
         Ok(hold)
     }
 
+    /// The day the sweep first found the contact due, if it has and they still are.
+    pub fn due_since(&self, contact_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .ctx
+            .conn
+            .prepare_cached("SELECT since FROM retention_due WHERE contact_id = ?1")?
+            .query_row([contact_id], |row| row.get(0))
+            .optional()?)
+    }
+
     /// The contact's holds, latest end first.
     pub fn holds(&self, contact_id: &str) -> Result<Vec<Hold>> {
         let holds = self
@@ -177,123 +302,253 @@ impl<'a> Retention<'a> {
         Ok(holds)
     }
 
-    /// Every contact with its expiry date (`None`: kept without end).
-    fn expiries(&self) -> Result<Vec<(Expiry, Option<NaiveDate>)>> {
-        let rows: Vec<PurposeRow> = self
-            .ctx
-            .conn
-            .prepare_cached(
-                "SELECT c.id, c.given_name, c.family_name, c.created_at, p.name, p.lawful_basis, p.retention_months,
-                        p.retention_anchor,
-                        (SELECT max(i.on_date) FROM interaction i WHERE i.contact_id = c.id),
-                        CASE WHEN c.stage = 'former_customer' THEN
-                            (SELECT max(a.at) FROM audit_entry a
-                             WHERE a.subject_id = c.id AND a.field = 'stage' AND a.new_value = 'former_customer')
-                        END,
-                        (SELECT e.kind FROM consent_event e WHERE e.contact_id = c.id AND e.purpose_id = p.id
-                         ORDER BY e.seq DESC LIMIT 1),
-                        (SELECT e.at FROM consent_event e WHERE e.contact_id = c.id AND e.purpose_id = p.id
-                         ORDER BY e.seq DESC LIMIT 1),
-                        (SELECT max(h.until) FROM retention_hold h WHERE h.contact_id = c.id)
-                 FROM contact c
-                 JOIN contact_purpose cp ON cp.contact_id = c.id
-                 JOIN purpose p ON p.id = cp.purpose_id
-                 ORDER BY c.seq, p.name",
-            )?
+    /// The home view's three lists from one pass: due by `today`, due after it and by
+    /// `until`, and held only for withdrawn consent.
+    pub(crate) fn attention(&self, today: NaiveDate, until: NaiveDate) -> Result<Attention> {
+        let (rules, rows, dated) = self.dates()?;
+        let (mut now, mut soon, mut withdrawn) = (Vec::new(), Vec::new(), Vec::new());
+        for d in dated {
+            if d.consent_withdrawn_only {
+                withdrawn.push(d.clone());
+            }
+            match d.date {
+                Some(date) if date <= today => now.push(d),
+                Some(date) if date <= until => soon.push(d),
+                _ => {}
+            }
+        }
+        let sorted = |list: Vec<Dated>| -> Result<Vec<Expiry>> {
+            let mut out = self.describe(&rules, &rows, list)?;
+            out.sort_by(|a, b| {
+                (&a.expires, &a.family_name, &a.contact_id).cmp(&(&b.expires, &b.family_name, &b.contact_id))
+            });
+            Ok(out)
+        };
+        Ok(Attention { due_now: sorted(now)?, due_soon: sorted(soon)?, consent_withdrawn_only: sorted(withdrawn)? })
+    }
+
+    /// Who expires after `after` (or any time when `None`) and by `until`, with names, words
+    /// and grace period.
+    fn expiring(&self, after: Option<NaiveDate>, until: NaiveDate) -> Result<Vec<Expiry>> {
+        let (rules, rows, dated) = self.dates()?;
+        let chosen: Vec<Dated> = dated
+            .into_iter()
+            .filter(|d| d.date.is_some_and(|date| date <= until && after.is_none_or(|a| date > a)))
+            .collect();
+        let mut out = self.describe(&rules, &rows, chosen)?;
+        out.sort_by(|a, b| {
+            (&a.expires, &a.family_name, &a.contact_id).cmp(&(&b.expires, &b.family_name, &b.contact_id))
+        });
+        Ok(out)
+    }
+
+    /// Names, the rule in words and the grace period, for the few contacts a caller shows.
+    fn describe(&self, rules: &[PurposeRule], rows: &[PurposeRow], chosen: Vec<Dated>) -> Result<Vec<Expiry>> {
+        let grace = Days::new(u64::from(Settings::load(self.ctx.conn)?.grace_days));
+        let mut name = self.ctx.conn.prepare_cached(
+            "SELECT c.given_name, c.family_name, d.since FROM contact c
+             LEFT JOIN retention_due d ON d.contact_id = c.id WHERE c.id = ?1",
+        )?;
+        chosen
+            .into_iter()
+            .map(|d| {
+                let (given_name, family_name, due_since): (String, String, Option<String>) =
+                    name.query_row([&d.contact_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+                let rule = match d.decided_by {
+                    Decider::Purpose(i) => rule_text(&rules[rows[i].purpose], &rows[i]),
+                    Decider::Hold(until) => format!("legal hold until {until}"),
+                };
+                let erasable_from = due_since
+                    .as_deref()
+                    .and_then(crate::validate::iso_date)
+                    .and_then(|since| since.checked_add_days(grace))
+                    .map(|d| d.to_string());
+                Ok(Expiry {
+                    contact_id: d.contact_id,
+                    given_name,
+                    family_name,
+                    expires: d.date.map(|date| date.to_string()).unwrap_or_default(),
+                    rule,
+                    due_since,
+                    erasable_from,
+                    consent_withdrawn_only: d.consent_withdrawn_only,
+                })
+            })
+            .collect()
+    }
+
+    /// The latest hold's end per contact (the table is small: read it whole).
+    fn holds_by_contact(&self) -> Result<HashMap<String, NaiveDate>> {
+        let mut holds: HashMap<String, NaiveDate> = HashMap::new();
+        let mut statement = self.ctx.conn.prepare_cached("SELECT contact_id, until FROM retention_hold")?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let contact: String = row.get(0)?;
+            let until: String = row.get(1)?;
+            if let Some(until) = crate::validate::iso_date(&until) {
+                let entry = holds.entry(contact).or_insert(until);
+                *entry = (*entry).max(until);
+            }
+        }
+        Ok(holds)
+    }
+
+    /// Every contact's expiry date, from one pass over the contacts' purposes. Only the
+    /// anchors a purpose's rule needs are looked up, through covering indexes; names are read
+    /// later, for the few contacts shown.
+    fn dates(&self) -> Result<(Vec<PurposeRule>, Vec<PurposeRow>, Vec<Dated>)> {
+        let conn = self.ctx.conn;
+        let rules: Vec<PurposeRule> = conn
+            .prepare_cached("SELECT id, name, lawful_basis, retention_months, retention_anchor FROM purpose")?
             .query_map([], |row| {
-                let kind: Option<ConsentEventKind> = row.get(10)?;
-                let at: Option<String> = row.get(11)?;
-                Ok(PurposeRow {
-                    contact_id: row.get(0)?,
-                    given_name: row.get(1)?,
-                    family_name: row.get(2)?,
-                    created: row.get(3)?,
-                    purpose: row.get(4)?,
-                    basis: row.get(5)?,
-                    months: row.get(6)?,
-                    anchor: row.get(7)?,
-                    last_interaction: row.get(8)?,
-                    former_since: row.get(9)?,
-                    last_consent: kind.zip(at),
-                    hold_until: row.get(12)?,
+                Ok(PurposeRule {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    basis: row.get(2)?,
+                    months: row.get(3)?,
+                    anchor: row.get(4)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-
-        let mut out: Vec<(Expiry, Option<NaiveDate>)> = Vec::new();
-        for row in rows {
-            let (date, rule) = purpose_expiry(&row);
-            match out.last_mut().filter(|(e, _)| e.contact_id == row.contact_id) {
-                // The latest over the contact's purposes; one without end keeps them.
-                Some((expiry, current)) => {
-                    if current.is_some() && date.is_none_or(|d| current.is_some_and(|c| d > c)) {
-                        *current = date;
-                        expiry.rule = rule;
-                    }
-                }
-                None => out.push((
-                    Expiry {
-                        contact_id: row.contact_id.clone(),
-                        given_name: row.given_name.clone(),
-                        family_name: row.family_name.clone(),
-                        expires: String::new(),
-                        rule,
-                    },
-                    date,
-                )),
-            }
-            let hold = row.hold_until.as_deref().and_then(|h| NaiveDate::parse_from_str(h, "%Y-%m-%d").ok());
-            if let (Some((expiry, current)), Some(hold)) = (out.last_mut(), hold)
-                && current.is_some_and(|c| hold > c)
-            {
-                *current = Some(hold);
-                expiry.rule = format!("legal hold until {hold}");
-            }
+        let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+        let mut rows = Vec::new();
+        let mut statement = conn.prepare_cached(
+            "SELECT cp.contact_id, c.created_at, cp.purpose_id,
+                    CASE WHEN p.retention_anchor = 'last_interaction' THEN
+                        (SELECT max(i.on_date) FROM interaction i WHERE i.contact_id = cp.contact_id)
+                    END,
+                    CASE WHEN p.retention_anchor = 'former_customer' AND c.stage = 'former_customer' THEN
+                        (SELECT max(a.at) FROM audit_entry a
+                         WHERE a.subject_id = cp.contact_id AND a.field = 'stage' AND a.new_value = 'former_customer')
+                    END,
+                    CASE WHEN p.lawful_basis = 'consent' OR p.retention_anchor = 'consent_withdrawn' THEN
+                        (SELECT e.kind || ' ' || e.at FROM consent_event e
+                         WHERE e.contact_id = cp.contact_id AND e.purpose_id = cp.purpose_id
+                           AND e.kind IN ('given', 'withdrawn')
+                         ORDER BY e.seq DESC LIMIT 1)
+                    END
+             FROM contact_purpose cp
+             JOIN contact c INDEXED BY contact_retention ON c.id = cp.contact_id
+             JOIN purpose p ON p.id = cp.purpose_id
+             ORDER BY cp.contact_id",
+        )?;
+        let mut result = statement.query([])?;
+        while let Some(row) = result.next()? {
+            let purpose_id: String = row.get(2)?;
+            let Some(&purpose) = index.get(purpose_id.as_str()) else { continue };
+            let consent: Option<String> = row.get(5)?;
+            rows.push(PurposeRow {
+                contact_id: row.get(0)?,
+                created: row.get(1)?,
+                purpose,
+                last_interaction: row.get(3)?,
+                former_since: row.get(4)?,
+                last_consent: consent.and_then(|text| {
+                    let (kind, at) = text.split_once(' ')?;
+                    Some((kind.parse().ok()?, at.to_owned()))
+                }),
+            });
         }
-        for (expiry, date) in &mut out {
-            expiry.expires = date.map(|d| d.to_string()).unwrap_or_default();
-        }
-        Ok(out)
+        drop(result);
+        drop(statement);
+        let dated = combine(&rules, &rows, &self.holds_by_contact()?);
+        Ok((rules, rows, dated))
     }
 }
 
-/// When one purpose stops keeping a contact, and the rule in words.
-fn purpose_expiry(row: &PurposeRow) -> (Option<NaiveDate>, String) {
-    let date = |text: &str| NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").ok();
-    let plus = |from: NaiveDate| from.checked_add_months(Months::new(row.months));
+/// Each contact's expiry: the latest over its purposes (one without end keeps them), pushed
+/// later by a hold. `rows` are grouped by contact.
+fn combine(rules: &[PurposeRule], rows: &[PurposeRow], holds: &HashMap<String, NaiveDate>) -> Vec<Dated> {
+    let mut out: Vec<Dated> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let rule = &rules[row.purpose];
+        let date = purpose_date(rule, row);
+        let withdrawn_consent = rule.basis == LawfulBasis::Consent
+            && matches!(row.last_consent, Some((ConsentEventKind::Withdrawn, _)));
+        match out.last_mut().filter(|d| d.contact_id == row.contact_id) {
+            Some(current) => {
+                if current.date.is_some() && date.is_none_or(|d| current.date.is_some_and(|c| d > c)) {
+                    current.date = date;
+                    current.decided_by = Decider::Purpose(i);
+                }
+                current.consent_withdrawn_only &= withdrawn_consent;
+            }
+            None => out.push(Dated {
+                contact_id: row.contact_id.clone(),
+                date,
+                decided_by: Decider::Purpose(i),
+                consent_withdrawn_only: withdrawn_consent,
+            }),
+        }
+    }
+    for dated in &mut out {
+        if let (Some(current), Some(&hold)) = (dated.date, holds.get(&dated.contact_id))
+            && hold > current
+        {
+            dated.date = Some(hold);
+            dated.decided_by = Decider::Hold(hold);
+        }
+    }
+    out
+}
+
+/// The day a stored date or timestamp falls on (timestamps are UTC, `2026-05-02T…`).
+fn day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").ok()
+}
+
+/// What a purpose's period is counted from, for one contact.
+enum Anchor {
+    /// Consent to a consent purpose was withdrawn on this day: it keeps the person no longer.
+    Withdrawn(NaiveDate),
+    /// The period runs from this day; the words say what happened on it.
+    From(NaiveDate, &'static str),
+    /// The anchor has not happened: the purpose keeps the person without end.
+    NotYet(&'static str),
+}
+
+fn anchor(rule: &PurposeRule, row: &PurposeRow) -> Anchor {
     let withdrawn = match &row.last_consent {
-        Some((ConsentEventKind::Withdrawn, at)) => date(at),
+        Some((ConsentEventKind::Withdrawn, at)) => day(at),
         _ => None,
     };
-    match row.anchor {
-        RetentionAnchor::LastInteraction => {
-            let (from, what) = match &row.last_interaction {
-                Some(last) => (date(last), "the last interaction"),
-                None => (date(&row.created), "the contact was recorded"),
-            };
-            match (row.basis, withdrawn, from) {
-                // Consent withdrawn: the purpose no longer keeps the person.
-                (LawfulBasis::Consent, Some(on), _) => {
-                    (Some(on), format!("{}: consent withdrawn on {on}", row.purpose))
-                }
-                (_, _, Some(from)) => {
-                    (plus(from), format!("{}: {} months after {what} on {from}", row.purpose, row.months))
-                }
-                (_, _, None) => (None, format!("{}: no date to count from", row.purpose)),
+    match rule.anchor {
+        RetentionAnchor::LastInteraction => match (rule.basis, withdrawn) {
+            (LawfulBasis::Consent, Some(on)) => Anchor::Withdrawn(on),
+            _ => {
+                let (from, what) = match &row.last_interaction {
+                    Some(last) => (day(last), "the last interaction"),
+                    None => (day(&row.created), "the contact was recorded"),
+                };
+                from.map_or(Anchor::NotYet("no date to count from"), |from| Anchor::From(from, what))
             }
-        }
-        RetentionAnchor::FormerCustomer => match row.former_since.as_deref().and_then(date) {
-            Some(from) => (
-                plus(from),
-                format!("{}: {} months after becoming a former customer on {from}", row.purpose, row.months),
-            ),
-            None => (None, format!("{}: kept while a customer", row.purpose)),
+        },
+        RetentionAnchor::FormerCustomer => match row.former_since.as_deref().and_then(day) {
+            Some(from) => Anchor::From(from, "becoming a former customer"),
+            None => Anchor::NotYet("kept while a customer"),
         },
         RetentionAnchor::ConsentWithdrawn => match withdrawn {
-            Some(from) => {
-                (plus(from), format!("{}: {} months after consent was withdrawn on {from}", row.purpose, row.months))
-            }
-            None => (None, format!("{}: kept until consent is withdrawn", row.purpose)),
+            Some(from) => Anchor::From(from, "consent was withdrawn"),
+            None => Anchor::NotYet("kept until consent is withdrawn"),
         },
+    }
+}
+
+/// When one purpose stops keeping a contact (`None`: not yet).
+fn purpose_date(rule: &PurposeRule, row: &PurposeRow) -> Option<NaiveDate> {
+    match anchor(rule, row) {
+        Anchor::Withdrawn(on) => Some(on),
+        Anchor::From(from, _) => from.checked_add_months(Months::new(rule.months)),
+        Anchor::NotYet(_) => None,
+    }
+}
+
+/// The rule that decided, in words: "Customer relationship: 24 months after the last
+/// interaction on 2024-05-02".
+fn rule_text(rule: &PurposeRule, row: &PurposeRow) -> String {
+    match anchor(rule, row) {
+        Anchor::Withdrawn(on) => format!("{}: consent withdrawn on {on}", rule.name),
+        Anchor::From(from, what) => format!("{}: {} months after {what} on {from}", rule.name, rule.months),
+        Anchor::NotYet(why) => format!("{}: {why}", rule.name),
     }
 }

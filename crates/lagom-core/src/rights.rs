@@ -69,6 +69,16 @@ impl<'a> Rights<'a> {
     /// is the data-subject request it answers: an opaque reference (`[A-Za-z0-9._-]`, at most
     /// 64 characters), since the tombstone keeps it for ever.
     pub fn erase(&self, contact_id: &str, request_id: Option<&str>) -> Result<ErasureReceipt> {
+        self.erase_under(contact_id, request_id, "GDPR Art. 17")
+    }
+
+    /// Erases a contact whose retention period has run out (storage limitation): the same
+    /// erase, with the article that requires it on the tombstone.
+    pub(crate) fn erase_expired(&self, contact_id: &str) -> Result<ErasureReceipt> {
+        self.erase_under(contact_id, None, "GDPR Art. 5(1)(e), 17(1)(a)")
+    }
+
+    fn erase_under(&self, contact_id: &str, request_id: Option<&str>, article: &str) -> Result<ErasureReceipt> {
         if let Some(reference) = request_id
             && !is_opaque_reference(reference)
         {
@@ -113,7 +123,7 @@ impl<'a> Rights<'a> {
             contact_id: contact_id.to_owned(),
             at: self.ctx.now(),
             erased_by: self.ctx.actor.to_owned(),
-            article: "GDPR Art. 17".to_owned(),
+            article: article.to_owned(),
             request_id: request_id.map(str::to_owned),
         };
         if let (true, Some(reference)) = (answers_request, request_id) {

@@ -1,11 +1,13 @@
-//! Settings kept in the database: the default country for phone numbers and the display
-//! language. Nothing here is personal data.
+//! Settings kept in the database: the default country for phone numbers, the display
+//! language, the controller for the Art. 30 record, retention's grace period and automatic
+//! erasure, and whose public holidays move a deadline. Nothing here is personal data of contacts.
 
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::error::{InvalidInput, Result};
+use crate::deadline::HolidayCountry;
+use crate::error::{FieldErrorCode, InvalidInput, Result};
 use crate::validate;
 use crate::vocab::UiLanguage;
 
@@ -17,6 +19,29 @@ pub struct Settings {
     /// Who is responsible for the processing (Art. 30(1)(a)); blank until filled in.
     #[serde(default)]
     pub controller: Controller,
+    /// Days a contact stands in the retention preview before automatic erasure may take it.
+    #[serde(default = "default_grace_days")]
+    pub grace_days: u32,
+    /// Whether the daily sweep erases those whose grace period has passed (off by default:
+    /// someone presses "Erase the due ones now").
+    #[serde(default)]
+    pub automatic_erasure: bool,
+    /// Whose public holidays move a request's deadline to the next working day.
+    #[serde(default = "default_holiday_country")]
+    pub holiday_country: HolidayCountry,
+}
+
+/// The grace period when none is set: two weeks.
+pub const DEFAULT_GRACE_DAYS: u32 = 14;
+/// The longest grace period accepted: a year.
+pub const MAX_GRACE_DAYS: u32 = 365;
+
+fn default_grace_days() -> u32 {
+    DEFAULT_GRACE_DAYS
+}
+
+fn default_holiday_country() -> HolidayCountry {
+    HolidayCountry::Se
 }
 
 /// The controller and its data protection officer, as the record of processing names them.
@@ -54,8 +79,14 @@ impl Controller {
 
 impl Settings {
     pub(crate) fn load(conn: &Connection) -> Result<Settings> {
-        let mut settings =
-            Settings { default_country: "SE".into(), ui_language: UiLanguage::Auto, controller: Controller::default() };
+        let mut settings = Settings {
+            default_country: "SE".into(),
+            ui_language: UiLanguage::Auto,
+            controller: Controller::default(),
+            grace_days: DEFAULT_GRACE_DAYS,
+            automatic_erasure: false,
+            holiday_country: HolidayCountry::Se,
+        };
         let mut statement = conn.prepare_cached("SELECT key, value FROM setting")?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
@@ -64,6 +95,11 @@ impl Settings {
             match key.as_str() {
                 "default_country" => settings.default_country = value,
                 "ui_language" => settings.ui_language = value.parse().unwrap_or(UiLanguage::Auto),
+                "grace_days" => settings.grace_days = value.parse().unwrap_or(DEFAULT_GRACE_DAYS),
+                "automatic_erasure" => settings.automatic_erasure = value == "on",
+                "holiday_country" => {
+                    settings.holiday_country = HolidayCountry::from_code(&value).unwrap_or(HolidayCountry::Se)
+                }
                 other => {
                     if let Some(field) = settings.controller.field_mut(other) {
                         *field = value;
@@ -83,6 +119,13 @@ impl Settings {
                 *value = validate::optional_text(&mut errors, field, Some(value), max).unwrap_or_default();
             }
         }
+        if input.grace_days > MAX_GRACE_DAYS {
+            errors.push(
+                "grace_days",
+                FieldErrorCode::OutOfRange,
+                format!("give 0 to {MAX_GRACE_DAYS} days"),
+            );
+        }
         errors.into_result()?;
         let tx = conn.unchecked_transaction()?;
         let mut upsert = tx.prepare_cached(
@@ -91,6 +134,9 @@ impl Settings {
         )?;
         upsert.execute(["default_country", country.as_deref().unwrap_or("SE")])?;
         upsert.execute(["ui_language", input.ui_language.as_str()])?;
+        upsert.execute(["grace_days", input.grace_days.to_string().as_str()])?;
+        upsert.execute(["automatic_erasure", if input.automatic_erasure { "on" } else { "off" }])?;
+        upsert.execute(["holiday_country", input.holiday_country.code()])?;
         for (key, _, _) in CONTROLLER_FIELDS {
             if let Some(value) = controller.field_mut(key) {
                 upsert.execute([key, value.as_str()])?;

@@ -143,6 +143,19 @@ text_enum! {
 }
 
 text_enum! {
+    /// How the requester's identity was checked before a request is answered (Art. 12(6)):
+    /// the request came from the address or number Lagom holds for the person; an electronic
+    /// identification (in Sweden, BankID); an identity document shown (a copy is never kept);
+    /// the person was met and known.
+    IdentityCheck {
+        AddressOnFile = "address_on_file",
+        ElectronicId = "electronic_id",
+        IdDocument = "id_document",
+        InPerson = "in_person",
+    }
+}
+
+text_enum! {
     /// What a purpose's retention period is counted from.
     RetentionAnchor {
         LastInteraction = "last_interaction",

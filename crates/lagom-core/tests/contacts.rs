@@ -238,21 +238,14 @@ fn webinar_input() -> PurposeInput {
 #[test]
 fn the_default_country_decides_how_local_numbers_are_read() {
     let (_dir, lagom) = open();
+    let defaults = lagom.settings().unwrap();
     lagom
-        .save_settings(&Settings {
-            default_country: "de".into(),
-            ui_language: UiLanguage::Sv,
-            controller: Default::default(),
-        })
+        .save_settings(&Settings { default_country: "de".into(), ui_language: UiLanguage::Sv, ..defaults.clone() })
         .unwrap();
     let mut input = person("Jan", "Koch");
     input.phone = Some("030 1234567".into());
     assert_eq!(lagom.contacts().create(&input).unwrap().phone.as_deref(), Some("+49301234567"));
-    let err = lagom.save_settings(&Settings {
-        default_country: "Sweden".into(),
-        ui_language: UiLanguage::Sv,
-        controller: Default::default(),
-    });
+    let err = lagom.save_settings(&Settings { default_country: "Sweden".into(), ..defaults });
     assert_eq!(err.unwrap_err().field_errors()[0].code, FieldErrorCode::InvalidCountry);
 }
 
@@ -292,7 +285,7 @@ fn the_record_of_processing_comes_from_the_live_settings_and_names_nobody() {
         "| Organisation number | 556677-8899 |",
         "| Trade fairs — Invitations to our stand | legitimate interest (f) | 18 months | 0 |",
         "| Customer relationship — Deliver and follow up what the customer has ordered. | contract (b) | 36 months | 1 |",
-        "Identity: contact.given_name, contact.family_name",
+        "Identity: request.requester_name, contact.given_name, contact.family_name",
         "interaction.on_date",
         "(e) Transfers to third countries",
         "SQLCipher 4",

@@ -24,6 +24,9 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::interactions::SCHEMA),
     Step::Sql(crate::requests::SCHEMA),
     Step::Sql(crate::retention::SCHEMA),
+    Step::Sql(crate::requests::UNMATCHED_SCHEMA),
+    Step::Sql(crate::retention::SWEEP_SCHEMA),
+    Step::Sql(crate::audit::EXPORTS_BY_DATE),
 ];
 
 /// The schema version this build writes and understands.

@@ -1,0 +1,79 @@
+//! `lagom settings`: show the settings, or change retention's grace period, automatic erasure,
+//! whose public holidays count, and the list of interaction outcomes.
+
+use anyhow::Result;
+use clap::Subcommand;
+use lagom_core::Lagom;
+use lagom_core::deadline::HolidayCountry;
+
+use crate::print_json;
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Print the settings.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change some settings; the others stay as they are.
+    Set {
+        /// Days a contact stands in the retention preview before automatic erasure (0–365).
+        #[arg(long)]
+        grace_days: Option<u32>,
+        /// Erase those due after their grace period by itself: on or off.
+        #[arg(long, value_parser = ["on", "off"])]
+        automatic_erasure: Option<String>,
+        /// Whose public holidays move a request's deadline (SE).
+        #[arg(long, value_parser = parse_country)]
+        holiday_country: Option<HolidayCountry>,
+        /// The outcomes an interaction can have, in order, separated by commas.
+        #[arg(long, value_delimiter = ',')]
+        outcomes: Option<Vec<String>>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_country(text: &str) -> Result<HolidayCountry, String> {
+    HolidayCountry::from_code(text).ok_or_else(|| {
+        let known: Vec<&str> = HolidayCountry::ALL.iter().map(|c| c.code()).collect();
+        format!("'{text}' is not a country whose holidays Lagom knows: {}", known.join(", "))
+    })
+}
+
+#[derive(serde::Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    settings: lagom_core::Settings,
+    interaction_outcomes: Vec<String>,
+}
+
+pub fn run(lagom: &Lagom, command: SettingsCommand) -> Result<()> {
+    let json = match command {
+        SettingsCommand::Show { json } => json,
+        SettingsCommand::Set { grace_days, automatic_erasure, holiday_country, outcomes, json } => {
+            let mut settings = lagom.settings()?;
+            settings.grace_days = grace_days.unwrap_or(settings.grace_days);
+            settings.automatic_erasure = automatic_erasure.map_or(settings.automatic_erasure, |a| a == "on");
+            settings.holiday_country = holiday_country.unwrap_or(settings.holiday_country);
+            lagom.save_settings(&settings)?;
+            if let Some(outcomes) = outcomes {
+                lagom.interactions().set_outcomes(&outcomes)?;
+            }
+            json
+        }
+    };
+    let shown = Shown { settings: lagom.settings()?, interaction_outcomes: lagom.interactions().outcomes()? };
+    if json {
+        return print_json(&shown);
+    }
+    let s = &shown.settings;
+    println!("default country for phone numbers: {}", s.default_country);
+    println!("language: {}", s.ui_language);
+    println!("controller: {} ({})", s.controller.name, s.controller.organisation_number);
+    println!("grace period before automatic erasure: {} days", s.grace_days);
+    println!("automatic erasure: {}", if s.automatic_erasure { "on" } else { "off" });
+    println!("public holidays of: {}", s.holiday_country.code());
+    println!("interaction outcomes: {}", shown.interaction_outcomes.join(", "));
+    Ok(())
+}
