@@ -65,6 +65,20 @@ fn generated() -> String {
         lagom_core::InteractionInput,
         lagom_core::Interaction,
         lagom_core::RetentionAnchor,
+        lagom_core::deadline::HolidayCountry,
+        lagom_core::HoldReason,
+        lagom_core::Hold,
+        lagom_core::Expiry,
+        lagom_core::SweepReport,
+        lagom_core::RequestKind,
+        lagom_core::RequestStatus,
+        lagom_core::ExtensionReason,
+        lagom_core::RefusalReason,
+        lagom_core::IdentityCheck,
+        lagom_core::RequestInput,
+        lagom_core::Request,
+        lagom_core::Home,
+        lagom_core::PackReceipt,
     );
     out
 }

@@ -3,8 +3,9 @@
 
 use lagom_core::{
     ConsentEvent, ConsentInput, ConsentOverview, ConsentSource, Contact, ContactInput, ContactPage, ContactSummary,
-    ErasureReceipt, ExportReceipt, Interaction, InteractionInput, MarketingChannel, OptOuts, Purpose, PurposeInput,
-    ReportLanguage, Settings, Tag, TagInput,
+    ErasureReceipt, Expiry, ExportReceipt, ExtensionReason, Hold, HoldReason, Home, IdentityCheck, Interaction,
+    InteractionInput, MarketingChannel, OptOuts, PackReceipt, Purpose, PurposeInput, RefusalReason, ReportLanguage,
+    Request, RequestInput, RetentionAnchor, Settings, SweepReport, Tag, TagInput,
 };
 use tauri::{AppHandle, State};
 use zeroize::Zeroizing;
@@ -195,7 +196,115 @@ pub fn contact_export(
     session.with(|l| l.export_person(&id, &path, language)).map(Some)
 }
 
+/// `request`: the open erasure request of this contact that the erase answers (it closes it).
 #[tauri::command(async)]
-pub fn contact_erase(session: State<'_, Session>, id: String) -> IpcResult<ErasureReceipt> {
-    session.with(|l| l.rights().erase(&id, None))
+pub fn contact_erase(session: State<'_, Session>, id: String, request: Option<String>) -> IpcResult<ErasureReceipt> {
+    session.with(|l| l.rights().erase(&id, request.as_deref()))
+}
+
+#[tauri::command(async)]
+pub fn interaction_outcomes_set(session: State<'_, Session>, outcomes: Vec<String>) -> IpcResult<Vec<String>> {
+    session.with(|l| l.interactions().set_outcomes(&outcomes))
+}
+
+/// The home view: what needs attention today.
+#[tauri::command(async)]
+pub fn home_get(session: State<'_, Session>) -> IpcResult<Home> {
+    session.with(|l| l.home(None))
+}
+
+/// The sweep the UI runs at start-up and when the day changes.
+#[tauri::command(async)]
+pub fn retention_sweep(session: State<'_, Session>) -> IpcResult<SweepReport> {
+    session.with(|l| l.retention().sweep())
+}
+
+/// "Erase the due ones now": everyone due today, as the preview showed them.
+#[tauri::command(async)]
+pub fn retention_apply(session: State<'_, Session>) -> IpcResult<Vec<ErasureReceipt>> {
+    session.with(|l| l.retention().apply(None))
+}
+
+#[tauri::command(async)]
+pub fn retention_expiry(session: State<'_, Session>, id: String) -> IpcResult<Option<Expiry>> {
+    session.with(|l| l.retention().expiry_of(&id))
+}
+
+#[tauri::command(async)]
+pub fn retention_holds(session: State<'_, Session>, id: String) -> IpcResult<Vec<Hold>> {
+    session.with(|l| l.retention().holds(&id))
+}
+
+#[tauri::command(async)]
+pub fn retention_hold(session: State<'_, Session>, id: String, reason: HoldReason, until: String) -> IpcResult<Hold> {
+    session.with(|l| l.retention().hold(&id, reason, &until))
+}
+
+/// How many contacts a purpose's new retention would move into today's preview.
+#[tauri::command(async)]
+pub fn retention_moved(
+    session: State<'_, Session>,
+    id: String,
+    months: u32,
+    anchor: RetentionAnchor,
+) -> IpcResult<u32> {
+    session.with(|l| l.retention().moved_by(&id, months, anchor)).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+#[tauri::command(async)]
+pub fn request_list(session: State<'_, Session>) -> IpcResult<Vec<Request>> {
+    session.with(|l| l.requests().list())
+}
+
+#[tauri::command(async)]
+pub fn request_for_contact(session: State<'_, Session>, id: String) -> IpcResult<Vec<Request>> {
+    session.with(|l| l.requests().for_contact(&id))
+}
+
+#[tauri::command(async)]
+pub fn request_add(session: State<'_, Session>, input: RequestInput) -> IpcResult<Request> {
+    session.with(|l| l.requests().add(&input))
+}
+
+#[tauri::command(async)]
+pub fn request_identify(
+    session: State<'_, Session>,
+    id: String,
+    contact: Option<String>,
+    check: IdentityCheck,
+) -> IpcResult<Request> {
+    session.with(|l| l.requests().identify(&id, contact.as_deref(), check))
+}
+
+#[tauri::command(async)]
+pub fn request_extend(session: State<'_, Session>, id: String, reason: ExtensionReason) -> IpcResult<Request> {
+    session.with(|l| l.requests().extend(&id, reason))
+}
+
+#[tauri::command(async)]
+pub fn request_close(session: State<'_, Session>, id: String, answer: Option<String>) -> IpcResult<Request> {
+    session.with(|l| l.requests().close(&id, answer.as_deref()))
+}
+
+#[tauri::command(async)]
+pub fn request_refuse(session: State<'_, Session>, id: String, reason: RefusalReason) -> IpcResult<Request> {
+    session.with(|l| l.requests().refuse(&id, reason))
+}
+
+/// The record of processing (Art. 30) as Markdown text, for the in-app view.
+#[tauri::command(async)]
+pub fn record_text(session: State<'_, Session>, language: ReportLanguage) -> IpcResult<String> {
+    session.with(|l| l.record_of_processing().map(|r| r.to_markdown(language)))
+}
+
+/// Asks where to save (native dialog), then writes the accountability pack. `None`: cancelled.
+#[tauri::command(async)]
+pub fn accountability_pack_save(
+    app: AppHandle,
+    session: State<'_, Session>,
+    language: ReportLanguage,
+) -> IpcResult<Option<PackReceipt>> {
+    let suggested = session.with(|l| Ok(format!("lagom-accountability-pack-{}.zip", l.clock().today())))?;
+    let Some(path) = crate::save_dialog::ask_save_path(&app, &suggested) else { return Ok(None) };
+    session.with(|l| l.accountability_pack(&path, language)).map(Some)
 }

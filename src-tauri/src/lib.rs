@@ -45,6 +45,23 @@ macro_rules! app_commands {
             commands::contact_reachable,
             commands::contact_export,
             commands::contact_erase,
+            commands::interaction_outcomes_set,
+            commands::home_get,
+            commands::retention_sweep,
+            commands::retention_apply,
+            commands::retention_expiry,
+            commands::retention_holds,
+            commands::retention_hold,
+            commands::retention_moved,
+            commands::request_list,
+            commands::request_for_contact,
+            commands::request_add,
+            commands::request_identify,
+            commands::request_extend,
+            commands::request_close,
+            commands::request_refuse,
+            commands::record_text,
+            commands::accountability_pack_save,
         ]
     };
 }

@@ -10,18 +10,30 @@ import type {
   ContactPage,
   ContactSummary,
   ErasureReceipt,
+  Expiry,
   ExportReceipt,
+  ExtensionReason,
+  Hold,
+  HoldReason,
+  Home,
+  IdentityCheck,
   Interaction,
   InteractionInput,
   IpcError,
   MarketingChannel,
   OptOuts,
+  PackReceipt,
   Purpose,
   PurposeInput,
   RecoveryKeyView,
+  RefusalReason,
   ReportLanguage,
+  Request,
+  RequestInput,
+  RetentionAnchor,
   SessionStatus,
   Settings,
+  SweepReport,
   Tag,
   TagInput,
 } from './bindings';
@@ -87,7 +99,38 @@ export const api = {
   /** Opens the native save dialog; null when the user cancels. */
   contactExport: (id: string, language: ReportLanguage) =>
     call<ExportReceipt | null>("contact_export", { id, language }),
-  contactErase: (id: string) => call<ErasureReceipt>("contact_erase", { id }),
+  /** `request`: the contact's open erasure request that this erase answers. */
+  contactErase: (id: string, request: string | null) => call<ErasureReceipt>("contact_erase", { id, request }),
+  interactionOutcomesSet: (outcomes: string[]) => call<string[]>("interaction_outcomes_set", { outcomes }),
+
+  /** What needs attention today. */
+  homeGet: () => call<Home>("home_get"),
+  /** The start-up and daily sweep: notes who is due, erases by itself only when set to. */
+  retentionSweep: () => call<SweepReport>("retention_sweep"),
+  /** "Erase the due ones now". */
+  retentionApply: () => call<ErasureReceipt[]>("retention_apply"),
+  retentionExpiry: (id: string) => call<Expiry | null>("retention_expiry", { id }),
+  retentionHolds: (id: string) => call<Hold[]>("retention_holds", { id }),
+  retentionHold: (id: string, reason: HoldReason, until: string) =>
+    call<Hold>("retention_hold", { id, reason, until }),
+  /** How many contacts a purpose's new retention would move into today's preview. */
+  retentionMoved: (id: string, months: number, anchor: RetentionAnchor) =>
+    call<number>("retention_moved", { id, months, anchor }),
+
+  requestList: () => call<Request[]>("request_list"),
+  requestForContact: (id: string) => call<Request[]>("request_for_contact", { id }),
+  requestAdd: (input: RequestInput) => call<Request>("request_add", { input }),
+  requestIdentify: (id: string, contact: string | null, check: IdentityCheck) =>
+    call<Request>("request_identify", { id, contact, check }),
+  requestExtend: (id: string, reason: ExtensionReason) => call<Request>("request_extend", { id, reason }),
+  requestClose: (id: string, answer: string | null) => call<Request>("request_close", { id, answer }),
+  requestRefuse: (id: string, reason: RefusalReason) => call<Request>("request_refuse", { id, reason }),
+
+  /** The Art. 30 record as Markdown text. */
+  recordText: (language: ReportLanguage) => call<string>("record_text", { language }),
+  /** Opens the native save dialog; null when the user cancels. */
+  accountabilityPackSave: (language: ReportLanguage) =>
+    call<PackReceipt | null>("accountability_pack_save", { language }),
 
   settingsGet: () => call<Settings>("settings_get"),
   settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),

@@ -3,7 +3,7 @@
 
 export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "in_use" | "not_open" | "storage" | "io";
 
-export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome";
+export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched";
 
 export type FieldError = { 
 /**
@@ -127,7 +127,20 @@ default_country: string, ui_language: UiLanguage,
 /**
  * Who is responsible for the processing (Art. 30(1)(a)); blank until filled in.
  */
-controller: Controller, };
+controller: Controller, 
+/**
+ * Days a contact stands in the retention preview before automatic erasure may take it.
+ */
+grace_days: number, 
+/**
+ * Whether the daily sweep erases those whose grace period has passed (off by default:
+ * someone presses "Erase the due ones now").
+ */
+automatic_erasure: boolean, 
+/**
+ * Whose public holidays move a request's deadline to the next working day.
+ */
+holiday_country: HolidayCountry, };
 
 export type MarketingChannel = "email" | "phone" | "sms" | "post" | "events";
 
@@ -201,3 +214,148 @@ purpose: string | null, };
 export type Interaction = { id: string, kind: InteractionKind, date: string, channel: Channel, outcome: string | null, purpose_id: string | null, purpose_name: string | null, recorded_by: string, recorded_at: string, };
 
 export type RetentionAnchor = "last_interaction" | "former_customer" | "consent_withdrawn";
+
+export type HolidayCountry = "SE";
+
+export type HoldReason = "bookkeeping_act" | "legal_claim" | "other_law";
+
+export type Hold = { id: string, reason: HoldReason, until: string, recorded_by: string, recorded_at: string, };
+
+export type Expiry = { contact_id: string, given_name: string, family_name: string, 
+/**
+ * The day from which the contact may be erased.
+ */
+expires: string, 
+/**
+ * "Customer relationship: 24 months after the last interaction on 2024-05-02".
+ */
+rule: string, 
+/**
+ * The day the sweep first found the contact due; the grace period counts from it.
+ */
+due_since: string | null, 
+/**
+ * The first day automatic erasure may take the contact (`due_since` + the grace period);
+ * `None` until a sweep has seen the contact due.
+ */
+erasable_from: string | null, 
+/**
+ * Held only for consent purposes, and every consent is withdrawn.
+ */
+consent_withdrawn_only: boolean, };
+
+export type SweepReport = { 
+/**
+ * The day the sweep counted as today.
+ */
+on: string, 
+/**
+ * Everyone due today, earliest first, with their grace period.
+ */
+due: Array<Expiry>, 
+/**
+ * Erased by automatic erasure (only when it is on and their grace period has passed).
+ */
+erased: Array<ErasureReceipt>, };
+
+export type RequestKind = "access" | "portability" | "erasure" | "rectification" | "objection" | "restriction";
+
+export type RequestStatus = "open" | "extended" | "answered" | "refused";
+
+export type ExtensionReason = "complexity" | "number_of_requests";
+
+export type RefusalReason = "manifestly_unfounded" | "excessive" | "identity_not_confirmed";
+
+export type IdentityCheck = "address_on_file" | "electronic_id" | "id_document" | "in_person";
+
+export type RequestInput = { kind: RequestKind, 
+/**
+ * The contact the request is about; `None` while the requester is not matched.
+ */
+contact_id: string | null, 
+/**
+ * An unmatched requester's name, held only until they are matched to a contact.
+ */
+requester_name: string | null, 
+/**
+ * How to answer an unmatched requester (email or postal address), held as long as the name.
+ */
+requester_address: string | null, 
+/**
+ * How the identity was checked, when it already was.
+ */
+identity_check: IdentityCheck | null, 
+/**
+ * `YYYY-MM-DD`; today when not given.
+ */
+received: string | null, };
+
+export type Request = { 
+/**
+ * The reference, `REQ-2026-0001`: opaque, for `lagom erase --request`.
+ */
+id: string, kind: RequestKind, 
+/**
+ * The contact; `None` while the requester is not matched.
+ */
+contact_id: string | null, 
+/**
+ * An unmatched requester's name and address (gone once matched or closed).
+ */
+requester_name: string | null, requester_address: string | null, identity_check: IdentityCheck | null, identity_checked_on: string | null, received: string, status: RequestStatus, 
+/**
+ * The day the answer is due (one month, or three once extended), as a working day.
+ */
+due: string, 
+/**
+ * How the due date was counted, in words.
+ */
+working: string, 
+/**
+ * Open or extended and past its due date (by the clock's today).
+ */
+overdue: boolean, 
+/**
+ * Answered or refused after its due date, or overdue: the deadline was missed.
+ */
+late: boolean, extended_on: string | null, extension_reason: ExtensionReason | null, refusal_reason: RefusalReason | null, 
+/**
+ * The tombstone or export that answered it.
+ */
+answer: string | null, closed_on: string | null, };
+
+export type Home = { 
+/**
+ * The day the view counts as today.
+ */
+today: string, 
+/**
+ * Open requests overdue or due within [`REQUEST_HORIZON_DAYS`], overdue first.
+ */
+requests: Array<Request>, 
+/**
+ * All open requests (the inbox's badge).
+ */
+open_requests: number, 
+/**
+ * Due for erasure now, earliest first, each with the day automatic erasure may take it.
+ */
+due_now: Array<Expiry>, 
+/**
+ * Due within the next [`EXPIRY_HORIZON_DAYS`] days.
+ */
+due_soon: Array<Expiry>, 
+/**
+ * Held only for consent purposes, every consent withdrawn: nothing keeps them.
+ */
+consent_withdrawn_only: Array<Expiry>, exports_this_month: number, erasures_this_month: number, 
+/**
+ * Whether the daily sweep erases by itself, and after how many days in the preview.
+ */
+automatic_erasure: boolean, grace_days: number, };
+
+export type PackReceipt = { path: string, bytes: number, files: Array<string>, 
+/**
+ * Whether the audit chain verified, as the pack records it.
+ */
+audit_intact: boolean, };

@@ -6,7 +6,10 @@
 
 use std::time::{Duration, Instant};
 
-use lagom_core::{ContactInput, Lagom, MemoryKeyStore, ReportLanguage};
+use lagom_core::{
+    Channel, ConsentInput, ConsentSource, ContactInput, InteractionInput, InteractionKind, Lagom, MemoryKeyStore,
+    ReportLanguage,
+};
 
 const CONTACTS: usize = 100_000;
 const GIVEN: &[&str] =
@@ -42,7 +45,12 @@ fn input(i: usize) -> ContactInput {
         email: Some(format!("{}.{}{}@example.se", given.to_lowercase(), family.to_lowercase(), i)),
         phone: Some(format!("+4670{:07}", i)),
         organisation: Some(format!("{} {}", ORGS[i % ORGS.len()], i % 500)),
-        purposes: vec!["Customer relationship".into()],
+        // One in five also gets the newsletter (a consent purpose).
+        purposes: if i % 5 == 0 {
+            vec!["Customer relationship".into(), "Newsletter".into()]
+        } else {
+            vec!["Customer relationship".into()]
+        },
         ..ContactInput::default()
     }
 }
@@ -75,7 +83,29 @@ fn main() {
 
     let start = Instant::now();
     for i in 0..CONTACTS {
-        lagom.contacts().create(&input(i)).unwrap();
+        let id = lagom.contacts().create(&input(i)).unwrap().id;
+        // One in ten has an interaction; one in fifty newsletter readers withdrew consent.
+        if i % 10 == 0 {
+            let date = format!("2026-{:02}-{:02}", 1 + i % 11, 1 + i % 28);
+            let call = InteractionInput {
+                kind: InteractionKind::Call,
+                date,
+                channel: Channel::Phone,
+                outcome: None,
+                purpose: None,
+            };
+            lagom.interactions().add(&id, &call).unwrap();
+        }
+        if i % 250 == 0 {
+            let newsletter = ConsentInput {
+                purpose: "Newsletter".into(),
+                channel: None,
+                source: ConsentSource::Email,
+                wording: None,
+            };
+            lagom.consent().give(&id, &newsletter).unwrap();
+            lagom.consent().withdraw(&id, &newsletter).unwrap();
+        }
     }
     let fill = start.elapsed();
     println!(
@@ -108,10 +138,27 @@ fn main() {
     );
     report("search \"ostlund\" again after the updates", time(50, |_| lagom.contacts().search("ostlund").unwrap()));
 
-    // Retention: the sweep behind the preview (every contact's expiry over its purposes).
+    // Retention: the sweep (every contact's expiry over its purposes) and the home view.
+    let due_today = lagom.retention().preview(None).unwrap().len();
     report(
-        "retention sweep: who is due by 2030-01-01 (all 100 000)",
-        time(5, |_| lagom.retention().preview(chrono::NaiveDate::from_ymd_opt(2030, 1, 1)).unwrap()),
+        &format!("retention sweep (the app's daily one; {due_today} due today)"),
+        time(20, |_| lagom.retention().sweep().unwrap()),
+    );
+    report(&format!("retention preview today ({due_today} due)"), time(20, |_| lagom.retention().preview(None).unwrap()));
+    let home = lagom.home(None).unwrap();
+    report(
+        &format!(
+            "home view ({} due now, {} soon, {} withdrawn-only)",
+            home.due_now.len(),
+            home.due_soon.len(),
+            home.consent_withdrawn_only.len()
+        ),
+        time(20, |_| lagom.home(None).unwrap()),
+    );
+    let by_2030 = chrono::NaiveDate::from_ymd_opt(2030, 1, 1);
+    report(
+        "retention preview by 2030-01-01 (everyone due, named)",
+        time(5, |_| lagom.retention().preview(by_2030).unwrap()),
     );
 
     // Data-subject rights on one person among 100 000.
