@@ -61,7 +61,9 @@ CREATE TABLE request_v2 (
     closed_on           TEXT,
     recorded_by         TEXT NOT NULL,
     created_at          TEXT NOT NULL,
-    CHECK ((contact_id IS NULL) <> (requester_name IS NULL)),
+    -- Never both; an open request has one or the other (a refused unmatched one has neither).
+    CHECK (contact_id IS NULL OR requester_name IS NULL),
+    CHECK (contact_id IS NOT NULL OR requester_name IS NOT NULL OR status NOT IN ('open', 'extended')),
     CHECK (requester_name IS NOT NULL OR requester_address IS NULL),
     CHECK (status IN ('open', 'extended') OR requester_name IS NULL)
 ) STRICT;

@@ -49,7 +49,7 @@ CREATE TABLE retention_due (
     since      TEXT NOT NULL CHECK (since GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX contact_retention ON contact (id, created_at, stage);
-CREATE INDEX consent_event_by_contact_purpose ON consent_event (contact_id, purpose_id, seq);
+CREATE INDEX consent_event_by_contact_purpose ON consent_event (contact_id, purpose_id, seq, kind, at);
 "#;
 
 /// When one contact is due for erasure, and the rule that decided it.
@@ -98,14 +98,25 @@ pub struct Retention<'a> {
     ctx: Ctx<'a>,
 }
 
-/// What one purpose says about one contact.
+/// What one purpose says about one contact: the anchors its rule may count from.
 struct PurposeRow {
-    contact_id: String,
-    created: String,
+    /// The contact, as an index into the sweep's list of contacts.
+    contact: usize,
+    created: Option<NaiveDate>,
     purpose: usize,
-    last_interaction: Option<String>,
-    former_since: Option<String>,
-    last_consent: Option<(ConsentEventKind, String)>,
+    last_interaction: Option<NaiveDate>,
+    former_since: Option<NaiveDate>,
+    last_consent: Option<(ConsentEventKind, NaiveDate)>,
+}
+
+/// What one pass over the register found.
+struct Dates {
+    rules: Vec<PurposeRule>,
+    rows: Vec<PurposeRow>,
+    /// (id, created, a former customer), in id order; rows point into it.
+    contacts: Vec<(String, Option<NaiveDate>, bool)>,
+    holds: HashMap<String, NaiveDate>,
+    dated: Vec<Dated>,
 }
 
 /// A purpose's retention rule, read once per sweep.
@@ -160,7 +171,7 @@ impl<'a> Retention<'a> {
     /// One contact's expiry (`None`: kept without end by a purpose whose anchor has not come).
     pub fn expiry_of(&self, contact_id: &str) -> Result<Option<Expiry>> {
         self.ctx.require_contact(contact_id)?;
-        let (rules, rows, dated) = self.dates()?;
+        let Dates { rules, rows, dated, .. } = self.dates()?;
         let Some(found) = dated.into_iter().find(|d| d.contact_id == contact_id && d.date.is_some()) else {
             return Ok(None);
         };
@@ -189,16 +200,17 @@ impl<'a> Retention<'a> {
     pub fn sweep(&self) -> Result<SweepReport> {
         let today = self.ctx.today();
         let settings = Settings::load(self.ctx.conn)?;
-        let due_ids: Vec<String> = {
-            let (_, _, dated) = self.dates()?;
-            dated.into_iter().filter(|d| d.date.is_some_and(|date| date <= today)).map(|d| d.contact_id).collect()
-        };
+        let Dates { rules, rows, dated, .. } = self.dates()?;
+        let due: Vec<Dated> = dated.into_iter().filter(|d| d.date.is_some_and(|date| date <= today)).collect();
         let tx = self.ctx.conn.unchecked_transaction()?;
-        tx.execute_batch("CREATE TEMP TABLE IF NOT EXISTS sweep_due (contact_id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.sweep_due;")?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS sweep_due (contact_id TEXT PRIMARY KEY) WITHOUT ROWID;
+             DELETE FROM temp.sweep_due;",
+        )?;
         {
             let mut insert = tx.prepare_cached("INSERT INTO temp.sweep_due (contact_id) VALUES (?1)")?;
-            for id in &due_ids {
-                insert.execute([id])?;
+            for d in &due {
+                insert.execute([&d.contact_id])?;
             }
         }
         tx.execute("DELETE FROM retention_due WHERE contact_id NOT IN (SELECT contact_id FROM temp.sweep_due)", [])?;
@@ -208,17 +220,21 @@ impl<'a> Retention<'a> {
         )?;
         tx.execute("DELETE FROM temp.sweep_due", [])?;
         tx.commit()?;
-        let due = self.preview(Some(today))?;
+        let mut due = self.describe(&rules, &rows, due)?;
+        due.sort_by(|a, b| {
+            (&a.expires, &a.family_name, &a.contact_id).cmp(&(&b.expires, &b.family_name, &b.contact_id))
+        });
         let mut erased = Vec::new();
         if settings.automatic_erasure {
             let rights = Rights::new(self.ctx);
+            let today = today.to_string();
             for expiry in &due {
-                if expiry.erasable_from.as_deref().is_some_and(|from| from <= today.to_string().as_str()) {
+                if expiry.erasable_from.as_deref().is_some_and(|from| from <= today.as_str()) {
                     erased.push(rights.erase_expired(&expiry.contact_id)?);
                 }
             }
+            due.retain(|e| !erased.iter().any(|r| r.tombstone.contact_id == e.contact_id));
         }
-        let due = if erased.is_empty() { due } else { self.preview(Some(today))? };
         Ok(SweepReport { on: today.to_string(), due, erased })
     }
 
@@ -226,13 +242,13 @@ impl<'a> Retention<'a> {
     /// not due now who would be due with `months` counted from `anchor`.
     pub fn moved_by(&self, purpose_id: &str, months: u32, anchor: RetentionAnchor) -> Result<usize> {
         let today = self.ctx.today();
-        let (mut rules, rows, before) = self.dates()?;
+        let Dates { mut rules, rows, contacts, holds, dated: before } = self.dates()?;
         let Some(index) = rules.iter().position(|r| r.id == purpose_id) else {
             return Err(Error::NotFound { what: "purpose" });
         };
         rules[index].months = months;
         rules[index].anchor = anchor;
-        let after = combine(&rules, &rows, &self.holds_by_contact()?);
+        let after = combine(&rules, &rows, &contacts, &holds);
         let due = |d: &Dated| d.date.is_some_and(|date| date <= today);
         Ok(before.iter().zip(&after).filter(|(b, a)| !due(b) && due(a)).count())
     }
@@ -305,7 +321,7 @@ impl<'a> Retention<'a> {
     /// The home view's three lists from one pass: due by `today`, due after it and by
     /// `until`, and held only for withdrawn consent.
     pub(crate) fn attention(&self, today: NaiveDate, until: NaiveDate) -> Result<Attention> {
-        let (rules, rows, dated) = self.dates()?;
+        let Dates { rules, rows, dated, .. } = self.dates()?;
         let (mut now, mut soon, mut withdrawn) = (Vec::new(), Vec::new(), Vec::new());
         for d in dated {
             if d.consent_withdrawn_only {
@@ -330,7 +346,7 @@ impl<'a> Retention<'a> {
     /// Who expires after `after` (or any time when `None`) and by `until`, with names, words
     /// and grace period.
     fn expiring(&self, after: Option<NaiveDate>, until: NaiveDate) -> Result<Vec<Expiry>> {
-        let (rules, rows, dated) = self.dates()?;
+        let Dates { rules, rows, dated, .. } = self.dates()?;
         let chosen: Vec<Dated> = dated
             .into_iter()
             .filter(|d| d.date.is_some_and(|date| date <= until && after.is_none_or(|a| date > a)))
@@ -393,10 +409,11 @@ impl<'a> Retention<'a> {
         Ok(holds)
     }
 
-    /// Every contact's expiry date, from one pass over the contacts' purposes. Only the
-    /// anchors a purpose's rule needs are looked up, through covering indexes; names are read
-    /// later, for the few contacts shown.
-    fn dates(&self) -> Result<(Vec<PurposeRule>, Vec<PurposeRow>, Vec<Dated>)> {
+    /// Every contact's expiry date. Each table the rules need is read once, in contact id
+    /// order, through a covering index (contacts' creation and stage; the last interaction per
+    /// contact; the latest consent given or withdrawn per contact and purpose), and merged with
+    /// the contacts' purposes in the same order: no lookup per contact, names never read.
+    fn dates(&self) -> Result<Dates> {
         let conn = self.ctx.conn;
         let rules: Vec<PurposeRule> = conn
             .prepare_cached("SELECT id, name, lawful_basis, retention_months, retention_anchor FROM purpose")?
@@ -411,61 +428,124 @@ impl<'a> Retention<'a> {
             })?
             .collect::<rusqlite::Result<_>>()?;
         let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
-        let mut rows = Vec::new();
-        let mut statement = conn.prepare_cached(
-            "SELECT cp.contact_id, c.created_at, cp.purpose_id,
-                    CASE WHEN p.retention_anchor = 'last_interaction' THEN
-                        (SELECT max(i.on_date) FROM interaction i WHERE i.contact_id = cp.contact_id)
-                    END,
-                    CASE WHEN p.retention_anchor = 'former_customer' AND c.stage = 'former_customer' THEN
-                        (SELECT max(a.at) FROM audit_entry a
-                         WHERE a.subject_id = cp.contact_id AND a.field = 'stage' AND a.new_value = 'former_customer')
-                    END,
-                    CASE WHEN p.lawful_basis = 'consent' OR p.retention_anchor = 'consent_withdrawn' THEN
-                        (SELECT e.kind || ' ' || e.at FROM consent_event e
-                         WHERE e.contact_id = cp.contact_id AND e.purpose_id = cp.purpose_id
-                           AND e.kind IN ('given', 'withdrawn')
-                         ORDER BY e.seq DESC LIMIT 1)
-                    END
-             FROM contact_purpose cp
-             JOIN contact c INDEXED BY contact_retention ON c.id = cp.contact_id
-             JOIN purpose p ON p.id = cp.purpose_id
-             ORDER BY cp.contact_id",
+        let counts_from = |anchor: RetentionAnchor| rules.iter().any(|r| r.anchor == anchor);
+        let needs_consent =
+            rules.iter().any(|r| r.basis == LawfulBasis::Consent || r.anchor == RetentionAnchor::ConsentWithdrawn);
+
+        // (id, created, a former customer), in id order.
+        let mut contacts: Vec<(String, Option<NaiveDate>, bool)> = Vec::new();
+        {
+            let mut statement = conn.prepare_cached(
+                "SELECT id, created_at, stage = 'former_customer' FROM contact INDEXED BY contact_retention ORDER BY id",
+            )?;
+            let mut result = statement.query([])?;
+            while let Some(row) = result.next()? {
+                contacts.push((row.get(0)?, day(text(row, 1)?), row.get(2)?));
+            }
+        }
+        let mut last_interactions: Vec<(String, Option<NaiveDate>)> = Vec::new();
+        if counts_from(RetentionAnchor::LastInteraction) {
+            let mut statement = conn.prepare_cached(
+                "SELECT contact_id, max(on_date) FROM interaction INDEXED BY interaction_by_contact
+                 GROUP BY contact_id ORDER BY contact_id",
+            )?;
+            let mut result = statement.query([])?;
+            while let Some(row) = result.next()? {
+                last_interactions.push((row.get(0)?, day(text(row, 1)?)));
+            }
+        }
+        // The latest consent given or withdrawn per (contact, purpose), in that order.
+        let mut consents: Vec<(String, String, ConsentEventKind, Option<NaiveDate>)> = Vec::new();
+        if needs_consent {
+            let mut statement = conn.prepare_cached(
+                "SELECT contact_id, purpose_id, kind, at FROM consent_event INDEXED BY consent_event_by_contact_purpose
+                 WHERE purpose_id IS NOT NULL AND kind IN ('given', 'withdrawn')
+                 ORDER BY contact_id, purpose_id, seq",
+            )?;
+            let mut result = statement.query([])?;
+            while let Some(row) = result.next()? {
+                let (contact, purpose) = (text(row, 0)?, text(row, 1)?);
+                let kind: ConsentEventKind = row.get(2)?;
+                let at = day(text(row, 3)?);
+                match consents.last_mut() {
+                    Some(last) if last.0 == contact && last.1 == purpose => (last.2, last.3) = (kind, at),
+                    _ => consents.push((contact.to_owned(), purpose.to_owned(), kind, at)),
+                }
+            }
+        }
+        let mut former_since = conn.prepare_cached(
+            "SELECT max(at) FROM audit_entry WHERE subject_id = ?1 AND field = 'stage' AND new_value = 'former_customer'",
         )?;
+
+        let mut rows = Vec::new();
+        let (mut c, mut i, mut k) = (0, 0, 0);
+        let mut former: Option<(usize, Option<NaiveDate>)> = None;
+        let mut statement =
+            conn.prepare_cached("SELECT contact_id, purpose_id FROM contact_purpose ORDER BY contact_id, purpose_id")?;
         let mut result = statement.query([])?;
         while let Some(row) = result.next()? {
-            let purpose_id: String = row.get(2)?;
-            let Some(&purpose) = index.get(purpose_id.as_str()) else { continue };
-            let consent: Option<String> = row.get(5)?;
+            let (contact_id, purpose_id) = (text(row, 0)?, text(row, 1)?);
+            let Some(&purpose) = index.get(purpose_id) else { continue };
+            while contacts.get(c).is_some_and(|x| x.0.as_str() < contact_id) {
+                c += 1;
+            }
+            let Some((id, created, is_former)) = contacts.get(c).filter(|x| x.0 == contact_id) else { continue };
+            while last_interactions.get(i).is_some_and(|x| x.0.as_str() < contact_id) {
+                i += 1;
+            }
+            while consents.get(k).is_some_and(|x| (x.0.as_str(), x.1.as_str()) < (contact_id, purpose_id)) {
+                k += 1;
+            }
+            let rule = &rules[purpose];
+            let former_date = if *is_former && rule.anchor == RetentionAnchor::FormerCustomer {
+                match former {
+                    Some((at, date)) if at == c => date,
+                    _ => {
+                        let at: Option<String> = former_since.query_row([id], |r| r.get(0))?;
+                        let date = at.as_deref().and_then(day);
+                        former = Some((c, date));
+                        date
+                    }
+                }
+            } else {
+                None
+            };
             rows.push(PurposeRow {
-                contact_id: row.get(0)?,
-                created: row.get(1)?,
+                contact: c,
+                created: *created,
                 purpose,
-                last_interaction: row.get(3)?,
-                former_since: row.get(4)?,
-                last_consent: consent.and_then(|text| {
-                    let (kind, at) = text.split_once(' ')?;
-                    Some((kind.parse().ok()?, at.to_owned()))
-                }),
+                last_interaction: last_interactions.get(i).filter(|x| x.0 == contact_id).and_then(|x| x.1),
+                former_since: former_date,
+                last_consent: consents
+                    .get(k)
+                    .filter(|x| x.0 == contact_id && x.1 == purpose_id)
+                    .and_then(|x| x.3.map(|at| (x.2, at))),
             });
         }
         drop(result);
         drop(statement);
-        let dated = combine(&rules, &rows, &self.holds_by_contact()?);
-        Ok((rules, rows, dated))
+        let holds = self.holds_by_contact()?;
+        let dated = combine(&rules, &rows, &contacts, &holds);
+        Ok(Dates { rules, rows, contacts, holds, dated })
     }
 }
 
 /// Each contact's expiry: the latest over its purposes (one without end keeps them), pushed
-/// later by a hold. `rows` are grouped by contact.
-fn combine(rules: &[PurposeRule], rows: &[PurposeRow], holds: &HashMap<String, NaiveDate>) -> Vec<Dated> {
+/// later by a hold. `rows` are grouped by contact; `contacts` holds their ids first.
+fn combine(
+    rules: &[PurposeRule],
+    rows: &[PurposeRow],
+    contacts: &[(String, Option<NaiveDate>, bool)],
+    holds: &HashMap<String, NaiveDate>,
+) -> Vec<Dated> {
     let mut out: Vec<Dated> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let rule = &rules[row.purpose];
         let date = purpose_date(rule, row);
         let withdrawn_consent = rule.basis == LawfulBasis::Consent
             && matches!(row.last_consent, Some((ConsentEventKind::Withdrawn, _)));
-        match out.last_mut().filter(|d| d.contact_id == row.contact_id) {
+        let contact_id = &contacts[row.contact].0;
+        match out.last_mut().filter(|d| &d.contact_id == contact_id) {
             Some(current) => {
                 if current.date.is_some() && date.is_none_or(|d| current.date.is_some_and(|c| d > c)) {
                     current.date = date;
@@ -474,7 +554,7 @@ fn combine(rules: &[PurposeRule], rows: &[PurposeRow], holds: &HashMap<String, N
                 current.consent_withdrawn_only &= withdrawn_consent;
             }
             None => out.push(Dated {
-                contact_id: row.contact_id.clone(),
+                contact_id: contact_id.clone(),
                 date,
                 decided_by: Decider::Purpose(i),
                 consent_withdrawn_only: withdrawn_consent,
@@ -490,6 +570,13 @@ fn combine(rules: &[PurposeRule], rows: &[PurposeRow], holds: &HashMap<String, N
         }
     }
     out
+}
+
+/// Column `i` as borrowed text (no allocation per row in the sweep).
+fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(i)?
+        .as_str()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// The day a stored date or timestamp falls on (timestamps are UTC, `2026-05-02T…`).
@@ -508,22 +595,22 @@ enum Anchor {
 }
 
 fn anchor(rule: &PurposeRule, row: &PurposeRow) -> Anchor {
-    let withdrawn = match &row.last_consent {
-        Some((ConsentEventKind::Withdrawn, at)) => day(at),
+    let withdrawn = match row.last_consent {
+        Some((ConsentEventKind::Withdrawn, at)) => Some(at),
         _ => None,
     };
     match rule.anchor {
         RetentionAnchor::LastInteraction => match (rule.basis, withdrawn) {
             (LawfulBasis::Consent, Some(on)) => Anchor::Withdrawn(on),
             _ => {
-                let (from, what) = match &row.last_interaction {
-                    Some(last) => (day(last), "the last interaction"),
-                    None => (day(&row.created), "the contact was recorded"),
+                let (from, what) = match row.last_interaction {
+                    Some(last) => (Some(last), "the last interaction"),
+                    None => (row.created, "the contact was recorded"),
                 };
                 from.map_or(Anchor::NotYet("no date to count from"), |from| Anchor::From(from, what))
             }
         },
-        RetentionAnchor::FormerCustomer => match row.former_since.as_deref().and_then(day) {
+        RetentionAnchor::FormerCustomer => match row.former_since {
             Some(from) => Anchor::From(from, "becoming a former customer"),
             None => Anchor::NotYet("kept while a customer"),
         },

@@ -1,0 +1,346 @@
+//! The customer life cycle over time, with the injected clock: the retention sweep and its
+//! grace period, automatic erasure, the home view, unmatched requesters, the accountability
+//! pack, and the settings behind them. Real encrypted databases throughout.
+
+// A failed unwrap is a failed test, with the reason printed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Read;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use lagom_core::{
+    ConsentInput, ConsentSource, ContactInput, FieldErrorCode, FixedClock, IdentityCheck, Lagom, MemoryKeyStore,
+    RefusalReason, ReportLanguage, RequestInput, RequestKind, RetentionAnchor,
+};
+
+struct World {
+    dir: tempfile::TempDir,
+    clock: Arc<FixedClock>,
+    lagom: Lagom,
+}
+
+/// A register whose clock starts at noon UTC on `y-m-d`.
+fn world(y: i32, m: u32, d: u32) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::at(Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()));
+    let lagom = Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), clock.clone()).unwrap().lagom;
+    World { dir, clock, lagom }
+}
+
+impl World {
+    fn set(&self, date: &str) {
+        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+        self.clock.set(Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()));
+    }
+
+    fn person(&self, given: &str, purposes: &[&str]) -> String {
+        self.lagom
+            .contacts()
+            .create(&ContactInput {
+                given_name: given.into(),
+                family_name: "Testsson".into(),
+                email: Some(format!("{}@example.se", given.to_lowercase())),
+                purposes: purposes.iter().map(|p| p.to_string()).collect(),
+                ..ContactInput::default()
+            })
+            .unwrap()
+            .id
+    }
+
+    fn automatic(&self, on: bool, grace_days: u32) {
+        let mut settings = self.lagom.settings().unwrap();
+        settings.automatic_erasure = on;
+        settings.grace_days = grace_days;
+        self.lagom.save_settings(&settings).unwrap();
+    }
+}
+
+fn newsletter() -> ConsentInput {
+    ConsentInput { purpose: "Newsletter".into(), channel: None, source: ConsentSource::Form, wording: None }
+}
+
+fn request(kind: RequestKind, contact: Option<&str>) -> RequestInput {
+    RequestInput {
+        kind,
+        contact_id: contact.map(str::to_owned),
+        requester_name: None,
+        requester_address: None,
+        identity_check: None,
+        received: None,
+    }
+}
+
+#[test]
+fn automatic_erasure_waits_for_the_grace_period_counted_from_the_first_sweep_that_saw_the_contact_due() {
+    // "Events" keeps people 12 months after the last interaction (or their creation).
+    let w = world(2025, 3, 10);
+    let bo = w.person("Bo", &["Events"]);
+    let retention = w.lagom.retention();
+
+    // Due on 2026-03-10. Automatic erasure is off by default: the sweep only notes the date.
+    w.set("2026-03-10");
+    let report = retention.sweep().unwrap();
+    assert_eq!(report.due.len(), 1);
+    assert!(report.erased.is_empty(), "automatic erasure is off by default");
+    assert_eq!(report.due[0].due_since.as_deref(), Some("2026-03-10"));
+    assert_eq!(report.due[0].erasable_from.as_deref(), Some("2026-03-24"), "14 days by default");
+
+    // Turned on later: the grace period still counts from the first sweep that saw Bo due.
+    w.automatic(true, 14);
+    w.set("2026-03-23");
+    assert!(retention.sweep().unwrap().erased.is_empty(), "the day before the grace period ends");
+    assert!(w.lagom.contacts().get(&bo).is_ok());
+    w.set("2026-03-24");
+    let report = retention.sweep().unwrap();
+    assert_eq!(report.erased.len(), 1, "on the day it ends");
+    assert_eq!(report.erased[0].tombstone.contact_id, bo);
+    assert_eq!(report.erased[0].tombstone.article, "GDPR Art. 5(1)(e), 17(1)(a)");
+    assert!(report.due.is_empty());
+    assert!(w.lagom.contacts().get(&bo).is_err());
+}
+
+#[test]
+fn a_contact_no_longer_due_is_forgotten_by_the_sweep_and_its_grace_period_starts_again() {
+    let w = world(2025, 1, 1);
+    let cia = w.person("Cia", &["Events"]);
+    w.automatic(true, 10);
+    let retention = w.lagom.retention();
+    w.set("2026-01-01");
+    assert_eq!(retention.sweep().unwrap().due[0].due_since.as_deref(), Some("2026-01-01"));
+
+    // A call on 5 January keeps Cia another 12 months: no longer due, so forgotten.
+    w.set("2026-01-05");
+    let mut call = lagom_core::InteractionInput {
+        kind: lagom_core::InteractionKind::Call,
+        date: "2026-01-05".into(),
+        channel: lagom_core::Channel::Phone,
+        outcome: None,
+        purpose: None,
+    };
+    w.lagom.interactions().add(&cia, &call).unwrap();
+    assert!(retention.sweep().unwrap().due.is_empty());
+    assert_eq!(retention.due_since(&cia).unwrap(), None);
+
+    // Due again a year later: a fresh grace period, not the old one.
+    w.set("2027-01-05");
+    let report = retention.sweep().unwrap();
+    assert!(report.erased.is_empty());
+    assert_eq!(report.due[0].erasable_from.as_deref(), Some("2027-01-15"));
+    call.date = "2027-01-05".into();
+    assert!(w.lagom.contacts().get(&cia).is_ok());
+}
+
+#[test]
+fn erase_the_due_ones_now_does_not_wait_for_the_grace_period() {
+    let w = world(2025, 6, 1);
+    let eva = w.person("Eva", &["Events"]);
+    w.set("2026-06-01");
+    w.lagom.retention().sweep().unwrap();
+    let receipts = w.lagom.retention().apply(None).unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts[0].tombstone.contact_id, eva);
+}
+
+#[test]
+fn the_home_view_shows_requests_due_within_a_week_expiries_within_30_days_and_withdrawn_consent() {
+    let w = world(2025, 1, 15);
+    let due_now = w.person("Dan", &["Events"]); // due 2026-01-15
+    w.set("2025-02-14");
+    let due_in_30 = w.person("Sam", &["Events"]); // due 2026-02-14: 30 days after 2026-01-15
+    w.set("2025-02-15");
+    let due_in_31 = w.person("Tor", &["Events"]); // due 2026-02-15: 31 days after
+    let withdrawn = w.person("Wim", &["Newsletter"]);
+    w.lagom.consent().give(&withdrawn, &newsletter()).unwrap();
+    w.set("2025-03-01");
+    w.lagom.consent().withdraw(&withdrawn, &newsletter()).unwrap();
+    let both = w.person("Bea", &["Newsletter", "Customer relationship"]);
+    w.lagom.consent().give(&both, &newsletter()).unwrap();
+    w.lagom.consent().withdraw(&both, &newsletter()).unwrap();
+
+    // Requests received 2025-12-15 (due 2026-01-15, today: listed), 2025-12-22 (due
+    // 2026-01-22, seven days ahead: listed) and 2025-12-23 (due 2026-01-23: not yet).
+    w.set("2026-01-15");
+    for received in ["2025-12-15", "2025-12-22", "2025-12-23"] {
+        let mut input = request(RequestKind::Access, Some(&due_in_31));
+        input.received = Some(received.into());
+        w.lagom.requests().add(&input).unwrap();
+    }
+    w.lagom.export_person(&due_in_31, &w.dir.path().join("e.zip"), ReportLanguage::En).unwrap();
+
+    let home = w.lagom.home(None).unwrap();
+    assert_eq!(home.today, "2026-01-15");
+    let ids = |list: &[lagom_core::Expiry]| list.iter().map(|e| e.contact_id.clone()).collect::<Vec<_>>();
+    assert!(ids(&home.due_now).contains(&due_now));
+    assert!(ids(&home.due_now).contains(&withdrawn), "a withdrawn consent purpose keeps nobody");
+    assert_eq!(ids(&home.due_soon), [due_in_30.clone()], "30 days ahead is in, 31 is not");
+    assert_eq!(ids(&home.consent_withdrawn_only), [withdrawn.clone()], "Bea is still a customer");
+    assert_eq!(home.requests.iter().map(|r| r.received.as_str()).collect::<Vec<_>>(), ["2025-12-15", "2025-12-22"]);
+    assert_eq!(home.open_requests, 3);
+    assert_eq!((home.exports_this_month, home.erasures_this_month), (1, 0));
+
+    // The day after: the first request is overdue and still listed, at the top.
+    w.lagom.rights().erase(&due_now, None).unwrap();
+    let home = w.lagom.home(Some(NaiveDate::from_ymd_opt(2026, 1, 16).unwrap())).unwrap();
+    assert!(home.requests[0].overdue);
+    assert_eq!(home.erasures_this_month, 1);
+    // As of February, January's export and erasure are last month's.
+    let february = w.lagom.home(Some(NaiveDate::from_ymd_opt(2026, 2, 1).unwrap())).unwrap();
+    assert_eq!((february.exports_this_month, february.erasures_this_month), (0, 0));
+}
+
+#[test]
+fn an_unmatched_requester_is_held_only_until_their_identity_is_checked() {
+    let w = world(2026, 3, 2);
+    let anna = w.person("Anna", &["Customer relationship"]);
+    let requests = w.lagom.requests();
+    let raw_names = || -> i64 {
+        w.lagom
+            .connection()
+            .query_row("SELECT count(*) FROM request WHERE requester_name IS NOT NULL", [], |r| r.get(0))
+            .unwrap()
+    };
+
+    let mut input = request(RequestKind::Access, None);
+    let missing = requests.add(&input).unwrap_err();
+    assert_eq!(missing.field_errors()[0].field, "requester_name");
+    input.requester_name = Some("Anna Q. Requester".into());
+    input.requester_address = Some("anna.q@example.org".into());
+    let unmatched = requests.add(&input).unwrap();
+    assert_eq!(unmatched.contact_id, None);
+    assert_eq!(unmatched.due, "2026-04-02");
+    assert_eq!(raw_names(), 1);
+
+    // Nothing can answer it before it is matched.
+    assert_eq!(
+        requests.close(&unmatched.id, None).unwrap_err().field_errors()[0].code,
+        FieldErrorCode::RequestUnmatched
+    );
+    assert_eq!(
+        requests.identify(&unmatched.id, None, IdentityCheck::ElectronicId).unwrap_err().field_errors()[0].code,
+        FieldErrorCode::RequestUnmatched
+    );
+
+    // Matched after an electronic ID check: the name and address are gone from the row.
+    let matched = requests.identify(&unmatched.id, Some(&anna), IdentityCheck::ElectronicId).unwrap();
+    assert_eq!(matched.contact_id.as_deref(), Some(anna.as_str()));
+    assert_eq!(matched.identity_check, Some(IdentityCheck::ElectronicId));
+    assert_eq!(matched.identity_checked_on.as_deref(), Some("2026-03-02"));
+    assert_eq!((matched.requester_name, matched.requester_address), (None, None));
+    assert_eq!(raw_names(), 0);
+
+    // A requester who never proves who they are: refusing deletes the name too.
+    input.requester_name = Some("Unknown Caller".into());
+    let stranger = requests.add(&input).unwrap();
+    let refused = requests.refuse(&stranger.id, RefusalReason::IdentityNotConfirmed).unwrap();
+    assert_eq!(refused.requester_name, None);
+    assert_eq!(raw_names(), 0);
+    // The table itself refuses a closed request that keeps a name.
+    assert!(w
+        .lagom
+        .connection()
+        .execute("UPDATE request SET requester_name = 'x', contact_id = NULL WHERE id = ?1", [&stranger.id])
+        .is_err());
+}
+
+#[test]
+fn the_accountability_pack_holds_every_record_with_its_hash_and_names_nobody() {
+    let w = world(2026, 1, 31);
+    let anna = w.person("Anna", &["Customer relationship", "Newsletter"]);
+    w.lagom.consent().give(&anna, &newsletter()).unwrap();
+    let bo = w.person("Bo", &["Newsletter"]);
+    w.lagom.consent().give(&bo, &newsletter()).unwrap();
+    w.lagom.consent().withdraw(&bo, &newsletter()).unwrap();
+    let erasure = w.lagom.requests().add(&request(RequestKind::Erasure, Some(&bo))).unwrap();
+    let mut unmatched = request(RequestKind::Access, None);
+    unmatched.requester_name = Some("Zelda Unmatched".into());
+    w.lagom.requests().add(&unmatched).unwrap();
+    w.lagom.rights().erase(&bo, Some(&erasure.id)).unwrap();
+
+    let out = w.dir.path().join("pack.zip");
+    let receipt = w.lagom.accountability_pack(&out, ReportLanguage::Sv).unwrap();
+    assert!(receipt.audit_intact);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+        text
+    };
+    let manifest: serde_json::Value = serde_json::from_str(&read("manifest.json")).unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 6);
+    for file in files {
+        let name = file["name"].as_str().unwrap();
+        let bytes = read(name);
+        let digest = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(bytes.as_bytes()));
+        assert_eq!(file["sha256"].as_str().unwrap(), hex_of(&digest), "{name}");
+    }
+    let ledger = read("erasure-ledger.csv");
+    assert!(ledger.contains(&bo) && ledger.contains(&erasure.id));
+    let register = read("request-register.csv");
+    assert!(register.contains(&format!("{},erasure,{bo},2026-01-31", erasure.id)));
+    assert!(register.contains("answered,") && register.contains(",met"));
+    assert!(register.contains("(not yet matched)"));
+    let consent = read("consent-statistics.csv");
+    assert!(consent.contains("Newsletter,consent,1,1,0,0"), "Bo is erased, Anna's consent stands:\n{consent}");
+    let audit: serde_json::Value = serde_json::from_str(&read("audit-verification.json")).unwrap();
+    assert_eq!(audit["intact"], true);
+    assert_eq!(audit["head_hash"].as_str().unwrap().len(), 64);
+    assert!(read("record-of-processing.md").contains("Register över behandling"));
+    for file in files {
+        let text = read(file["name"].as_str().unwrap());
+        for personal in ["Anna", "Testsson", "anna@example.se", "Zelda"] {
+            assert!(!text.contains(personal), "{personal} in {}", file["name"]);
+        }
+    }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_shorter_retention_is_previewed_as_the_number_of_contacts_it_makes_due() {
+    let w = world(2025, 1, 10);
+    w.person("Ada", &["Events"]);
+    w.person("Ben", &["Events", "Customer relationship"]);
+    w.set("2025-09-10");
+    let events = w.lagom.purposes().list().unwrap().into_iter().find(|p| p.name == "Events").unwrap();
+    let retention = w.lagom.retention();
+    assert_eq!(retention.moved_by(&events.id, 12, RetentionAnchor::LastInteraction).unwrap(), 0, "unchanged");
+    assert_eq!(retention.moved_by(&events.id, 8, RetentionAnchor::LastInteraction).unwrap(), 1, "Ben is kept by a contract");
+    assert_eq!(retention.moved_by(&events.id, 9, RetentionAnchor::LastInteraction).unwrap(), 0, "due 2025-10-10");
+    assert_eq!(retention.moved_by(&events.id, 8, RetentionAnchor::ConsentWithdrawn).unwrap(), 0);
+    assert!(retention.moved_by("no-such-purpose", 1, RetentionAnchor::LastInteraction).is_err());
+}
+
+#[test]
+fn interaction_outcomes_are_edited_as_a_list_never_emptied_or_duplicated_and_audited() {
+    let w = world(2026, 1, 1);
+    let interactions = w.lagom.interactions();
+    let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let saved = interactions.set_outcomes(&list(&["interested", "  demo booked ", "no answer"])).unwrap();
+    assert_eq!(saved, ["interested", "demo booked", "no answer"]);
+    let duplicate = interactions.set_outcomes(&list(&["ordered", "Ordered"])).unwrap_err();
+    assert_eq!(duplicate.field_errors()[0].code, FieldErrorCode::Duplicate);
+    assert_eq!(interactions.set_outcomes(&[]).unwrap_err().field_errors()[0].code, FieldErrorCode::OutOfRange);
+    assert_eq!(interactions.outcomes().unwrap(), saved, "a refused list changes nothing");
+    let audited: i64 = w
+        .lagom
+        .connection()
+        .query_row("SELECT count(*) FROM audit_entry WHERE field = 'settings/interaction_outcomes'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[test]
+fn the_grace_period_is_at_most_a_year_and_the_holiday_country_is_one_lagom_knows() {
+    let w = world(2026, 1, 1);
+    let mut settings = w.lagom.settings().unwrap();
+    assert_eq!((settings.grace_days, settings.automatic_erasure), (14, false), "the defaults");
+    settings.grace_days = 366;
+    let error = w.lagom.save_settings(&settings).unwrap_err();
+    assert_eq!(error.field_errors()[0].field, "grace_days");
+    assert_eq!(lagom_core::deadline::HolidayCountry::from_code("se"), Some(lagom_core::deadline::HolidayCountry::Se));
+    assert_eq!(lagom_core::deadline::HolidayCountry::from_code("XX"), None);
+}
