@@ -637,3 +637,91 @@ fn retention_previews_who_is_due_with_the_rule_then_erases_them() {
     let later = ok_json(&db.path, &["retention", "preview", "--as-of", "2027-11-01", "--json"]);
     assert!(later.as_array().unwrap().is_empty(), "held until 2033");
 }
+
+#[test]
+fn home_settings_the_sweep_unmatched_requests_and_the_accountability_pack_from_the_command_line() {
+    let (db, _) = init();
+    ok_json(
+        &db.path,
+        &["purpose", "add", "--name", "Quotes", "--basis", "legitimate_interest", "--retention-months", "12", "--json"],
+    );
+    let old = add(&db.path, "Olle", "Gammal", "Quotes");
+    let nina = add(&db.path, "Nina", "Ny", "Quotes");
+    ok_json(
+        &db.path,
+        &["interaction", "add", &old, "--type", "call", "--date", "2020-03-01", "--channel", "phone", "--json"],
+    );
+
+    // The home view as of today and as of a later day.
+    let home = ok_json(&db.path, &["home", "--json"]);
+    assert_eq!(home["due_now"][0]["contact_id"], old.as_str(), "{home}");
+    assert_eq!(home["automatic_erasure"], false);
+    let later = ok_json(&db.path, &["home", "--as-of", "2099-01-01", "--json"]);
+    assert_eq!(later["due_now"].as_array().unwrap().len(), 2);
+    assert_eq!(lagom(&db.path, &["home", "--as-of", "2026-02-30"]).status.code(), Some(2), "not a date");
+
+    // Settings: a grace period over a year is refused by name; then automatic erasure, no grace.
+    let refused = lagom(&db.path, &["settings", "set", "--grace-days", "400"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("grace_days"));
+    let settings = ok_json(
+        &db.path,
+        &[
+            "settings",
+            "set",
+            "--grace-days",
+            "0",
+            "--automatic-erasure",
+            "on",
+            "--outcomes",
+            "interested,demo booked",
+            "--json",
+        ],
+    );
+    assert_eq!((settings["grace_days"].as_u64(), settings["automatic_erasure"].as_bool()), (Some(0), Some(true)));
+    assert_eq!(settings["interaction_outcomes"], serde_json::json!(["interested", "demo booked"]));
+    assert_eq!(settings["holiday_country"], "SE");
+
+    // The sweep erases Olle (due, grace period 0, automatic erasure on) and keeps Nina.
+    let sweep = ok_json(&db.path, &["retention", "sweep", "--json"]);
+    assert_eq!(sweep["erased"][0]["contact_id"], old.as_str(), "{sweep}");
+    assert_eq!(sweep["erased"][0]["article"], "GDPR Art. 5(1)(e), 17(1)(a)");
+    assert_eq!(names(&ok_json(&db.path, &["contact", "list", "--json"])), ["Nina"]);
+
+    // A request from someone not yet identified: the name is kept only until they are.
+    let request = ok_json(
+        &db.path,
+        &["request", "add", "--type", "access", "--name", "Nina Ny", "--address", "nina@example.org", "--json"],
+    );
+    assert_eq!(request["contact_id"], serde_json::Value::Null);
+    assert_eq!(request["requester_name"], "Nina Ny");
+    let id = request["id"].as_str().unwrap().to_owned();
+    let unmatched = lagom(&db.path, &["request", "close", &id]);
+    assert_eq!(unmatched.status.code(), Some(2), "nothing answers an unmatched request");
+    let matched =
+        ok_json(&db.path, &["request", "identify", &id, "--check", "electronic_id", "--contact", &nina, "--json"]);
+    assert_eq!(matched["contact_id"], nina.as_str());
+    assert_eq!(matched["requester_name"], serde_json::Value::Null);
+    assert_eq!(matched["identity_check"], "electronic_id");
+    let overdue = ok_json(&db.path, &["request", "list", "--as-of", "2099-01-01", "--json"]);
+    assert_eq!(overdue[0]["overdue"], true);
+
+    // The accountability pack: private, every file listed, no name in it.
+    let out = db.path.with_file_name("pack.zip");
+    let receipt = ok_json(&db.path, &["accountability-pack", "--out", out.to_str().unwrap(), "--lang", "sv", "--json"]);
+    assert_eq!(receipt["files"].as_array().unwrap().len(), 7, "{receipt}");
+    assert_eq!(receipt["audit_intact"], true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    for i in 0..zip.len() {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_index(i).unwrap(), &mut text).unwrap();
+        for personal in ["Nina", "Olle", "nina@example.org"] {
+            assert!(!text.contains(personal), "{personal} in the pack");
+        }
+    }
+}

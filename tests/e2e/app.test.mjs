@@ -8,6 +8,7 @@ import {
   byTestId,
   freshDatabase,
   launchApp,
+  openContacts,
   screenshot,
   startDriver,
   stopDriver,
@@ -57,7 +58,7 @@ test('first run creates the database and shows the recovery key once', async () 
 
   await (await byTestId(browser, 'recovery-stored')).click();
   await next.click();
-  await byTestId(browser, 'search');
+  await openContacts(browser);
 });
 
 test('the form shows a field error for a bad email and saves a good contact', async () => {
@@ -125,8 +126,8 @@ test('after a restart the contact is there, opened with the key from the keychai
   browser = undefined;
   await waitForAppExit();
   browser = await launchApp();
-  // Straight to the list: no set-up, no passphrase, no recovery screen.
-  await byTestId(browser, 'search');
+  // Straight to the register: no set-up, no passphrase, no recovery screen.
+  await openContacts(browser);
   await browser.waitUntil(async () => (await browser.$$('[data-testid="contact-row"]').length) === 3, {
     timeout: 5000,
     timeoutMsg: 'the three contacts are listed after the restart',

@@ -10,7 +10,7 @@ try {
   await (await byTestId(browser, 'create-db')).click();
   await (await byTestId(browser, 'recovery-stored')).click();
   await (await byTestId(browser, 'recovery-continue')).click();
-  await byTestId(browser, 'search');
+  await byTestId(browser, 'home');
   await browser.deleteSession();
 
   const samples = [];
@@ -18,7 +18,7 @@ try {
     await waitForAppExit();
     const start = performance.now();
     browser = await launchApp();
-    await byTestId(browser, 'search', 20000);
+    await byTestId(browser, 'home', 20000);
     samples.push(performance.now() - start);
     await browser.deleteSession();
   }

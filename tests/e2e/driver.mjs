@@ -102,11 +102,18 @@ export async function screenshot(browser, path) {
   writeFileSync(path, Buffer.from(await browser.takeScreenshot(), 'base64'));
 }
 
-/** First run: create the register, confirm the recovery key, land on the contact list. */
+/** First run: create the register, confirm the recovery key, land on Home, open the contact list. */
 export async function createRegister(browser) {
   await (await byTestId(browser, 'create-db')).click();
   await (await byTestId(browser, 'recovery-stored')).click();
   await (await byTestId(browser, 'recovery-continue')).click();
+  await openContacts(browser);
+}
+
+/** From the open register's first screen (Home), to the contact list. */
+export async function openContacts(browser, timeout) {
+  await byTestId(browser, 'home', timeout);
+  await (await byTestId(browser, 'nav-contacts')).click();
   await byTestId(browser, 'search');
 }
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { byTestId, freshDatabase, launchApp, startDriver, stopDriver, waitForAppExit } from './driver.mjs';
+import { byTestId, freshDatabase, launchApp, openContacts, startDriver, stopDriver, waitForAppExit } from './driver.mjs';
 
 const db = freshDatabase();
 const passphrase = 'correct horse battery staple';
@@ -33,7 +33,7 @@ test('without a keychain, set-up asks for a passphrase and keeps only a wrapped 
   assert.ok(existsSync(`${db}.key`), 'the wrapped key file sits beside the database');
   await (await byTestId(browser, 'recovery-stored')).click();
   await (await byTestId(browser, 'recovery-continue')).click();
-  await byTestId(browser, 'search');
+  await openContacts(browser);
 });
 
 test('the next start asks to unlock, names a wrong passphrase, and opens with the right one', async () => {
@@ -50,5 +50,5 @@ test('the next start asks to unlock, names a wrong passphrase, and opens with th
   await field.clearValue();
   await field.setValue(passphrase);
   await (await byTestId(browser, 'passphrase-submit')).click();
-  await byTestId(browser, 'search');
+  await openContacts(browser);
 });

@@ -1,8 +1,8 @@
 //! `lagom request`: the data-subject request inbox with its legal deadline (Art. 12(3)).
 
 use anyhow::Result;
-use clap::Subcommand;
 use chrono::NaiveDate;
+use clap::Subcommand;
 use lagom_core::{ExtensionReason, IdentityCheck, Lagom, RefusalReason, Request, RequestInput, RequestKind};
 
 use crate::{parse_date, parse_text_enum, print_json};

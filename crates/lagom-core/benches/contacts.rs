@@ -144,7 +144,10 @@ fn main() {
         &format!("retention sweep (the app's daily one; {due_today} due today)"),
         time(20, |_| lagom.retention().sweep().unwrap()),
     );
-    report(&format!("retention preview today ({due_today} due)"), time(20, |_| lagom.retention().preview(None).unwrap()));
+    report(
+        &format!("retention preview today ({due_today} due)"),
+        time(20, |_| lagom.retention().preview(None).unwrap()),
+    );
     let home = lagom.home(None).unwrap();
     report(
         &format!(

@@ -89,7 +89,8 @@ fn encode(name: &str, value: &impl Serialize) -> Result<Vec<u8>> {
 }
 
 fn erasure_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
-    let mut rows = vec![["tombstone", "contact_id", "erased_at", "erased_by", "article", "request"].map(String::from).to_vec()];
+    let mut rows =
+        vec![["tombstone", "contact_id", "erased_at", "erased_by", "article", "request"].map(String::from).to_vec()];
     for t in Rights::new(ctx).erasures()? {
         rows.push(vec![t.id, t.contact_id, t.at, t.erased_by, t.article, t.request_id.unwrap_or_default()]);
     }
@@ -101,8 +102,19 @@ fn erasure_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
 fn request_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
     let mut rows = vec![
         [
-            "request", "kind", "contact_id", "received", "identity_check", "due", "status", "extended_on",
-            "extension_reason", "closed_on", "refusal_reason", "answer", "deadline",
+            "request",
+            "kind",
+            "contact_id",
+            "received",
+            "identity_check",
+            "due",
+            "status",
+            "extended_on",
+            "extension_reason",
+            "closed_on",
+            "refusal_reason",
+            "answer",
+            "deadline",
         ]
         .map(String::from)
         .to_vec(),

@@ -194,7 +194,11 @@ pub(crate) fn export_person(
 
 /// Writes the ZIP through a private temporary file in the target folder (see
 /// [`crate::store::publish_private_file`]); `before_publish` runs once it is complete.
-pub(crate) fn write_zip(out: &Path, files: &[(String, Vec<u8>)], before_publish: impl FnOnce(&u64) -> Result<()>) -> Result<u64> {
+pub(crate) fn write_zip(
+    out: &Path,
+    files: &[(String, Vec<u8>)],
+    before_publish: impl FnOnce(&u64) -> Result<()>,
+) -> Result<u64> {
     crate::store::publish_private_file(
         out,
         |file| {

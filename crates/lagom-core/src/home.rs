@@ -55,9 +55,8 @@ pub(crate) fn build(ctx: Ctx<'_>, as_of: Option<NaiveDate>) -> Result<Home> {
     let month_start = today.with_day(1).unwrap_or(today);
     let next_month = month_start.checked_add_months(Months::new(1)).unwrap_or(today);
     let (from, to) = (month_start.to_string(), next_month.to_string());
-    let count = |sql: &str| -> Result<u32> {
-        Ok(ctx.conn.prepare_cached(sql)?.query_row([&from, &to], |row| row.get(0))?)
-    };
+    let count =
+        |sql: &str| -> Result<u32> { Ok(ctx.conn.prepare_cached(sql)?.query_row([&from, &to], |row| row.get(0))?) };
     Ok(Home {
         today: today.to_string(),
         requests,

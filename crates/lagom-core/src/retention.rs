@@ -542,8 +542,8 @@ fn combine(
     for (i, row) in rows.iter().enumerate() {
         let rule = &rules[row.purpose];
         let date = purpose_date(rule, row);
-        let withdrawn_consent = rule.basis == LawfulBasis::Consent
-            && matches!(row.last_consent, Some((ConsentEventKind::Withdrawn, _)));
+        let withdrawn_consent =
+            rule.basis == LawfulBasis::Consent && matches!(row.last_consent, Some((ConsentEventKind::Withdrawn, _)));
         let contact_id = &contacts[row.contact].0;
         match out.last_mut().filter(|d| &d.contact_id == contact_id) {
             Some(current) => {
@@ -579,9 +579,18 @@ fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-/// The day a stored date or timestamp falls on (timestamps are UTC, `2026-05-02T…`).
+/// The day a stored date or timestamp falls on (`2026-05-02`, or a UTC timestamp
+/// `2026-05-02T…`). Read by hand: the sweep reads two per contact, and a format-string parse
+/// costs more than the rest of the row.
 fn day(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").ok()
+    let b = text.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(number(0..4)?).ok()?, number(5..7)?, number(8..10)?)
 }
 
 /// What a purpose's period is counted from, for one contact.
@@ -637,5 +646,24 @@ fn rule_text(rule: &PurposeRule, row: &PurposeRow) -> String {
         Anchor::Withdrawn(on) => format!("{}: consent withdrawn on {on}", rule.name),
         Anchor::From(from, what) => format!("{}: {} months after {what} on {from}", rule.name, rule.months),
         Anchor::NotYet(why) => format!("{}: {why}", rule.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn stored_dates_and_timestamps_are_read_and_nonsense_is_not() {
+        let may_2 = NaiveDate::from_ymd_opt(2026, 5, 2);
+        assert_eq!(day("2026-05-02"), may_2);
+        assert_eq!(day("2026-05-02T23:59:59Z"), may_2);
+        assert_eq!(day("2024-02-29"), NaiveDate::from_ymd_opt(2024, 2, 29));
+        for bad in
+            ["2026-02-30", "2025-02-29", "2026/05/02", "2026-5-2", "", "20260502xx", "2026-13-01", "２０２６-05-02"]
+        {
+            assert_eq!(day(bad), None, "{bad:?}");
+        }
     }
 }

@@ -120,11 +120,7 @@ impl Settings {
             }
         }
         if input.grace_days > MAX_GRACE_DAYS {
-            errors.push(
-                "grace_days",
-                FieldErrorCode::OutOfRange,
-                format!("give 0 to {MAX_GRACE_DAYS} days"),
-            );
+            errors.push("grace_days", FieldErrorCode::OutOfRange, format!("give 0 to {MAX_GRACE_DAYS} days"));
         }
         errors.into_result()?;
         let tx = conn.unchecked_transaction()?;

@@ -24,7 +24,8 @@ struct World {
 fn world(y: i32, m: u32, d: u32) -> World {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::at(Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()));
-    let lagom = Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), clock.clone()).unwrap().lagom;
+    let lagom =
+        Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), clock.clone()).unwrap().lagom;
     World { dir, clock, lagom }
 }
 
@@ -236,11 +237,12 @@ fn an_unmatched_requester_is_held_only_until_their_identity_is_checked() {
     assert_eq!(refused.requester_name, None);
     assert_eq!(raw_names(), 0);
     // The table itself refuses a closed request that keeps a name.
-    assert!(w
-        .lagom
-        .connection()
-        .execute("UPDATE request SET requester_name = 'x', contact_id = NULL WHERE id = ?1", [&stranger.id])
-        .is_err());
+    assert!(
+        w.lagom
+            .connection()
+            .execute("UPDATE request SET requester_name = 'x', contact_id = NULL WHERE id = ?1", [&stranger.id])
+            .is_err()
+    );
 }
 
 #[test]
@@ -308,7 +310,11 @@ fn a_shorter_retention_is_previewed_as_the_number_of_contacts_it_makes_due() {
     let events = w.lagom.purposes().list().unwrap().into_iter().find(|p| p.name == "Events").unwrap();
     let retention = w.lagom.retention();
     assert_eq!(retention.moved_by(&events.id, 12, RetentionAnchor::LastInteraction).unwrap(), 0, "unchanged");
-    assert_eq!(retention.moved_by(&events.id, 8, RetentionAnchor::LastInteraction).unwrap(), 1, "Ben is kept by a contract");
+    assert_eq!(
+        retention.moved_by(&events.id, 8, RetentionAnchor::LastInteraction).unwrap(),
+        1,
+        "Ben is kept by a contract"
+    );
     assert_eq!(retention.moved_by(&events.id, 9, RetentionAnchor::LastInteraction).unwrap(), 0, "due 2025-10-10");
     assert_eq!(retention.moved_by(&events.id, 8, RetentionAnchor::ConsentWithdrawn).unwrap(), 0);
     assert!(retention.moved_by("no-such-purpose", 1, RetentionAnchor::LastInteraction).is_err());

@@ -488,7 +488,10 @@ fn every_declared_personal_value_is_in_the_export() {
     lagom.interactions().add(&id, &call("2026-01-15")).unwrap();
     lagom.retention().hold(&id, lagom_core::HoldReason::BookkeepingAct, "2033-12-31").unwrap();
     // As a sweep leaves a person found due (the hold keeps this one, so write it directly).
-    lagom.connection().execute("INSERT INTO retention_due (contact_id, since) VALUES (?1, '2026-03-01')", [&id]).unwrap();
+    lagom
+        .connection()
+        .execute("INSERT INTO retention_due (contact_id, since) VALUES (?1, '2026-03-01')", [&id])
+        .unwrap();
     let out = db.path.with_file_name("export.zip");
     lagom.export_person(&id, &out, lagom_core::ReportLanguage::En).unwrap();
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();

@@ -1,0 +1,84 @@
+// The customer life cycle in the real app: a contact past their retention period appears on
+// Home and is erased by "Erase the due ones now"; a request recorded in the inbox shows its due
+// date and how it was counted.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, startDriver, stopDriver } from './driver.mjs';
+
+let browser;
+
+before(async () => {
+  await startDriver({ LAGOM_DB: freshDatabase(), LANG: 'en_GB.UTF-8', LANGUAGE: 'en' });
+  browser = await launchApp();
+  await createRegister(browser);
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  stopDriver();
+});
+
+/** Sets a date field as a date picker would (WebDriver types into its segments unreliably). */
+async function setDate(testid, value) {
+  const field = await byTestId(browser, testid);
+  await browser.execute(
+    (el, v) => {
+      el.value = v;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    field,
+    value,
+  );
+}
+
+test('a contact past their retention period is on Home and "Erase the due ones now" erases them', async () => {
+  // "Events" keeps people 12 months after the last interaction: a call two years ago is past it.
+  await addContact(browser, 'Olle', 'Gammal', ['Events']);
+  const twoYearsAgo = `${new Date().getFullYear() - 2}-03-01`;
+  await setDate('interaction-date', twoYearsAgo);
+  await (await byTestId(browser, 'interaction-add')).click();
+  await byTestId(browser, 'interaction-list');
+  await addContact(browser, 'Nina', 'Ny', ['Customer relationship']);
+
+  await (await byTestId(browser, 'nav-home')).click();
+  const due = await byTestId(browser, 'home-due-now');
+  await browser.waitUntil(async () => /Olle Gammal/.test(await due.getText()), { timeoutMsg: 'Olle is due' });
+  assert.match(await due.getText(), /Events: 12 months after the last interaction on/);
+  assert.doesNotMatch(await due.getText(), /Nina/);
+  assert.match(await (await byTestId(browser, 'home-erase-summary')).getText(), /1 contacts past their retention period/);
+
+  await (await byTestId(browser, 'erase-due')).click();
+  await (await byTestId(browser, 'erase-due-confirm')).click();
+  const erased = await byTestId(browser, 'home-erased');
+  assert.match(await erased.getText(), /1 contacts erased/);
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="home-due-now"]').length) === 0, {
+    timeoutMsg: 'nobody is due any more',
+  });
+  assert.match(await (await byTestId(browser, 'home-month')).getText(), /1 erasures/);
+
+  await (await byTestId(browser, 'nav-contacts')).click();
+  await byTestId(browser, 'search');
+  await browser.waitUntil(async () => (await listedNames(browser)).join() === 'Nina Ny', { timeoutMsg: 'Olle is gone' });
+});
+
+test('a request recorded in the inbox shows its due date and how it was counted', async () => {
+  await (await byTestId(browser, 'nav-requests')).click();
+  await (await byTestId(browser, 'request-contact')).setValue('Nina');
+  await (await byTestId(browser, 'request-contact-hit')).click();
+  await (await byTestId(browser, 'request-kind')).selectByVisibleText('Access');
+  // Received on Saturday 31 January 2026: a month later is 28 February, a Saturday.
+  await setDate('request-received', '2026-01-31');
+  await (await byTestId(browser, 'request-add')).click();
+  const added = await byTestId(browser, 'request-added');
+  assert.match(await added.getText(), /Recorded REQ-2026-0001: due 2 Mar 2026/);
+  const row = await byTestId(browser, 'request-row');
+  assert.match(await (await row.$('[data-testid="request-due"]')).getText(), /Due 2 Mar 2026/);
+  assert.match(
+    await (await row.$('[data-testid="request-working"]')).getText(),
+    /received Sat 31 Jan 2026; due Mon 2 Mar 2026 — 28 Feb is a Saturday, 1 Mar is a Sunday/,
+  );
+  // Long past its deadline today: overdue, and at the top of Home.
+  assert.match(await row.getText(), /Overdue/);
+  await (await byTestId(browser, 'nav-home')).click();
+  assert.match(await (await byTestId(browser, 'home-requests')).getText(), /REQ-2026-0001 · Access/);
+});
