@@ -46,7 +46,7 @@ fn input(i: usize) -> ContactInput {
         phone: Some(format!("+4670{:07}", i)),
         organisation: Some(format!("{} {}", ORGS[i % ORGS.len()], i % 500)),
         // One in five also gets the newsletter (a consent purpose).
-        purposes: if i % 5 == 0 {
+        purposes: if i.is_multiple_of(5) {
             vec!["Customer relationship".into(), "Newsletter".into()]
         } else {
             vec!["Customer relationship".into()]
@@ -85,7 +85,7 @@ fn main() {
     for i in 0..CONTACTS {
         let id = lagom.contacts().create(&input(i)).unwrap().id;
         // One in ten has an interaction; one in fifty newsletter readers withdrew consent.
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             let date = format!("2026-{:02}-{:02}", 1 + i % 11, 1 + i % 28);
             let call = InteractionInput {
                 kind: InteractionKind::Call,
@@ -96,7 +96,7 @@ fn main() {
             };
             lagom.interactions().add(&id, &call).unwrap();
         }
-        if i % 250 == 0 {
+        if i.is_multiple_of(250) {
             let newsletter = ConsentInput {
                 purpose: "Newsletter".into(),
                 channel: None,

@@ -174,8 +174,8 @@ fn the_home_view_shows_requests_due_within_a_week_expiries_within_30_days_and_wi
     let ids = |list: &[lagom_core::Expiry]| list.iter().map(|e| e.contact_id.clone()).collect::<Vec<_>>();
     assert!(ids(&home.due_now).contains(&due_now));
     assert!(ids(&home.due_now).contains(&withdrawn), "a withdrawn consent purpose keeps nobody");
-    assert_eq!(ids(&home.due_soon), [due_in_30.clone()], "30 days ahead is in, 31 is not");
-    assert_eq!(ids(&home.consent_withdrawn_only), [withdrawn.clone()], "Bea is still a customer");
+    assert_eq!(ids(&home.due_soon), [due_in_30], "30 days ahead is in, 31 is not");
+    assert_eq!(ids(&home.consent_withdrawn_only), [withdrawn], "Bea is still a customer");
     assert_eq!(home.requests.iter().map(|r| r.received.as_str()).collect::<Vec<_>>(), ["2025-12-15", "2025-12-22"]);
     assert_eq!(home.open_requests, 3);
     assert_eq!((home.exports_this_month, home.erasures_this_month), (1, 0));
