@@ -27,6 +27,9 @@ pub struct RecordOfProcessing {
     pub key_store: KeyStoreKind,
     pub contacts: u32,
     pub audit_entries: u32,
+    /// Retention as the settings run it: the grace period and whether erasure is automatic.
+    pub grace_days: u32,
+    pub automatic_erasure: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -49,9 +52,12 @@ pub(crate) fn build(ctx: Ctx<'_>, key_store: KeyStoreKind) -> Result<RecordOfPro
         }
     }
     let count = |sql: &str| -> Result<u32> { Ok(ctx.conn.query_row(sql, [], |row| row.get(0))?) };
+    let settings = Settings::load(ctx.conn)?;
     Ok(RecordOfProcessing {
         generated_at: ctx.now(),
-        controller: Settings::load(ctx.conn)?.controller,
+        grace_days: settings.grace_days,
+        automatic_erasure: settings.automatic_erasure,
+        controller: settings.controller,
         purposes: Purposes::new(ctx).list()?,
         categories,
         key_store,
@@ -72,6 +78,9 @@ struct Words {
     months: &'static str,
     subjects: &'static str,
     subjects_text: &'static str,
+    /// How the sweep runs: `{days}` is the grace period.
+    sweep_automatic: &'static str,
+    sweep_manual: &'static str,
     categories: &'static str,
     recipients: &'static str,
     recipients_text: &'static str,
@@ -96,7 +105,9 @@ const EN: Words = Words {
     purpose_heads: ["Purpose", "Lawful basis (Art. 6(1))", "Retention", "Contacts held"],
     months: "months",
     subjects: "(c) Categories of data subjects",
-    subjects_text: "Customers, prospects and leads of the controller, and their contact persons at organisations.",
+    subjects_text: "Customers, prospects and leads of the controller, and their contact persons at organisations; people who make a data-subject request, by name and address only until their identity is checked.",
+    sweep_automatic: "Who is past their period is checked when Lagom starts and daily; they are erased automatically once they have stood {days} days in the preview.",
+    sweep_manual: "Who is past their period is checked when Lagom starts and daily and shown for erasure; automatic erasure is off, so a person erases them (\"Erase the due ones now\") after reviewing the list.",
     categories: "(c) Categories of personal data",
     recipients: "(d) Recipients",
     recipients_text: "None outside the controller's organisation are recorded. Exports are given to the data subject on request.",
@@ -132,7 +143,9 @@ const SV: Words = Words {
     purpose_heads: ["Ändamål", "Rättslig grund (art. 6.1)", "Lagringstid", "Registrerade kontakter"],
     months: "månader",
     subjects: "(c) Kategorier av registrerade",
-    subjects_text: "Den personuppgiftsansvariges kunder, prospekt och leads, och deras kontaktpersoner hos organisationer.",
+    subjects_text: "Den personuppgiftsansvariges kunder, prospekt och leads, och deras kontaktpersoner hos organisationer; personer som begär något enligt sina rättigheter, med namn och adress bara tills identiteten är kontrollerad.",
+    sweep_automatic: "Vilka som passerat sin tid kontrolleras när Lagom startar och varje dag; de raderas automatiskt när de stått {days} dagar i förhandsvisningen.",
+    sweep_manual: "Vilka som passerat sin tid kontrolleras när Lagom startar och varje dag och visas för radering; automatisk radering är av, så en person raderar dem (”Radera de som löpt ut nu”) efter att ha granskat listan.",
     categories: "(c) Kategorier av personuppgifter",
     recipients: "(d) Mottagare",
     recipients_text: "Inga mottagare utanför den personuppgiftsansvariges organisation finns registrerade. Registerutdrag lämnas till den registrerade på begäran.",
@@ -254,7 +267,15 @@ impl RecordOfProcessing {
             Block::Heading(w.transfers.to_owned()),
             Block::Paragraph(w.transfers_text.to_owned()),
             Block::Heading(w.retention.to_owned()),
-            Block::Paragraph(w.retention_text.to_owned()),
+            Block::Paragraph(format!(
+                "{} {}",
+                w.retention_text,
+                if self.automatic_erasure {
+                    w.sweep_automatic.replace("{days}", &self.grace_days.to_string())
+                } else {
+                    w.sweep_manual.to_owned()
+                }
+            )),
             Block::Heading(w.security.to_owned()),
         ];
         let key_store = match self.key_store {
