@@ -219,10 +219,10 @@ pub fn retention_sweep(session: State<'_, Session>) -> IpcResult<SweepReport> {
     session.with(|l| l.retention().sweep())
 }
 
-/// "Erase the due ones now": everyone due today, as the preview showed them.
+/// "Erase the due ones now": those the person reviewed (`ids`) that are still due today.
 #[tauri::command(async)]
-pub fn retention_apply(session: State<'_, Session>) -> IpcResult<Vec<ErasureReceipt>> {
-    session.with(|l| l.retention().apply(None))
+pub fn retention_apply(session: State<'_, Session>, ids: Vec<String>) -> IpcResult<Vec<ErasureReceipt>> {
+    session.with(|l| l.retention().apply_listed(&ids))
 }
 
 #[tauri::command(async)]

@@ -107,8 +107,8 @@ export const api = {
   homeGet: () => call<Home>("home_get"),
   /** The start-up and daily sweep: notes who is due, erases by itself only when set to. */
   retentionSweep: () => call<SweepReport>("retention_sweep"),
-  /** "Erase the due ones now". */
-  retentionApply: () => call<ErasureReceipt[]>("retention_apply"),
+  /** "Erase the due ones now": those listed (the reviewed list) that are still due. */
+  retentionApply: (ids: string[]) => call<ErasureReceipt[]>("retention_apply", { ids }),
   retentionExpiry: (id: string) => call<Expiry | null>("retention_expiry", { id }),
   retentionHolds: (id: string) => call<Hold[]>("retention_holds", { id }),
   retentionHold: (id: string, reason: HoldReason, until: string) =>

@@ -3,7 +3,7 @@
 
 export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "in_use" | "not_open" | "storage" | "io";
 
-export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched";
+export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched" | "identity_not_checked";
 
 export type FieldError = { 
 /**
@@ -140,7 +140,12 @@ automatic_erasure: boolean,
 /**
  * Whose public holidays move a request's deadline to the next working day.
  */
-holiday_country: HolidayCountry, };
+holiday_country: HolidayCountry, 
+/**
+ * The day automatic erasure was last turned on (kept by Lagom; ignored when saving): no
+ * grace period ends before it has run from this day.
+ */
+automatic_erasure_since: string | null, };
 
 export type MarketingChannel = "email" | "phone" | "sms" | "post" | "events";
 
@@ -219,11 +224,15 @@ export type HolidayCountry = "SE";
 
 export type HoldReason = "bookkeeping_act" | "legal_claim" | "other_law";
 
-export type Hold = { id: string, reason: HoldReason, until: string, recorded_by: string, recorded_at: string, };
+export type Hold = { id: string, reason: HoldReason, 
+/**
+ * The last day the hold keeps the contact.
+ */
+until: string, recorded_by: string, recorded_at: string, };
 
 export type Expiry = { contact_id: string, given_name: string, family_name: string, 
 /**
- * The day from which the contact may be erased.
+ * The day from which the contact may be erased; empty when nothing ends their keeping.
  */
 expires: string, 
 /**
@@ -231,18 +240,29 @@ expires: string,
  */
 rule: string, 
 /**
- * The day the sweep first found the contact due; the grace period counts from it.
+ * The day the sweep first found the contact due (with this expiry); the grace period
+ * counts from it.
  */
 due_since: string | null, 
 /**
- * The first day automatic erasure may take the contact (`due_since` + the grace period);
- * `None` until a sweep has seen the contact due.
+ * The first day automatic erasure may take the contact: the grace period after
+ * `due_since`, or after automatic erasure was turned on if that was later. `None` until a
+ * sweep has seen the contact due.
  */
 erasable_from: string | null, 
 /**
- * Held only for consent purposes, and every consent is withdrawn.
+ * Held only for consent purposes, every consent withdrawn, and no legal hold.
  */
-consent_withdrawn_only: boolean, };
+consent_withdrawn_only: boolean, 
+/**
+ * An open request (access, rectification, …) that must be answered first: retention
+ * does not erase the contact while it is open.
+ */
+held_by_request: string | null, 
+/**
+ * An open erasure request that the erasure answers.
+ */
+answers_request: string | null, };
 
 export type SweepReport = { 
 /**
@@ -250,13 +270,17 @@ export type SweepReport = {
  */
 on: string, 
 /**
- * Everyone due today, earliest first, with their grace period.
+ * Everyone still due today, earliest first, with their grace period.
  */
 due: Array<Expiry>, 
 /**
  * Erased by automatic erasure (only when it is on and their grace period has passed).
  */
-erased: Array<ErasureReceipt>, };
+erased: Array<ErasureReceipt>, 
+/**
+ * Contacts whose automatic erasure failed (the others went on); they stay in `due`.
+ */
+failed: Array<string>, };
 
 export type RequestKind = "access" | "portability" | "erasure" | "rectification" | "objection" | "restriction";
 

@@ -67,7 +67,13 @@ pub fn run(lagom: &Lagom, command: RetentionCommand) -> Result<()> {
             }
             report.due.iter().for_each(show);
             report.erased.iter().for_each(show_erased);
+            for id in &report.failed {
+                eprintln!("lagom: could not erase {id}; it stays due and is tried again at the next sweep");
+            }
             eprintln!("{} due, {} erased automatically", report.due.len(), report.erased.len());
+            if !report.failed.is_empty() {
+                bail!("{} automatic erasures failed", report.failed.len());
+            }
             Ok(())
         }
         RetentionCommand::Apply { yes, as_of, json } => {
@@ -97,9 +103,10 @@ pub fn run(lagom: &Lagom, command: RetentionCommand) -> Result<()> {
 }
 
 fn show(e: &Expiry) {
-    let grace = match &e.erasable_from {
-        Some(from) => format!("; automatic erasure from {from}"),
-        None => String::new(),
+    let grace = match (&e.held_by_request, &e.erasable_from) {
+        (Some(request), _) => format!("; kept until request {request} is answered"),
+        (None, Some(from)) => format!("; automatic erasure from {from}"),
+        (None, None) => String::new(),
     };
     println!("{}  {} {}  expires {}  ({}{grace})", e.contact_id, e.given_name, e.family_name, e.expires, e.rule);
 }

@@ -52,6 +52,8 @@ pub fn run(lagom: &Lagom, command: SettingsCommand) -> Result<()> {
     let json = match command {
         SettingsCommand::Show { json } => json,
         SettingsCommand::Set { grace_days, automatic_erasure, holiday_country, outcomes, json } => {
+            // The outcomes are checked before anything is saved, so a bad list changes nothing.
+            let outcomes = outcomes.map(|o| lagom_core::interactions::check_outcomes(&o)).transpose()?;
             let mut settings = lagom.settings()?;
             settings.grace_days = grace_days.unwrap_or(settings.grace_days);
             settings.automatic_erasure = automatic_erasure.map_or(settings.automatic_erasure, |a| a == "on");

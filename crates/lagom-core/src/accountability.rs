@@ -2,8 +2,11 @@
 //! supervisory authority. It holds the record of processing, the erasure ledger, the request
 //! register with deadlines met or missed, consent statistics per purpose, the audit chain's
 //! verification with its head hash, and a manifest with each file's SHA-256. Contacts appear
-//! only as their random internal ids; no name, address or wording is in it.
+//! only as their random internal ids (pseudonymous: still personal data, so the pack is kept
+//! as carefully as the register); no contact's name, address or consent wording is in it. The
+//! staff's OS account names appear where they acted (who erased, who made the pack).
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -13,10 +16,12 @@ use crate::audit::{self, AuditVerification};
 use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::export::{ManifestFile, ReportLanguage, csv, write_zip};
+use crate::purposes::Purposes;
 use crate::record::RecordOfProcessing;
 use crate::requests::Requests;
+use crate::retention::consent_states;
 use crate::rights::Rights;
-use crate::vocab::RequestStatus;
+use crate::vocab::{ConsentEventKind, RequestStatus};
 
 /// What was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -147,36 +152,41 @@ fn request_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
     Ok(rows)
 }
 
-/// Per purpose: how many contacts are held for it, and (for every purpose) how many have
-/// consent given or withdrawn as their latest consent event for it.
+/// Per purpose: how many contacts are held for it, and how many of them have consent given
+/// or withdrawn (read per channel as retention reads it), or none recorded.
 fn consent_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
     let mut rows = vec![
         ["purpose", "lawful_basis", "contacts_held", "consent_given", "consent_withdrawn", "no_consent_recorded"]
             .map(String::from)
             .to_vec(),
     ];
-    let mut statement = ctx.conn.prepare_cached(
-        "WITH latest AS (
-             SELECT e.contact_id, e.purpose_id, e.kind FROM consent_event e
-             WHERE e.kind IN ('given', 'withdrawn') AND e.seq = (
-                 SELECT max(f.seq) FROM consent_event f
-                 WHERE f.contact_id = e.contact_id AND f.purpose_id = e.purpose_id AND f.kind IN ('given', 'withdrawn')))
-         SELECT p.name, p.lawful_basis,
-                (SELECT count(*) FROM contact_purpose cp WHERE cp.purpose_id = p.id),
-                (SELECT count(*) FROM latest l WHERE l.purpose_id = p.id AND l.kind = 'given'),
-                (SELECT count(*) FROM latest l WHERE l.purpose_id = p.id AND l.kind = 'withdrawn'),
-                (SELECT count(*) FROM contact_purpose cp WHERE cp.purpose_id = p.id
-                   AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.purpose_id = p.id AND l.contact_id = cp.contact_id))
-         FROM purpose p ORDER BY p.name",
-    )?;
-    let mut result = statement.query([])?;
-    while let Some(row) = result.next()? {
-        let basis: String = row.get(1)?;
-        let mut line = vec![row.get::<_, String>(0)?, basis];
-        for i in 2..6 {
-            line.push(row.get::<_, i64>(i)?.to_string());
+    let held: HashSet<(String, String)> = ctx
+        .conn
+        .prepare_cached("SELECT contact_id, purpose_id FROM contact_purpose")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut counts: HashMap<&str, (u32, u32)> = HashMap::new();
+    let states = consent_states(ctx.conn)?;
+    for state in &states {
+        if held.contains(&(state.contact.clone(), state.purpose.clone())) {
+            let entry = counts.entry(state.purpose.as_str()).or_default();
+            match state.kind {
+                ConsentEventKind::Withdrawn => entry.1 += 1,
+                _ => entry.0 += 1,
+            }
         }
-        rows.push(line);
+    }
+    for purpose in Purposes::new(ctx).list()? {
+        let (given, withdrawn) = counts.get(purpose.id.as_str()).copied().unwrap_or_default();
+        let held_count = u32::try_from(held.iter().filter(|(_, p)| *p == purpose.id).count()).unwrap_or(u32::MAX);
+        rows.push(vec![
+            purpose.name,
+            purpose.lawful_basis.to_string(),
+            held_count.to_string(),
+            given.to_string(),
+            withdrawn.to_string(),
+            held_count.saturating_sub(given + withdrawn).to_string(),
+        ]);
     }
     Ok(rows)
 }

@@ -232,6 +232,8 @@ pub enum FieldErrorCode {
     UnknownOutcome,
     /// The request is not yet matched to a contact whose identity was checked.
     RequestUnmatched,
+    /// Data would be sent to a requester whose identity was not checked.
+    IdentityNotChecked,
 }
 
 /// A refused input: every field that was wrong, so a form can mark them all at once.

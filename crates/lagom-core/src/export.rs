@@ -60,8 +60,10 @@ struct Data<'a> {
     interactions: &'a [Interaction],
     requests: &'a [Request],
     retention_holds: &'a [Hold],
-    /// The day the retention sweep first found the person due for erasure, if it has.
+    /// The day the retention sweep first found the person due for erasure, and the expiry it
+    /// saw, if it has.
     retention_due_since: Option<String>,
+    retention_due_expires: Option<String>,
     audit_entries: &'a [AuditEntry],
 }
 
@@ -122,7 +124,7 @@ pub(crate) fn export_person(
     let interactions = Interactions::new(ctx).list(contact_id)?;
     let requests = Requests::new(ctx).for_contact(contact_id)?;
     let retention_holds = Retention::new(ctx).holds(contact_id)?;
-    let retention_due_since = Retention::new(ctx).due_since(contact_id)?;
+    let (retention_due_since, retention_due_expires) = Retention::new(ctx).due_since(contact_id)?.unzip();
     let export_id = new_id();
     let audit_entries = audit::for_subject(ctx.conn, contact_id)?;
     let now = ctx.now();
@@ -141,6 +143,7 @@ pub(crate) fn export_person(
         requests: &requests,
         retention_holds: &retention_holds,
         retention_due_since,
+        retention_due_expires,
         audit_entries: &audit_entries,
     };
     let json =

@@ -240,22 +240,7 @@ impl<'a> Interactions<'a> {
     /// Replaces the list of outcomes (settings): 1 to 20 distinct names of 1 to 40 characters,
     /// in the order given. Interactions recorded with an outcome no longer listed keep it.
     pub fn set_outcomes(&self, outcomes: &[String]) -> Result<Vec<String>> {
-        let mut errors = InvalidInput::default();
-        let mut names: Vec<String> = Vec::new();
-        for (i, outcome) in outcomes.iter().enumerate() {
-            let field = format!("outcomes.{i}");
-            if let Some(name) = crate::validate::required_text(&mut errors, &field, outcome, MAX_OUTCOME_CHARS) {
-                if names.iter().any(|n| n.to_lowercase() == name.to_lowercase()) {
-                    errors.push(&field, FieldErrorCode::Duplicate, "this outcome is already in the list");
-                } else {
-                    names.push(name);
-                }
-            }
-        }
-        if outcomes.is_empty() || outcomes.len() > MAX_OUTCOMES {
-            errors.push("outcomes", FieldErrorCode::OutOfRange, format!("keep 1 to {MAX_OUTCOMES} outcomes"));
-        }
-        errors.into_result()?;
+        let names = check_outcomes(outcomes)?;
         let before = self.outcomes()?;
         if before == names {
             return Ok(before);
@@ -281,6 +266,28 @@ impl<'a> Interactions<'a> {
         tx.commit()?;
         self.outcomes()
     }
+}
+
+/// A list of outcomes as [`Interactions::set_outcomes`] would store it, or every reason it
+/// would not: 1 to 20 distinct names of 1 to 40 characters.
+pub fn check_outcomes(outcomes: &[String]) -> Result<Vec<String>> {
+    let mut errors = InvalidInput::default();
+    let mut names: Vec<String> = Vec::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let field = format!("outcomes.{i}");
+        if let Some(name) = crate::validate::required_text(&mut errors, &field, outcome, MAX_OUTCOME_CHARS) {
+            if names.iter().any(|n| n.to_lowercase() == name.to_lowercase()) {
+                errors.push(&field, FieldErrorCode::Duplicate, "this outcome is already in the list");
+            } else {
+                names.push(name);
+            }
+        }
+    }
+    if outcomes.is_empty() || outcomes.len() > MAX_OUTCOMES {
+        errors.push("outcomes", FieldErrorCode::OutOfRange, format!("keep 1 to {MAX_OUTCOMES} outcomes"));
+    }
+    errors.into_result()?;
+    Ok(names)
 }
 
 /// The longest outcome name, and how many outcomes the list may hold.

@@ -197,7 +197,7 @@ impl Lagom {
     }
 
     pub fn save_settings(&self, settings: &Settings) -> Result<Settings> {
-        Settings::save(&self.store.conn, settings)
+        Settings::save(&self.ctx(), settings)
     }
 
     /// Names of the organisations already known, for the form's suggestions.

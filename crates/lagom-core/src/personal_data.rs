@@ -114,7 +114,7 @@ pub const PERSONAL: &[PersonalTable] = &[
     PersonalTable {
         table: "retention_due",
         purpose: "Give a contact past their expiry a grace period before automatic erasure (R-9)",
-        columns: &[("contact_id", None), ("since", Some(Relationship))],
+        columns: &[("contact_id", None), ("since", Some(Relationship)), ("expires", Some(Relationship))],
         erasure: Erasure::DeleteRows("DELETE FROM retention_due WHERE contact_id = ?1"),
     },
     PersonalTable {

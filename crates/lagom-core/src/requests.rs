@@ -233,13 +233,18 @@ impl<'a> Requests<'a> {
         };
         self.ctx.require_contact(&contact)?;
         let today = self.ctx.today().to_string();
-        self.update(
+        let matched = self.update(
             &request,
             "contact_id = ?2, identity_check = ?3, identity_checked_on = ?4,
              requester_name = NULL, requester_address = NULL",
             &[&request.id, &contact, &check.as_str(), &today],
             "identity_checked",
-        )
+        )?;
+        if request.requester_name.is_some() {
+            // The name's old page must not linger in the write-ahead log.
+            crate::rights::checkpoint_truncate(self.ctx.conn);
+        }
+        Ok(matched)
     }
 
     /// The next free `REQ-YEAR-NNNN` of the year of receipt: after the highest so far, and
@@ -321,18 +326,41 @@ impl<'a> Requests<'a> {
     /// contact's erasure; for access or portability an export of the contact made on or after
     /// the day it was received; rectification, objection and restriction are closed without
     /// one (the change itself is in the contact's audit trail).
+    ///
+    /// A request from someone not matched to any contact is closed without an answer id:
+    /// "we hold no data about you" (their name and address are deleted then). Access and
+    /// portability are answered with the person's data, so only after their identity was
+    /// checked.
     pub fn close(&self, id: &str, answer: Option<&str>) -> Result<Request> {
         let request = self.get(id)?;
         self.require_open(&request)?;
-        let Some(contact_id) = request.contact_id.as_deref() else {
-            return Err(Error::invalid(
-                "contact_id",
-                FieldErrorCode::RequestUnmatched,
-                "check the requester's identity and match the request to a contact first",
-            ));
-        };
-        let conn = self.ctx.conn;
         let answer = answer.map(str::trim).filter(|a| !a.is_empty());
+        let Some(contact_id) = request.contact_id.as_deref() else {
+            if answer.is_some() {
+                return Err(Error::invalid(
+                    "answer",
+                    FieldErrorCode::RequestUnmatched,
+                    "match the request to a contact first, or close it without an answer: no data held",
+                ));
+            }
+            let today = self.ctx.today().to_string();
+            let closed = self.update(
+                &request,
+                "status = 'answered', closed_on = ?2, requester_name = NULL, requester_address = NULL",
+                &[&request.id, &today],
+                "answered: no data held",
+            )?;
+            crate::rights::checkpoint_truncate(self.ctx.conn);
+            return Ok(closed);
+        };
+        if matches!(request.kind, RequestKind::Access | RequestKind::Portability) && request.identity_check.is_none() {
+            return Err(Error::invalid(
+                "identity_check",
+                FieldErrorCode::IdentityNotChecked,
+                "record how the requester's identity was checked before sending them the data",
+            ));
+        }
+        let conn = self.ctx.conn;
         let mismatch = |message: &str| Error::invalid("answer", FieldErrorCode::AnswerMismatch, message);
         match (request.kind, answer) {
             (RequestKind::Erasure, Some(answer)) => {
@@ -382,12 +410,16 @@ impl<'a> Requests<'a> {
         let request = self.get(id)?;
         self.require_open(&request)?;
         let today = self.ctx.today().to_string();
-        self.update(
+        let refused = self.update(
             &request,
             "status = 'refused', refusal_reason = ?2, closed_on = ?3, requester_name = NULL, requester_address = NULL",
             &[&request.id, &reason.as_str(), &today],
             "refused",
-        )
+        )?;
+        if request.requester_name.is_some() {
+            crate::rights::checkpoint_truncate(self.ctx.conn);
+        }
+        Ok(refused)
     }
 
     fn require_open(&self, request: &Request) -> Result<()> {

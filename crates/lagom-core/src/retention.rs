@@ -5,8 +5,10 @@
 //! or the withdrawal of consent. A purpose whose anchor has not happened yet (still a
 //! customer, consent not withdrawn) keeps the contact without end. A consent purpose stops
 //! keeping the contact once its consent is withdrawn. The contact's expiry is the latest over
-//! the purposes it is held for, pushed later by a legal hold (e.g. the Bookkeeping Act). The
-//! preview lists who is due by a date; applying it erases them exactly as a manual erase does.
+//! the purposes it is held for, pushed past the end of a legal hold (e.g. the Bookkeeping Act).
+//! The preview lists who is due by a date; applying it erases them exactly as a manual erase
+//! does. Nobody with an open data-subject request is erased by retention (the request is
+//! answered first), except that an open erasure request is answered by the erasure.
 
 use std::collections::HashMap;
 
@@ -21,7 +23,7 @@ use crate::context::Ctx;
 use crate::error::{Error, FieldErrorCode, Result};
 use crate::rights::{ErasureReceipt, Rights};
 use crate::settings::Settings;
-use crate::vocab::{ConsentEventKind, HoldReason, LawfulBasis, RetentionAnchor};
+use crate::vocab::{ConsentEventKind, HoldReason, LawfulBasis, RequestKind, RetentionAnchor};
 
 pub(crate) const SCHEMA: &str = r#"
 ALTER TABLE purpose ADD COLUMN retention_anchor TEXT NOT NULL DEFAULT 'last_interaction'
@@ -46,10 +48,12 @@ CREATE INDEX retention_hold_by_contact ON retention_hold (contact_id);
 pub(crate) const SWEEP_SCHEMA: &str = r#"
 CREATE TABLE retention_due (
     contact_id TEXT PRIMARY KEY REFERENCES contact(id) ON DELETE CASCADE,
-    since      TEXT NOT NULL CHECK (since GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')
+    since      TEXT NOT NULL CHECK (since GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    -- The expiry the sweep saw: when it changes, the grace period starts again.
+    expires    TEXT NOT NULL CHECK (expires GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX contact_retention ON contact (id, created_at, stage);
-CREATE INDEX consent_event_by_contact_purpose ON consent_event (contact_id, purpose_id, seq, kind, at);
+CREATE INDEX consent_event_by_contact_purpose ON consent_event (contact_id, purpose_id, seq, kind, at, channel);
 "#;
 
 /// When one contact is due for erasure, and the rule that decided it.
@@ -58,17 +62,24 @@ pub struct Expiry {
     pub contact_id: String,
     pub given_name: String,
     pub family_name: String,
-    /// The day from which the contact may be erased.
+    /// The day from which the contact may be erased; empty when nothing ends their keeping.
     pub expires: String,
     /// "Customer relationship: 24 months after the last interaction on 2024-05-02".
     pub rule: String,
-    /// The day the sweep first found the contact due; the grace period counts from it.
+    /// The day the sweep first found the contact due (with this expiry); the grace period
+    /// counts from it.
     pub due_since: Option<String>,
-    /// The first day automatic erasure may take the contact (`due_since` + the grace period);
-    /// `None` until a sweep has seen the contact due.
+    /// The first day automatic erasure may take the contact: the grace period after
+    /// `due_since`, or after automatic erasure was turned on if that was later. `None` until a
+    /// sweep has seen the contact due.
     pub erasable_from: Option<String>,
-    /// Held only for consent purposes, and every consent is withdrawn.
+    /// Held only for consent purposes, every consent withdrawn, and no legal hold.
     pub consent_withdrawn_only: bool,
+    /// An open request (access, rectification, …) that must be answered first: retention
+    /// does not erase the contact while it is open.
+    pub held_by_request: Option<String>,
+    /// An open erasure request that the erasure answers.
+    pub answers_request: Option<String>,
 }
 
 /// A legal hold on a contact.
@@ -76,6 +87,7 @@ pub struct Expiry {
 pub struct Hold {
     pub id: String,
     pub reason: HoldReason,
+    /// The last day the hold keeps the contact.
     pub until: String,
     pub recorded_by: String,
     pub recorded_at: String,
@@ -86,10 +98,12 @@ pub struct Hold {
 pub struct SweepReport {
     /// The day the sweep counted as today.
     pub on: String,
-    /// Everyone due today, earliest first, with their grace period.
+    /// Everyone still due today, earliest first, with their grace period.
     pub due: Vec<Expiry>,
     /// Erased by automatic erasure (only when it is on and their grace period has passed).
     pub erased: Vec<ErasureReceipt>,
+    /// Contacts whose automatic erasure failed (the others went on); they stay in `due`.
+    pub failed: Vec<String>,
 }
 
 /// Retention of one open store.
@@ -100,22 +114,29 @@ pub struct Retention<'a> {
 
 /// What one purpose says about one contact: the anchors its rule may count from.
 struct PurposeRow {
-    /// The contact, as an index into the sweep's list of contacts.
+    /// The contact, as an index into [`Dates::contacts`].
     contact: usize,
-    created: Option<NaiveDate>,
     purpose: usize,
     last_interaction: Option<NaiveDate>,
     former_since: Option<NaiveDate>,
     last_consent: Option<(ConsentEventKind, NaiveDate)>,
 }
 
+/// A contact as the sweep reads it: its row id, creation day, and whether a former customer.
+#[derive(Clone, Copy)]
+struct ContactRef {
+    seq: i64,
+    created: Option<NaiveDate>,
+}
+
 /// What one pass over the register found.
 struct Dates {
     rules: Vec<PurposeRule>,
     rows: Vec<PurposeRow>,
-    /// (id, created, a former customer), in id order; rows point into it.
-    contacts: Vec<(String, Option<NaiveDate>, bool)>,
-    holds: HashMap<String, NaiveDate>,
+    /// Every contact with a purpose, in id order; rows and `dated` point into it.
+    contacts: Vec<ContactRef>,
+    /// The last day of the latest hold, per contact row id.
+    holds: HashMap<i64, NaiveDate>,
     dated: Vec<Dated>,
 }
 
@@ -132,7 +153,7 @@ struct PurposeRule {
 /// end) and the purpose row (or the hold) that decided it.
 #[derive(Clone)]
 struct Dated {
-    contact_id: String,
+    contact: usize,
     date: Option<NaiveDate>,
     decided_by: Decider,
     consent_withdrawn_only: bool,
@@ -141,6 +162,7 @@ struct Dated {
 #[derive(Clone, Copy)]
 enum Decider {
     Purpose(usize),
+    /// The last day of a legal hold; the contact is due the day after.
     Hold(NaiveDate),
 }
 
@@ -151,6 +173,13 @@ pub(crate) struct Attention {
     pub consent_withdrawn_only: Vec<Expiry>,
 }
 
+/// Which anchors to read: those the current rules count from, or all (to preview a change).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Anchors {
+    InUse,
+    All,
+}
+
 impl<'a> Retention<'a> {
     pub(crate) fn new(ctx: Ctx<'a>) -> Self {
         Retention { ctx }
@@ -159,28 +188,25 @@ impl<'a> Retention<'a> {
     /// Every contact whose expiry is on or before `as_of` (today when `None`), earliest first.
     pub fn preview(&self, as_of: Option<NaiveDate>) -> Result<Vec<Expiry>> {
         let as_of = as_of.unwrap_or_else(|| self.ctx.today());
-        self.expiring(None, as_of)
-    }
-
-    /// Every contact whose expiry is after `after` and on or before `until`, earliest first:
-    /// "who expires in the next 30 days".
-    pub fn expiring_between(&self, after: NaiveDate, until: NaiveDate) -> Result<Vec<Expiry>> {
-        self.expiring(Some(after), until)
+        let dates = self.dates(Anchors::InUse)?;
+        self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= as_of))
     }
 
     /// One contact's expiry (`None`: kept without end by a purpose whose anchor has not come).
     pub fn expiry_of(&self, contact_id: &str) -> Result<Option<Expiry>> {
         self.ctx.require_contact(contact_id)?;
-        let Dates { rules, rows, dated, .. } = self.dates()?;
-        let Some(found) = dated.into_iter().find(|d| d.contact_id == contact_id && d.date.is_some()) else {
-            return Ok(None);
-        };
-        Ok(self.describe(&rules, &rows, vec![found])?.pop())
+        let seq: i64 = self
+            .ctx
+            .conn
+            .prepare_cached("SELECT seq FROM contact WHERE id = ?1")?
+            .query_row([contact_id], |r| r.get(0))?;
+        let dates = self.dates(Anchors::InUse)?;
+        Ok(self.describe_sorted(&dates, |d| d.date.is_some() && dates.contacts[d.contact].seq == seq)?.pop())
     }
 
     /// Erases everyone due by `as_of` (not after today), each exactly as a manual erase, and
-    /// returns the receipts. This is "Erase the due ones now": the person has seen the preview,
-    /// so the grace period does not hold them back.
+    /// returns the receipts: `lagom retention apply`. Contacts with an open request other than
+    /// erasure are kept (it must be answered first); an open erasure request is answered.
     pub fn apply(&self, as_of: Option<NaiveDate>) -> Result<Vec<ErasureReceipt>> {
         let today = self.ctx.today();
         if as_of.is_some_and(|d| d > today) {
@@ -190,68 +216,93 @@ impl<'a> Retention<'a> {
                 "erasing those due by a later date would erase people before their time; preview it instead",
             ));
         }
-        let rights = Rights::new(self.ctx);
-        self.preview(as_of)?.iter().map(|e| rights.erase_expired(&e.contact_id)).collect()
+        let due = self.preview(as_of)?;
+        due.iter().filter(|e| e.held_by_request.is_none()).map(|e| self.erase(e)).collect()
+    }
+
+    /// "Erase the due ones now" in the app: erases those of `contact_ids` (the list the person
+    /// reviewed) that are still due today, as [`Retention::apply`] does; anyone else is left.
+    pub fn apply_listed(&self, contact_ids: &[String]) -> Result<Vec<ErasureReceipt>> {
+        let due = self.preview(None)?;
+        due.iter()
+            .filter(|e| e.held_by_request.is_none() && contact_ids.contains(&e.contact_id))
+            .map(|e| self.erase(e))
+            .collect()
+    }
+
+    fn erase(&self, expiry: &Expiry) -> Result<ErasureReceipt> {
+        Rights::new(self.ctx).erase_expired(&expiry.contact_id, expiry.answers_request.as_deref())
     }
 
     /// The sweep the app runs at start-up and daily: remembers since when each contact has
-    /// been due (and forgets those no longer due), then, when automatic erasure is on, erases
-    /// those whose grace period has passed.
+    /// been due with its current expiry (and forgets those no longer due), then, when
+    /// automatic erasure is on, erases those whose grace period has passed. One failed erasure
+    /// does not stop the others; it is reported.
     pub fn sweep(&self) -> Result<SweepReport> {
         let today = self.ctx.today();
         let settings = Settings::load(self.ctx.conn)?;
-        let Dates { rules, rows, dated, .. } = self.dates()?;
-        let due: Vec<Dated> = dated.into_iter().filter(|d| d.date.is_some_and(|date| date <= today)).collect();
+        let dates = self.dates(Anchors::InUse)?;
         let tx = self.ctx.conn.unchecked_transaction()?;
         tx.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS sweep_due (contact_id TEXT PRIMARY KEY) WITHOUT ROWID;
+            "CREATE TEMP TABLE IF NOT EXISTS sweep_due (seq INTEGER PRIMARY KEY, expires TEXT NOT NULL);
              DELETE FROM temp.sweep_due;",
         )?;
         {
-            let mut insert = tx.prepare_cached("INSERT INTO temp.sweep_due (contact_id) VALUES (?1)")?;
-            for d in &due {
-                insert.execute([&d.contact_id])?;
+            let mut insert = tx.prepare_cached("INSERT INTO temp.sweep_due (seq, expires) VALUES (?1, ?2)")?;
+            for d in &dates.dated {
+                if let Some(date) = d.date.filter(|date| *date <= today) {
+                    insert.execute(params![dates.contacts[d.contact].seq, date.to_string()])?;
+                }
             }
         }
-        tx.execute("DELETE FROM retention_due WHERE contact_id NOT IN (SELECT contact_id FROM temp.sweep_due)", [])?;
         tx.execute(
-            "INSERT OR IGNORE INTO retention_due (contact_id, since) SELECT contact_id, ?1 FROM temp.sweep_due",
+            "DELETE FROM retention_due WHERE contact_id NOT IN
+                 (SELECT c.id FROM temp.sweep_due t JOIN contact c ON c.seq = t.seq)",
+            [],
+        )?;
+        // New, or due again with another expiry: the grace period starts today.
+        tx.execute(
+            "INSERT INTO retention_due (contact_id, since, expires)
+                 SELECT c.id, ?1, t.expires FROM temp.sweep_due t JOIN contact c ON c.seq = t.seq WHERE true
+             ON CONFLICT (contact_id) DO UPDATE SET since = excluded.since, expires = excluded.expires
+                 WHERE retention_due.expires <> excluded.expires",
             [today.to_string()],
         )?;
         tx.execute("DELETE FROM temp.sweep_due", [])?;
         tx.commit()?;
-        let mut due = self.describe(&rules, &rows, due)?;
-        due.sort_by(|a, b| {
-            (&a.expires, &a.family_name, &a.contact_id).cmp(&(&b.expires, &b.family_name, &b.contact_id))
-        });
-        let mut erased = Vec::new();
+        let mut due = self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= today))?;
+        let (mut erased, mut failed) = (Vec::new(), Vec::new());
         if settings.automatic_erasure {
-            let rights = Rights::new(self.ctx);
-            let today = today.to_string();
             for expiry in &due {
-                if expiry.erasable_from.as_deref().is_some_and(|from| from <= today.as_str()) {
-                    erased.push(rights.erase_expired(&expiry.contact_id)?);
+                let ready =
+                    expiry.erasable_from.as_deref().and_then(crate::validate::iso_date).is_some_and(|d| d <= today);
+                if ready && expiry.held_by_request.is_none() {
+                    match self.erase(expiry) {
+                        Ok(receipt) => erased.push(receipt),
+                        Err(_) => failed.push(expiry.contact_id.clone()),
+                    }
                 }
             }
-            due.retain(|e| !erased.iter().any(|r| r.tombstone.contact_id == e.contact_id));
+            due.retain(|e| !erased.iter().any(|r: &ErasureReceipt| r.tombstone.contact_id == e.contact_id));
         }
-        Ok(SweepReport { on: today.to_string(), due, erased })
+        Ok(SweepReport { on: today.to_string(), due, erased, failed })
     }
 
     /// How many contacts a purpose's new retention would move into today's preview: those
     /// not due now who would be due with `months` counted from `anchor`.
     pub fn moved_by(&self, purpose_id: &str, months: u32, anchor: RetentionAnchor) -> Result<usize> {
         let today = self.ctx.today();
-        let Dates { mut rules, rows, contacts, holds, dated: before } = self.dates()?;
+        let Dates { mut rules, rows, contacts, holds, dated: before } = self.dates(Anchors::All)?;
         let Some(index) = rules.iter().position(|r| r.id == purpose_id) else {
             return Err(Error::NotFound { what: "purpose" });
         };
         rules[index].months = months;
         rules[index].anchor = anchor;
-        let after = combine(&rules, &rows, &contacts, &holds);
+        let after = combine(&rules, &rows, &contacts, &holds, today);
         let due = |d: &Dated| d.date.is_some_and(|date| date <= today);
         Ok(before.iter().zip(&after).filter(|(b, a)| !due(b) && due(a)).count())
     }
+
     /// Keeps a contact until `until` for a legal reason; audited.
     pub fn hold(&self, contact_id: &str, reason: HoldReason, until: &str) -> Result<Hold> {
         let conn = self.ctx.conn;
@@ -286,13 +337,14 @@ impl<'a> Retention<'a> {
         Ok(hold)
     }
 
-    /// The day the sweep first found the contact due, if it has and they still are.
-    pub fn due_since(&self, contact_id: &str) -> Result<Option<String>> {
+    /// The day the sweep first found the contact due and the expiry it saw, if it has and
+    /// they still were at the last sweep.
+    pub fn due_since(&self, contact_id: &str) -> Result<Option<(String, String)>> {
         Ok(self
             .ctx
             .conn
-            .prepare_cached("SELECT since FROM retention_due WHERE contact_id = ?1")?
-            .query_row([contact_id], |row| row.get(0))
+            .prepare_cached("SELECT since, expires FROM retention_due WHERE contact_id = ?1")?
+            .query_row([contact_id], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?)
     }
 
@@ -321,100 +373,100 @@ impl<'a> Retention<'a> {
     /// The home view's three lists from one pass: due by `today`, due after it and by
     /// `until`, and held only for withdrawn consent.
     pub(crate) fn attention(&self, today: NaiveDate, until: NaiveDate) -> Result<Attention> {
-        let Dates { rules, rows, dated, .. } = self.dates()?;
-        let (mut now, mut soon, mut withdrawn) = (Vec::new(), Vec::new(), Vec::new());
-        for d in dated {
-            if d.consent_withdrawn_only {
-                withdrawn.push(d.clone());
-            }
-            match d.date {
-                Some(date) if date <= today => now.push(d),
-                Some(date) if date <= until => soon.push(d),
-                _ => {}
-            }
-        }
-        let sorted = |list: Vec<Dated>| -> Result<Vec<Expiry>> {
-            let mut out = self.describe(&rules, &rows, list)?;
-            out.sort_by(|a, b| {
-                (&a.expires, &a.family_name, &a.contact_id).cmp(&(&b.expires, &b.family_name, &b.contact_id))
-            });
-            Ok(out)
-        };
-        Ok(Attention { due_now: sorted(now)?, due_soon: sorted(soon)?, consent_withdrawn_only: sorted(withdrawn)? })
+        let dates = self.dates(Anchors::InUse)?;
+        Ok(Attention {
+            due_now: self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= today))?,
+            due_soon: self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date > today && date <= until))?,
+            consent_withdrawn_only: self.describe_sorted(&dates, |d| d.consent_withdrawn_only)?,
+        })
     }
 
-    /// Who expires after `after` (or any time when `None`) and by `until`, with names, words
-    /// and grace period.
-    fn expiring(&self, after: Option<NaiveDate>, until: NaiveDate) -> Result<Vec<Expiry>> {
-        let Dates { rules, rows, dated, .. } = self.dates()?;
-        let chosen: Vec<Dated> = dated
-            .into_iter()
-            .filter(|d| d.date.is_some_and(|date| date <= until && after.is_none_or(|a| date > a)))
-            .collect();
-        let mut out = self.describe(&rules, &rows, chosen)?;
+    /// Names, the rule in words, the grace period and open requests for the contacts `chosen`
+    /// picks (few, as a rule), earliest expiry first.
+    fn describe_sorted(&self, dates: &Dates, chosen: impl Fn(&Dated) -> bool) -> Result<Vec<Expiry>> {
+        let settings = Settings::load(self.ctx.conn)?;
+        let grace = Days::new(u64::from(settings.grace_days));
+        let automatic_since = settings.automatic_erasure_since.as_deref().and_then(crate::validate::iso_date);
+        let conn = self.ctx.conn;
+        let mut contact = conn.prepare_cached(
+            "SELECT c.id, c.given_name, c.family_name, d.since, d.expires FROM contact c
+             LEFT JOIN retention_due d ON d.contact_id = c.id WHERE c.seq = ?1",
+        )?;
+        let mut requests = conn.prepare_cached(
+            "SELECT id, kind FROM request WHERE contact_id = ?1 AND status IN ('open', 'extended') ORDER BY seq",
+        )?;
+        let mut out = Vec::new();
+        for d in dates.dated.iter().filter(|d| chosen(d)) {
+            let (contact_id, given_name, family_name, since, seen_expiry): (
+                String,
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+            ) = contact.query_row([dates.contacts[d.contact].seq], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+            })?;
+            let expires = d.date.map(|date| date.to_string()).unwrap_or_default();
+            // A sweep saw them due with this expiry; otherwise the grace period has not begun.
+            let due_since = since.filter(|_| seen_expiry.as_deref() == Some(expires.as_str()));
+            let erasable_from = due_since
+                .as_deref()
+                .and_then(crate::validate::iso_date)
+                .map(|since| automatic_since.map_or(since, |on| on.max(since)))
+                .and_then(|start| start.checked_add_days(grace))
+                .map(|day| day.to_string());
+            let open: Vec<(String, RequestKind)> = requests
+                .query_map([&contact_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let rule = match d.decided_by {
+                Decider::Purpose(i) => {
+                    let row = &dates.rows[i];
+                    rule_text(&dates.rules[row.purpose], row, dates.contacts[row.contact].created)
+                }
+                Decider::Hold(until) => format!("legal hold until {until}"),
+            };
+            out.push(Expiry {
+                contact_id,
+                given_name,
+                family_name,
+                expires,
+                rule,
+                due_since,
+                erasable_from,
+                consent_withdrawn_only: d.consent_withdrawn_only,
+                held_by_request: open.iter().find(|(_, kind)| *kind != RequestKind::Erasure).map(|(id, _)| id.clone()),
+                answers_request: open.iter().find(|(_, kind)| *kind == RequestKind::Erasure).map(|(id, _)| id.clone()),
+            });
+        }
         out.sort_by(|a, b| {
             (&a.expires, &a.family_name, &a.contact_id).cmp(&(&b.expires, &b.family_name, &b.contact_id))
         });
         Ok(out)
     }
 
-    /// Names, the rule in words and the grace period, for the few contacts a caller shows.
-    fn describe(&self, rules: &[PurposeRule], rows: &[PurposeRow], chosen: Vec<Dated>) -> Result<Vec<Expiry>> {
-        let grace = Days::new(u64::from(Settings::load(self.ctx.conn)?.grace_days));
-        let mut name = self.ctx.conn.prepare_cached(
-            "SELECT c.given_name, c.family_name, d.since FROM contact c
-             LEFT JOIN retention_due d ON d.contact_id = c.id WHERE c.id = ?1",
+    /// The last day of the latest hold per contact row id (the table is small: read it whole).
+    fn holds_by_contact(&self) -> Result<HashMap<i64, NaiveDate>> {
+        let mut holds: HashMap<i64, NaiveDate> = HashMap::new();
+        let mut statement = self.ctx.conn.prepare_cached(
+            "SELECT c.seq, max(h.until) FROM retention_hold h JOIN contact c ON c.id = h.contact_id GROUP BY c.seq",
         )?;
-        chosen
-            .into_iter()
-            .map(|d| {
-                let (given_name, family_name, due_since): (String, String, Option<String>) =
-                    name.query_row([&d.contact_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
-                let rule = match d.decided_by {
-                    Decider::Purpose(i) => rule_text(&rules[rows[i].purpose], &rows[i]),
-                    Decider::Hold(until) => format!("legal hold until {until}"),
-                };
-                let erasable_from = due_since
-                    .as_deref()
-                    .and_then(crate::validate::iso_date)
-                    .and_then(|since| since.checked_add_days(grace))
-                    .map(|d| d.to_string());
-                Ok(Expiry {
-                    contact_id: d.contact_id,
-                    given_name,
-                    family_name,
-                    expires: d.date.map(|date| date.to_string()).unwrap_or_default(),
-                    rule,
-                    due_since,
-                    erasable_from,
-                    consent_withdrawn_only: d.consent_withdrawn_only,
-                })
-            })
-            .collect()
-    }
-
-    /// The latest hold's end per contact (the table is small: read it whole).
-    fn holds_by_contact(&self) -> Result<HashMap<String, NaiveDate>> {
-        let mut holds: HashMap<String, NaiveDate> = HashMap::new();
-        let mut statement = self.ctx.conn.prepare_cached("SELECT contact_id, until FROM retention_hold")?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let contact: String = row.get(0)?;
-            let until: String = row.get(1)?;
-            if let Some(until) = crate::validate::iso_date(&until) {
-                let entry = holds.entry(contact).or_insert(until);
-                *entry = (*entry).max(until);
+            if let Some(until) = day(text(row, 1)?) {
+                holds.insert(row.get(0)?, until);
             }
         }
         Ok(holds)
     }
 
-    /// Every contact's expiry date. Each table the rules need is read once, in contact id
-    /// order, through a covering index (contacts' creation and stage; the last interaction per
-    /// contact; the latest consent given or withdrawn per contact and purpose), and merged with
-    /// the contacts' purposes in the same order: no lookup per contact, names never read.
-    fn dates(&self) -> Result<Dates> {
+    /// Every contact's expiry date. The contacts' purposes are walked in contact id order
+    /// beside the contacts themselves (creation day, stage: a covering index), the last
+    /// interaction per contact and the consent state per contact and purpose, all read in the
+    /// same order: a merge, no lookup per contact (but one into the audit trail per former
+    /// customer whose purpose counts from that move), names never read.
+    fn dates(&self, anchors: Anchors) -> Result<Dates> {
         let conn = self.ctx.conn;
+        let today = self.ctx.today();
         let rules: Vec<PurposeRule> = conn
             .prepare_cached("SELECT id, name, lawful_basis, retention_months, retention_anchor FROM purpose")?
             .query_map([], |row| {
@@ -428,21 +480,11 @@ impl<'a> Retention<'a> {
             })?
             .collect::<rusqlite::Result<_>>()?;
         let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
-        let counts_from = |anchor: RetentionAnchor| rules.iter().any(|r| r.anchor == anchor);
-        let needs_consent =
-            rules.iter().any(|r| r.basis == LawfulBasis::Consent || r.anchor == RetentionAnchor::ConsentWithdrawn);
+        let all = anchors == Anchors::All;
+        let counts_from = |anchor: RetentionAnchor| all || rules.iter().any(|r| r.anchor == anchor);
+        let needs_consent = all
+            || rules.iter().any(|r| r.basis == LawfulBasis::Consent || r.anchor == RetentionAnchor::ConsentWithdrawn);
 
-        // (id, created, a former customer), in id order.
-        let mut contacts: Vec<(String, Option<NaiveDate>, bool)> = Vec::new();
-        {
-            let mut statement = conn.prepare_cached(
-                "SELECT id, created_at, stage = 'former_customer' FROM contact INDEXED BY contact_retention ORDER BY id",
-            )?;
-            let mut result = statement.query([])?;
-            while let Some(row) = result.next()? {
-                contacts.push((row.get(0)?, day(text(row, 1)?), row.get(2)?));
-            }
-        }
         let mut last_interactions: Vec<(String, Option<NaiveDate>)> = Vec::new();
         if counts_from(RetentionAnchor::LastInteraction) {
             let mut statement = conn.prepare_cached(
@@ -454,56 +496,59 @@ impl<'a> Retention<'a> {
                 last_interactions.push((row.get(0)?, day(text(row, 1)?)));
             }
         }
-        // The latest consent given or withdrawn per (contact, purpose), in that order.
-        let mut consents: Vec<(String, String, ConsentEventKind, Option<NaiveDate>)> = Vec::new();
-        if needs_consent {
-            let mut statement = conn.prepare_cached(
-                "SELECT contact_id, purpose_id, kind, at FROM consent_event INDEXED BY consent_event_by_contact_purpose
-                 WHERE purpose_id IS NOT NULL AND kind IN ('given', 'withdrawn')
-                 ORDER BY contact_id, purpose_id, seq",
-            )?;
-            let mut result = statement.query([])?;
-            while let Some(row) = result.next()? {
-                let (contact, purpose) = (text(row, 0)?, text(row, 1)?);
-                let kind: ConsentEventKind = row.get(2)?;
-                let at = day(text(row, 3)?);
-                match consents.last_mut() {
-                    Some(last) if last.0 == contact && last.1 == purpose => (last.2, last.3) = (kind, at),
-                    _ => consents.push((contact.to_owned(), purpose.to_owned(), kind, at)),
-                }
-            }
-        }
+        let consents = if needs_consent { consent_states(conn)? } else { Vec::new() };
         let mut former_since = conn.prepare_cached(
             "SELECT max(at) FROM audit_entry WHERE subject_id = ?1 AND field = 'stage' AND new_value = 'former_customer'",
         )?;
 
+        let mut contacts_statement = conn.prepare_cached(
+            "SELECT id, seq, created_at, stage = 'former_customer' FROM contact INDEXED BY contact_retention ORDER BY id",
+        )?;
+        let mut contact_rows = contacts_statement.query([])?;
+        // The contact row the walk stands on: its id (a reused buffer) and what is read of it.
+        let mut current_id = String::new();
+        let mut current: Option<(ContactRef, bool)> = None;
+        let mut contacts: Vec<ContactRef> = Vec::new();
         let mut rows = Vec::new();
-        let (mut c, mut i, mut k) = (0, 0, 0);
-        let mut former: Option<(usize, Option<NaiveDate>)> = None;
+        let (mut i, mut k) = (0, 0);
+        let mut former: Option<Option<NaiveDate>> = None;
         let mut statement =
             conn.prepare_cached("SELECT contact_id, purpose_id FROM contact_purpose ORDER BY contact_id, purpose_id")?;
         let mut result = statement.query([])?;
         while let Some(row) = result.next()? {
             let (contact_id, purpose_id) = (text(row, 0)?, text(row, 1)?);
             let Some(&purpose) = index.get(purpose_id) else { continue };
-            while contacts.get(c).is_some_and(|x| x.0.as_str() < contact_id) {
-                c += 1;
+            if current.is_none() || current_id.as_str() < contact_id {
+                current = None;
+                while let Some(c) = contact_rows.next()? {
+                    let id = text(c, 0)?;
+                    if id >= contact_id {
+                        current_id.clear();
+                        current_id.push_str(id);
+                        current = Some((ContactRef { seq: c.get(1)?, created: day(text(c, 2)?) }, c.get(3)?));
+                        break;
+                    }
+                }
+                if current.is_some() && current_id == contact_id {
+                    contacts.push(current.map(|(c, _)| c).unwrap_or(ContactRef { seq: 0, created: None }));
+                    former = None;
+                }
             }
-            let Some((id, created, is_former)) = contacts.get(c).filter(|x| x.0 == contact_id) else { continue };
+            let Some((_, is_former)) = current.filter(|_| current_id == contact_id) else { continue };
             while last_interactions.get(i).is_some_and(|x| x.0.as_str() < contact_id) {
                 i += 1;
             }
-            while consents.get(k).is_some_and(|x| (x.0.as_str(), x.1.as_str()) < (contact_id, purpose_id)) {
+            while consents.get(k).is_some_and(|x| (x.contact.as_str(), x.purpose.as_str()) < (contact_id, purpose_id)) {
                 k += 1;
             }
             let rule = &rules[purpose];
-            let former_date = if *is_former && rule.anchor == RetentionAnchor::FormerCustomer {
+            let former_date = if is_former && (all || rule.anchor == RetentionAnchor::FormerCustomer) {
                 match former {
-                    Some((at, date)) if at == c => date,
-                    _ => {
-                        let at: Option<String> = former_since.query_row([id], |r| r.get(0))?;
+                    Some(date) => date,
+                    None => {
+                        let at: Option<String> = former_since.query_row([contact_id], |r| r.get(0))?;
                         let date = at.as_deref().and_then(day);
-                        former = Some((c, date));
+                        former = Some(date);
                         date
                     }
                 }
@@ -511,41 +556,106 @@ impl<'a> Retention<'a> {
                 None
             };
             rows.push(PurposeRow {
-                contact: c,
-                created: *created,
+                contact: contacts.len() - 1,
                 purpose,
                 last_interaction: last_interactions.get(i).filter(|x| x.0 == contact_id).and_then(|x| x.1),
                 former_since: former_date,
                 last_consent: consents
                     .get(k)
-                    .filter(|x| x.0 == contact_id && x.1 == purpose_id)
-                    .and_then(|x| x.3.map(|at| (x.2, at))),
+                    .filter(|x| x.contact == contact_id && x.purpose == purpose_id)
+                    .map(|x| (x.kind, x.on)),
             });
         }
         drop(result);
         drop(statement);
+        drop(contact_rows);
+        drop(contacts_statement);
         let holds = self.holds_by_contact()?;
-        let dated = combine(&rules, &rows, &contacts, &holds);
+        let dated = combine(&rules, &rows, &contacts, &holds, today);
         Ok(Dates { rules, rows, contacts, holds, dated })
     }
 }
 
-/// Each contact's expiry: the latest over its purposes (one without end keeps them), pushed
-/// later by a hold. `rows` are grouped by contact; `contacts` holds their ids first.
+/// A contact's consent to one purpose, as retention reads the ledger: given while the latest
+/// event on any channel (or on all channels) is a consent; withdrawn, as of the last
+/// withdrawal, once no channel is left with consent.
+pub(crate) struct ConsentStateRow {
+    pub contact: String,
+    pub purpose: String,
+    pub kind: ConsentEventKind,
+    pub on: NaiveDate,
+}
+
+/// Every contact and purpose with consent recorded, in (contact, purpose) order: the ledger
+/// read once through a covering index and folded per channel as [`crate::consent`] does.
+pub(crate) fn consent_states(conn: &rusqlite::Connection) -> Result<Vec<ConsentStateRow>> {
+    let mut out: Vec<ConsentStateRow> = Vec::new();
+    let mut statement = conn.prepare_cached(
+        "SELECT contact_id, purpose_id, kind, at, channel FROM consent_event INDEXED BY consent_event_by_contact_purpose
+         WHERE purpose_id IS NOT NULL AND kind IN ('given', 'withdrawn')
+         ORDER BY contact_id, purpose_id, seq",
+    )?;
+    let mut result = statement.query([])?;
+    // The latest kind per channel (`None`: all channels) of the pair being read.
+    let mut channels: Vec<(Option<String>, ConsentEventKind)> = Vec::new();
+    let mut last_withdrawal: Option<NaiveDate> = None;
+    let mut last_given: Option<NaiveDate> = None;
+    let flush = |out: &mut Vec<ConsentStateRow>,
+                 channels: &[(Option<String>, ConsentEventKind)],
+                 given: Option<NaiveDate>,
+                 withdrawn: Option<NaiveDate>| {
+        let Some(last) = out.last_mut() else { return };
+        if channels.iter().any(|(_, kind)| *kind == ConsentEventKind::Given) {
+            last.kind = ConsentEventKind::Given;
+            last.on = given.unwrap_or(last.on);
+        } else if let Some(on) = withdrawn {
+            last.kind = ConsentEventKind::Withdrawn;
+            last.on = on;
+        }
+    };
+    while let Some(row) = result.next()? {
+        let (contact, purpose) = (text(row, 0)?, text(row, 1)?);
+        let kind: ConsentEventKind = row.get(2)?;
+        let Some(on) = day(text(row, 3)?) else { continue };
+        let channel: Option<String> = row.get(4)?;
+        let same = out.last().is_some_and(|last| last.contact == contact && last.purpose == purpose);
+        if !same {
+            flush(&mut out, &channels, last_given, last_withdrawal);
+            channels.clear();
+            (last_given, last_withdrawal) = (None, None);
+            out.push(ConsentStateRow { contact: contact.to_owned(), purpose: purpose.to_owned(), kind, on });
+        }
+        match &channel {
+            // An event for all channels overrides every channel's own.
+            None => channels.clear(),
+            Some(_) => channels.retain(|(c, _)| c != &channel),
+        }
+        channels.push((channel, kind));
+        match kind {
+            ConsentEventKind::Withdrawn => last_withdrawal = Some(on),
+            _ => last_given = Some(on),
+        }
+    }
+    flush(&mut out, &channels, last_given, last_withdrawal);
+    Ok(out)
+}
+
+/// Each contact's expiry: the latest over its purposes (one without end keeps them), pushed to
+/// the day after a legal hold that ends later. `rows` are grouped by contact.
 fn combine(
     rules: &[PurposeRule],
     rows: &[PurposeRow],
-    contacts: &[(String, Option<NaiveDate>, bool)],
-    holds: &HashMap<String, NaiveDate>,
+    contacts: &[ContactRef],
+    holds: &HashMap<i64, NaiveDate>,
+    today: NaiveDate,
 ) -> Vec<Dated> {
     let mut out: Vec<Dated> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let rule = &rules[row.purpose];
-        let date = purpose_date(rule, row);
+        let date = purpose_date(rule, row, contacts[row.contact].created);
         let withdrawn_consent =
             rule.basis == LawfulBasis::Consent && matches!(row.last_consent, Some((ConsentEventKind::Withdrawn, _)));
-        let contact_id = &contacts[row.contact].0;
-        match out.last_mut().filter(|d| &d.contact_id == contact_id) {
+        match out.last_mut().filter(|d| d.contact == row.contact) {
             Some(current) => {
                 if current.date.is_some() && date.is_none_or(|d| current.date.is_some_and(|c| d > c)) {
                     current.date = date;
@@ -554,7 +664,7 @@ fn combine(
                 current.consent_withdrawn_only &= withdrawn_consent;
             }
             None => out.push(Dated {
-                contact_id: contact_id.clone(),
+                contact: row.contact,
                 date,
                 decided_by: Decider::Purpose(i),
                 consent_withdrawn_only: withdrawn_consent,
@@ -562,11 +672,18 @@ fn combine(
         }
     }
     for dated in &mut out {
-        if let (Some(current), Some(&hold)) = (dated.date, holds.get(&dated.contact_id))
-            && hold > current
+        let Some(&until) = holds.get(&contacts[dated.contact].seq) else { continue };
+        // A hold keeps the contact through its last day; an active one also means a law, not
+        // only the withdrawn consent, keeps them.
+        if until >= today {
+            dated.consent_withdrawn_only = false;
+        }
+        let after_hold = until.succ_opt().unwrap_or(until);
+        if let Some(current) = dated.date
+            && after_hold > current
         {
-            dated.date = Some(hold);
-            dated.decided_by = Decider::Hold(hold);
+            dated.date = Some(after_hold);
+            dated.decided_by = Decider::Hold(until);
         }
     }
     out
@@ -603,7 +720,7 @@ enum Anchor {
     NotYet(&'static str),
 }
 
-fn anchor(rule: &PurposeRule, row: &PurposeRow) -> Anchor {
+fn anchor(rule: &PurposeRule, row: &PurposeRow, created: Option<NaiveDate>) -> Anchor {
     let withdrawn = match row.last_consent {
         Some((ConsentEventKind::Withdrawn, at)) => Some(at),
         _ => None,
@@ -614,7 +731,7 @@ fn anchor(rule: &PurposeRule, row: &PurposeRow) -> Anchor {
             _ => {
                 let (from, what) = match row.last_interaction {
                     Some(last) => (Some(last), "the last interaction"),
-                    None => (row.created, "the contact was recorded"),
+                    None => (created, "the contact was recorded"),
                 };
                 from.map_or(Anchor::NotYet("no date to count from"), |from| Anchor::From(from, what))
             }
@@ -631,8 +748,8 @@ fn anchor(rule: &PurposeRule, row: &PurposeRow) -> Anchor {
 }
 
 /// When one purpose stops keeping a contact (`None`: not yet).
-fn purpose_date(rule: &PurposeRule, row: &PurposeRow) -> Option<NaiveDate> {
-    match anchor(rule, row) {
+fn purpose_date(rule: &PurposeRule, row: &PurposeRow, created: Option<NaiveDate>) -> Option<NaiveDate> {
+    match anchor(rule, row, created) {
         Anchor::Withdrawn(on) => Some(on),
         Anchor::From(from, _) => from.checked_add_months(Months::new(rule.months)),
         Anchor::NotYet(_) => None,
@@ -641,8 +758,8 @@ fn purpose_date(rule: &PurposeRule, row: &PurposeRow) -> Option<NaiveDate> {
 
 /// The rule that decided, in words: "Customer relationship: 24 months after the last
 /// interaction on 2024-05-02".
-fn rule_text(rule: &PurposeRule, row: &PurposeRow) -> String {
-    match anchor(rule, row) {
+fn rule_text(rule: &PurposeRule, row: &PurposeRow, created: Option<NaiveDate>) -> String {
+    match anchor(rule, row, created) {
         Anchor::Withdrawn(on) => format!("{}: consent withdrawn on {on}", rule.name),
         Anchor::From(from, what) => format!("{}: {} months after {what} on {from}", rule.name, rule.months),
         Anchor::NotYet(why) => format!("{}: {why}", rule.name),

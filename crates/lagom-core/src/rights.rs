@@ -73,9 +73,10 @@ impl<'a> Rights<'a> {
     }
 
     /// Erases a contact whose retention period has run out (storage limitation): the same
-    /// erase, with the article that requires it on the tombstone.
-    pub(crate) fn erase_expired(&self, contact_id: &str) -> Result<ErasureReceipt> {
-        self.erase_under(contact_id, None, "GDPR Art. 5(1)(e), 17(1)(a)")
+    /// erase, with the article that requires it on the tombstone; `request` is the contact's
+    /// open erasure request, which it answers.
+    pub(crate) fn erase_expired(&self, contact_id: &str, request: Option<&str>) -> Result<ErasureReceipt> {
+        self.erase_under(contact_id, request, "GDPR Art. 5(1)(e), 17(1)(a)")
     }
 
     fn erase_under(&self, contact_id: &str, request_id: Option<&str>, article: &str) -> Result<ErasureReceipt> {
@@ -201,7 +202,7 @@ const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(25
 /// checkpoint busy: it is tried again a few times. `false` says the WAL may still hold old
 /// frames (busy, or any other failure: the erase has committed, so this never fails it; the
 /// next open or erase truncates the WAL).
-fn checkpoint_truncate(conn: &Connection) -> bool {
+pub(crate) fn checkpoint_truncate(conn: &Connection) -> bool {
     let _ = conn.busy_timeout(CHECKPOINT_WAIT);
     let mut truncated = false;
     for attempt in 0..CHECKPOINT_ATTEMPTS {

@@ -6,6 +6,8 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::audit::{self, AuditAction, Change};
+use crate::context::Ctx;
 use crate::deadline::HolidayCountry;
 use crate::error::{FieldErrorCode, InvalidInput, Result};
 use crate::validate;
@@ -29,6 +31,10 @@ pub struct Settings {
     /// Whose public holidays move a request's deadline to the next working day.
     #[serde(default = "default_holiday_country")]
     pub holiday_country: HolidayCountry,
+    /// The day automatic erasure was last turned on (kept by Lagom; ignored when saving): no
+    /// grace period ends before it has run from this day.
+    #[serde(default)]
+    pub automatic_erasure_since: Option<String>,
 }
 
 /// The grace period when none is set: two weeks.
@@ -78,6 +84,24 @@ impl Controller {
 }
 
 impl Settings {
+    /// Every stored setting as (key, text), in a fixed order.
+    fn stored_values(&self) -> Vec<(&'static str, String)> {
+        let mut values: Vec<(&'static str, String)> = vec![
+            ("default_country", self.default_country.clone()),
+            ("ui_language", self.ui_language.as_str().into()),
+            ("grace_days", self.grace_days.to_string()),
+            ("automatic_erasure", if self.automatic_erasure { "on" } else { "off" }.into()),
+            ("holiday_country", self.holiday_country.code().into()),
+        ];
+        let mut controller = self.controller.clone();
+        for (key, _, _) in CONTROLLER_FIELDS {
+            if let Some(value) = controller.field_mut(key) {
+                values.push((key, std::mem::take(value)));
+            }
+        }
+        values
+    }
+
     pub(crate) fn load(conn: &Connection) -> Result<Settings> {
         let mut settings = Settings {
             default_country: "SE".into(),
@@ -86,6 +110,7 @@ impl Settings {
             grace_days: DEFAULT_GRACE_DAYS,
             automatic_erasure: false,
             holiday_country: HolidayCountry::Se,
+            automatic_erasure_since: None,
         };
         let mut statement = conn.prepare_cached("SELECT key, value FROM setting")?;
         let mut rows = statement.query([])?;
@@ -95,7 +120,8 @@ impl Settings {
             match key.as_str() {
                 "default_country" => settings.default_country = value,
                 "ui_language" => settings.ui_language = value.parse().unwrap_or(UiLanguage::Auto),
-                "grace_days" => settings.grace_days = value.parse().unwrap_or(DEFAULT_GRACE_DAYS),
+                "grace_days" => settings.grace_days = value.parse().unwrap_or(DEFAULT_GRACE_DAYS).min(MAX_GRACE_DAYS),
+                "automatic_erasure_since" => settings.automatic_erasure_since = Some(value),
                 "automatic_erasure" => settings.automatic_erasure = value == "on",
                 "holiday_country" => {
                     settings.holiday_country = HolidayCountry::from_code(&value).unwrap_or(HolidayCountry::Se)
@@ -110,7 +136,10 @@ impl Settings {
         Ok(settings)
     }
 
-    pub(crate) fn save(conn: &Connection, input: &Settings) -> Result<Settings> {
+    /// Validates and stores the settings; every value that changes is in the audit trail
+    /// (who turned automatic erasure on, and when).
+    pub(crate) fn save(ctx: &Ctx<'_>, input: &Settings) -> Result<Settings> {
+        let conn = ctx.conn;
         let mut errors = InvalidInput::default();
         let country = validate::country(&mut errors, "default_country", &input.default_country);
         let mut controller = input.controller.clone();
@@ -123,20 +152,45 @@ impl Settings {
             errors.push("grace_days", FieldErrorCode::OutOfRange, format!("give 0 to {MAX_GRACE_DAYS} days"));
         }
         errors.into_result()?;
+        let before = Self::load(conn)?;
+        let checked = Settings {
+            default_country: country.unwrap_or_else(|| "SE".into()),
+            controller,
+            automatic_erasure_since: None,
+            ..input.clone()
+        };
         let tx = conn.unchecked_transaction()?;
+        let stored: std::collections::HashSet<String> = tx
+            .prepare_cached("SELECT key FROM setting")?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut upsert = tx.prepare_cached(
             "INSERT INTO setting (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )?;
-        upsert.execute(["default_country", country.as_deref().unwrap_or("SE")])?;
-        upsert.execute(["ui_language", input.ui_language.as_str()])?;
-        upsert.execute(["grace_days", input.grace_days.to_string().as_str()])?;
-        upsert.execute(["automatic_erasure", if input.automatic_erasure { "on" } else { "off" }])?;
-        upsert.execute(["holiday_country", input.holiday_country.code()])?;
-        for (key, _, _) in CONTROLLER_FIELDS {
-            if let Some(value) = controller.field_mut(key) {
-                upsert.execute([key, value.as_str()])?;
+        for ((key, old), (_, new)) in before.stored_values().iter().zip(checked.stored_values()) {
+            if old == &new && stored.contains(*key) {
+                continue;
             }
+            upsert.execute([key, new.as_str()])?;
+            if old != &new {
+                audit::record(
+                    ctx,
+                    Change {
+                        action: AuditAction::Update,
+                        subject_id: None,
+                        field: Some(&format!("settings/{key}")),
+                        old_value: Some(old),
+                        new_value: Some(&new),
+                    },
+                )?;
+            }
+        }
+        // The grace period of automatic erasure also runs from the day it is turned on.
+        if input.automatic_erasure && !before.automatic_erasure {
+            upsert.execute(["automatic_erasure_since", ctx.today().to_string().as_str()])?;
+        } else if !input.automatic_erasure {
+            tx.execute("DELETE FROM setting WHERE key = 'automatic_erasure_since'", [])?;
         }
         drop(upsert);
         tx.commit()?;

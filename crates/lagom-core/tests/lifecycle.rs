@@ -212,9 +212,9 @@ fn an_unmatched_requester_is_held_only_until_their_identity_is_checked() {
     assert_eq!(unmatched.due, "2026-04-02");
     assert_eq!(raw_names(), 1);
 
-    // Nothing can answer it before it is matched.
+    // No export or erasure can answer it before it is matched.
     assert_eq!(
-        requests.close(&unmatched.id, None).unwrap_err().field_errors()[0].code,
+        requests.close(&unmatched.id, Some("0123abcd")).unwrap_err().field_errors()[0].code,
         FieldErrorCode::RequestUnmatched
     );
     assert_eq!(
@@ -235,6 +235,12 @@ fn an_unmatched_requester_is_held_only_until_their_identity_is_checked() {
     let stranger = requests.add(&input).unwrap();
     let refused = requests.refuse(&stranger.id, RefusalReason::IdentityNotConfirmed).unwrap();
     assert_eq!(refused.requester_name, None);
+    assert_eq!(raw_names(), 0);
+    // Someone Lagom holds nothing about: closed as answered ("no data held"), the name goes.
+    input.requester_name = Some("Nobody We Know".into());
+    let nobody = requests.add(&input).unwrap();
+    let closed = requests.close(&nobody.id, None).unwrap();
+    assert_eq!((closed.status, closed.requester_name), (lagom_core::RequestStatus::Answered, None));
     assert_eq!(raw_names(), 0);
     // The table itself refuses a closed request that keeps a name.
     assert!(
@@ -349,4 +355,165 @@ fn the_grace_period_is_at_most_a_year_and_the_holiday_country_is_one_lagom_knows
     assert_eq!(error.field_errors()[0].field, "grace_days");
     assert_eq!(lagom_core::deadline::HolidayCountry::from_code("se"), Some(lagom_core::deadline::HolidayCountry::Se));
     assert_eq!(lagom_core::deadline::HolidayCountry::from_code("XX"), None);
+}
+
+#[test]
+fn access_is_answered_only_after_the_identity_was_checked() {
+    let w = world(2026, 3, 2);
+    let anna = w.person("Anna", &["Customer relationship"]);
+    let access = w.lagom.requests().add(&request(RequestKind::Access, Some(&anna))).unwrap();
+    let export = w.lagom.export_person(&anna, &w.dir.path().join("a.zip"), ReportLanguage::En).unwrap();
+    let refused = w.lagom.requests().close(&access.id, Some(&export.id)).unwrap_err();
+    assert_eq!(refused.field_errors()[0].code, FieldErrorCode::IdentityNotChecked);
+    w.lagom.requests().identify(&access.id, None, IdentityCheck::InPerson).unwrap();
+    assert_eq!(w.lagom.requests().close(&access.id, Some(&export.id)).unwrap().answer, Some(export.id));
+}
+
+#[test]
+fn a_withdrawal_on_one_channel_does_not_end_consent_given_on_another() {
+    let w = world(2025, 1, 10);
+    let ida = w.person("Ida", &["Newsletter"]);
+    let on = |channel| ConsentInput { channel: Some(channel), ..newsletter() };
+    w.lagom.consent().give(&ida, &on(lagom_core::MarketingChannel::Email)).unwrap();
+    w.lagom.consent().give(&ida, &on(lagom_core::MarketingChannel::Sms)).unwrap();
+    w.set("2025-06-01");
+    w.lagom.consent().withdraw(&ida, &on(lagom_core::MarketingChannel::Sms)).unwrap();
+    let retention = w.lagom.retention();
+    assert!(retention.preview(None).unwrap().is_empty(), "email consent still stands");
+    assert!(w.lagom.home(None).unwrap().consent_withdrawn_only.is_empty());
+
+    // Withdrawn on email too: now nothing keeps Ida, as of the last withdrawal.
+    w.set("2025-07-01");
+    w.lagom.consent().withdraw(&ida, &on(lagom_core::MarketingChannel::Email)).unwrap();
+    let due = retention.preview(None).unwrap();
+    assert_eq!(due[0].expires, "2025-07-01");
+    // A withdrawal for all channels overrides every channel's own consent.
+    let jon = w.person("Jon", &["Newsletter"]);
+    w.lagom.consent().give(&jon, &on(lagom_core::MarketingChannel::Email)).unwrap();
+    w.lagom.consent().withdraw(&jon, &newsletter()).unwrap();
+    assert!(retention.preview(None).unwrap().iter().any(|e| e.contact_id == jon));
+}
+
+#[test]
+fn retention_does_not_erase_anyone_with_an_open_request_but_answers_an_erasure_request() {
+    let w = world(2025, 1, 10);
+    let ada = w.person("Ada", &["Events"]);
+    let bo = w.person("Bo", &["Events"]);
+    w.set("2026-02-01");
+    let access = w.lagom.requests().add(&request(RequestKind::Access, Some(&ada))).unwrap();
+    let erasure = w.lagom.requests().add(&request(RequestKind::Erasure, Some(&bo))).unwrap();
+    let due = w.lagom.retention().preview(None).unwrap();
+    assert_eq!(due.iter().find(|e| e.contact_id == ada).unwrap().held_by_request.as_deref(), Some(access.id.as_str()));
+    assert_eq!(due.iter().find(|e| e.contact_id == bo).unwrap().answers_request.as_deref(), Some(erasure.id.as_str()));
+
+    w.automatic(true, 0);
+    let report = w.lagom.retention().sweep().unwrap();
+    assert_eq!(report.erased.len(), 1, "Bo only");
+    assert_eq!(report.erased[0].tombstone.request_id.as_deref(), Some(erasure.id.as_str()));
+    assert_eq!(w.lagom.requests().get(&erasure.id).unwrap().status, lagom_core::RequestStatus::Answered);
+    assert_eq!(report.due.len(), 1, "Ada waits for her access request");
+    assert!(w.lagom.retention().apply(None).unwrap().is_empty(), "nor does the button take her");
+    assert!(w.lagom.contacts().get(&ada).is_ok());
+}
+
+#[test]
+fn erase_the_due_ones_now_takes_only_the_reviewed_list() {
+    let w = world(2025, 1, 10);
+    let ada = w.person("Ada", &["Events"]);
+    let bo = w.person("Bo", &["Events"]);
+    w.set("2026-02-01");
+    let receipts = w.lagom.retention().apply_listed(std::slice::from_ref(&ada)).unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert!(w.lagom.contacts().get(&bo).is_ok(), "Bo was not on the list that was reviewed");
+    // A listed contact who is no longer due is not erased.
+    let cy = w.person("Cy", &["Events"]);
+    assert!(w.lagom.retention().apply_listed(&[cy.clone()]).unwrap().is_empty());
+    assert!(w.lagom.contacts().get(&cy).is_ok());
+}
+
+#[test]
+fn turning_automatic_erasure_on_starts_the_grace_period_that_day_and_is_audited() {
+    let w = world(2025, 1, 10);
+    let ada = w.person("Ada", &["Events"]);
+    w.set("2026-01-10");
+    w.lagom.retention().sweep().unwrap(); // due since 2026-01-10
+    w.set("2026-03-01");
+    w.automatic(true, 14);
+    let report = w.lagom.retention().sweep().unwrap();
+    assert!(report.erased.is_empty(), "a backlog is not erased the day automatic erasure is turned on");
+    assert_eq!(report.due[0].erasable_from.as_deref(), Some("2026-03-15"));
+    w.set("2026-03-15");
+    assert_eq!(w.lagom.retention().sweep().unwrap().erased[0].tombstone.contact_id, ada);
+    let audited: Vec<(Option<String>, Option<String>)> = w
+        .lagom
+        .connection()
+        .prepare("SELECT old_value, new_value FROM audit_entry WHERE field = 'settings/automatic_erasure'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(audited, [(Some("off".to_owned()), Some("on".to_owned()))]);
+}
+
+#[test]
+fn a_new_expiry_restarts_the_grace_period_even_without_a_sweep_in_between() {
+    let w = world(2025, 1, 10);
+    let ada = w.person("Ada", &["Events"]);
+    w.automatic(true, 10);
+    w.set("2026-01-10");
+    w.lagom.retention().sweep().unwrap(); // due since 2026-01-10 with expiry 2026-01-10
+    // A call on 1 February 2025 that was logged late moves her expiry; no sweep runs until
+    // long after the old grace period.
+    let call = lagom_core::InteractionInput {
+        kind: lagom_core::InteractionKind::Call,
+        date: "2025-02-01".into(),
+        channel: lagom_core::Channel::Phone,
+        outcome: None,
+        purpose: None,
+    };
+    w.lagom.interactions().add(&ada, &call).unwrap();
+    w.set("2026-03-01");
+    let report = w.lagom.retention().sweep().unwrap();
+    assert!(report.erased.is_empty(), "a new expiry (2026-02-01) is a new grace period");
+    assert_eq!(report.due[0].due_since.as_deref(), Some("2026-03-01"));
+}
+
+#[test]
+fn previewing_a_new_anchor_counts_the_contacts_it_would_make_due() {
+    let w = world(2024, 1, 10);
+    let former = ContactInput {
+        given_name: "Fia".into(),
+        family_name: "Testsson".into(),
+        email: Some("fia@example.se".into()),
+        stage: Some(lagom_core::Stage::FormerCustomer),
+        purposes: vec!["Customer relationship".into()],
+        ..ContactInput::default()
+    };
+    w.lagom.contacts().create(&former).unwrap();
+    w.set("2026-01-10");
+    let purpose = w.lagom.purposes().list().unwrap().into_iter().find(|p| p.name == "Customer relationship").unwrap();
+    // Counted from becoming a former customer (2024-01-10), 12 months: due since 2025-01-10.
+    let moved = w.lagom.retention().moved_by(&purpose.id, 12, RetentionAnchor::FormerCustomer).unwrap();
+    assert_eq!(moved, 1);
+}
+
+#[test]
+fn every_changed_setting_is_audited_and_an_unchanged_one_is_not() {
+    let w = world(2026, 1, 1);
+    let mut settings = w.lagom.settings().unwrap();
+    settings.grace_days = 30;
+    w.lagom.save_settings(&settings).unwrap();
+    w.lagom.save_settings(&settings).unwrap();
+    let fields: Vec<String> = w
+        .lagom
+        .connection()
+        .prepare("SELECT field FROM audit_entry WHERE field LIKE 'settings/%' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(fields.iter().filter(|f| *f == "settings/grace_days").count(), 1);
+    assert!(w.lagom.verify_audit().unwrap().is_intact());
 }

@@ -490,7 +490,10 @@ fn every_declared_personal_value_is_in_the_export() {
     // As a sweep leaves a person found due (the hold keeps this one, so write it directly).
     lagom
         .connection()
-        .execute("INSERT INTO retention_due (contact_id, since) VALUES (?1, '2026-03-01')", [&id])
+        .execute(
+            "INSERT INTO retention_due (contact_id, since, expires) VALUES (?1, '2026-03-01', '2026-02-27')",
+            [&id],
+        )
         .unwrap();
     let out = db.path.with_file_name("export.zip");
     lagom.export_person(&id, &out, lagom_core::ReportLanguage::En).unwrap();
@@ -989,7 +992,7 @@ fn requests_have_the_legal_deadline_and_are_answered_by_an_export_or_an_erasure(
         contact_id: Some(contact.to_owned()),
         requester_name: None,
         requester_address: None,
-        identity_check: None,
+        identity_check: Some(lagom_core::IdentityCheck::AddressOnFile),
         received: received.map(str::to_owned),
     };
     let code = |result: lagom_core::Result<lagom_core::Request>| result.unwrap_err().field_errors()[0].code;
@@ -1172,9 +1175,9 @@ fn retention_counts_from_each_purposes_anchor_to_the_day_with_holds_and_withdraw
     // A legal hold keeps Anna past her expiry until it ends.
     let hold = retention.hold(&anna, HoldReason::BookkeepingAct, "2031-12-31").unwrap();
     assert_eq!(hold.until, "2031-12-31");
-    assert_eq!(expiry(&anna), Some(("2031-12-31".into(), "legal hold until 2031-12-31".into())));
-    assert!(!due("2031-12-30").contains(&"Anna".to_owned()));
-    assert!(due("2031-12-31").contains(&"Anna".to_owned()));
+    assert_eq!(expiry(&anna), Some(("2032-01-01".into(), "legal hold until 2031-12-31".into())));
+    assert!(!due("2031-12-31").contains(&"Anna".to_owned()), "kept through the hold's last day");
+    assert!(due("2032-01-01").contains(&"Anna".to_owned()));
     assert!(retention.hold(&anna, HoldReason::OtherLaw, "2024-08-30").is_err(), "a hold ends after today");
     assert!(lagom.audit_for(&anna).unwrap().iter().any(|e| e.field.as_deref() == Some("retention/hold")));
 
