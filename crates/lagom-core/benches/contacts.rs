@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use lagom_core::{
-    Channel, ConsentInput, ConsentSource, ContactInput, InteractionInput, InteractionKind, Lagom, MemoryKeyStore,
-    ReportLanguage,
+    Channel, ConsentInput, ConsentSource, ContactInput, InteractionInput, InteractionKind, KeyStore, Lagom,
+    MemoryKeyStore, PassphraseStore, ReportLanguage,
 };
 
 const CONTACTS: usize = 100_000;
@@ -76,11 +76,31 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bench.db");
-    let keys = MemoryKeyStore::new();
-    let lagom = Lagom::create(&path, &keys).unwrap().lagom;
+    // LAGOM_BENCH_KEEP=DIR keeps the filled register there (under a passphrase) and reuses it;
+    // LAGOM_BENCH_ONLY=retention then times only the retention sweep and the home view.
+    let keep = std::env::var_os("LAGOM_BENCH_KEEP").map(std::path::PathBuf::from);
+    let temp = tempfile::tempdir().unwrap();
+    let dir = keep.clone().unwrap_or_else(|| temp.path().to_owned());
+    let path = dir.join("bench.db");
+    let keys: Box<dyn KeyStore> = match &keep {
+        Some(_) => Box::new(PassphraseStore::for_database(&path, "lagom benchmark passphrase")),
+        None => Box::new(MemoryKeyStore::new()),
+    };
+    if !path.exists() {
+        fill(&path, keys.as_ref());
+    }
+    let start = Instant::now();
+    let lagom = Lagom::open(&path, keys.as_ref()).unwrap();
+    println!("open (key, verify, migrations check): {:.1} ms", ms(start.elapsed()));
+    if std::env::var("LAGOM_BENCH_ONLY").as_deref() == Ok("retention") {
+        retention(&lagom);
+        return;
+    }
+    everything(&lagom, &dir);
+}
 
+fn fill(path: &std::path::Path, keys: &dyn KeyStore) {
+    let lagom = Lagom::create(path, keys).unwrap().lagom;
     let start = Instant::now();
     for i in 0..CONTACTS {
         let id = lagom.contacts().create(&input(i)).unwrap().id;
@@ -114,12 +134,10 @@ fn main() {
         fill.as_secs_f64() * 1e6 / CONTACTS as f64
     );
     drop(lagom);
-    println!("database file: {:.1} MiB", std::fs::metadata(&path).unwrap().len() as f64 / 1048576.0);
+    println!("database file: {:.1} MiB", std::fs::metadata(path).unwrap().len() as f64 / 1048576.0);
+}
 
-    let start = Instant::now();
-    let lagom = Lagom::open(&path, &keys).unwrap();
-    println!("open (key, verify, migrations check): {:.1} ms", ms(start.elapsed()));
-
+fn everything(lagom: &Lagom, dir: &std::path::Path) {
     let queries = ["ostlund", "anna", "an", "ål", "erik johansson", "skåne data 4", "anna.ostlund12", "zzz"];
     for q in queries {
         let hits = lagom.contacts().search(q).unwrap().len();
@@ -138,6 +156,32 @@ fn main() {
     );
     report("search \"ostlund\" again after the updates", time(50, |_| lagom.contacts().search("ostlund").unwrap()));
 
+    retention(lagom);
+
+    // Data-subject rights on one person among 100 000.
+    let out = dir.join("export.zip");
+    report(
+        "export one person (ZIP: json, vcf, csv, html, manifest)",
+        time(20, |i| lagom.export_person(&ids[i], &out, ReportLanguage::En).unwrap()),
+    );
+    println!("export size: {} bytes", std::fs::metadata(&out).unwrap().len());
+    report(
+        "erase one person (delete, redact, tombstone, WAL truncate)",
+        time(20, |i| lagom.rights().erase(&ids[100 + i], None).unwrap()),
+    );
+    let audit = std::time::Instant::now();
+    let verified = lagom.verify_audit().unwrap();
+    println!(
+        "verify the audit chain ({} entries, {} redacted): {:.0} ms, intact: {}",
+        verified.entries,
+        verified.redacted,
+        ms(audit.elapsed()),
+        verified.is_intact()
+    );
+    memory_security(dir);
+}
+
+fn retention(lagom: &Lagom) {
     // Retention: the sweep (every contact's expiry over its purposes) and the home view.
     let due_today = lagom.retention().preview(None).unwrap().len();
     report(
@@ -163,29 +207,6 @@ fn main() {
         "retention preview by 2030-01-01 (everyone due, named)",
         time(5, |_| lagom.retention().preview(by_2030).unwrap()),
     );
-
-    // Data-subject rights on one person among 100 000.
-    let out = dir.path().join("export.zip");
-    report(
-        "export one person (ZIP: json, vcf, csv, html, manifest)",
-        time(20, |i| lagom.export_person(&ids[i], &out, ReportLanguage::En).unwrap()),
-    );
-    println!("export size: {} bytes", std::fs::metadata(&out).unwrap().len());
-    report(
-        "erase one person (delete, redact, tombstone, WAL truncate)",
-        time(20, |i| lagom.rights().erase(&ids[100 + i], None).unwrap()),
-    );
-    let audit = std::time::Instant::now();
-    let verified = lagom.verify_audit().unwrap();
-    println!(
-        "verify the audit chain ({} entries, {} redacted): {:.0} ms, intact: {}",
-        verified.entries,
-        verified.redacted,
-        ms(audit.elapsed()),
-        verified.is_intact()
-    );
-    drop(lagom);
-    memory_security(dir.path());
 }
 
 /// What `PRAGMA cipher_memory_security = ON` (SQLCipher wipes every allocation it frees and
