@@ -202,6 +202,19 @@ fn retention(lagom: &Lagom) {
         ),
         time(20, |_| lagom.home(None).unwrap()),
     );
+    let conn = lagom.connection();
+    report(
+        "home: exports this month (partial index)",
+        time(20, |_| {
+            conn.query_row(
+                "SELECT count(*) FROM audit_entry WHERE action = 'export' AND at >= '2026-11-01' AND at < '2026-12-01'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+        }),
+    );
+    report("home: the request inbox", time(20, |_| lagom.requests().list().unwrap()));
     let by_2030 = chrono::NaiveDate::from_ymd_opt(2030, 1, 1);
     report(
         "retention preview by 2030-01-01 (everyone due, named)",

@@ -185,11 +185,25 @@ impl<'a> Retention<'a> {
         Retention { ctx }
     }
 
+    /// Runs `read` in one read transaction (one snapshot, one lock instead of one per query)
+    /// unless a transaction is already open.
+    fn snapshot<T>(&self, read: impl FnOnce() -> Result<T>) -> Result<T> {
+        if !self.ctx.conn.is_autocommit() {
+            return read();
+        }
+        let tx = self.ctx.conn.unchecked_transaction()?;
+        let result = read();
+        tx.rollback()?;
+        result
+    }
+
     /// Every contact whose expiry is on or before `as_of` (today when `None`), earliest first.
     pub fn preview(&self, as_of: Option<NaiveDate>) -> Result<Vec<Expiry>> {
         let as_of = as_of.unwrap_or_else(|| self.ctx.today());
-        let dates = self.dates(Anchors::InUse)?;
-        self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= as_of))
+        self.snapshot(|| {
+            let dates = self.dates(Anchors::InUse)?;
+            self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= as_of))
+        })
     }
 
     /// One contact's expiry (`None`: kept without end by a purpose whose anchor has not come).
@@ -241,36 +255,50 @@ impl<'a> Retention<'a> {
     pub fn sweep(&self) -> Result<SweepReport> {
         let today = self.ctx.today();
         let settings = Settings::load(self.ctx.conn)?;
-        let dates = self.dates(Anchors::InUse)?;
-        let tx = self.ctx.conn.unchecked_transaction()?;
-        tx.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS sweep_due (seq INTEGER PRIMARY KEY, expires TEXT NOT NULL);
-             DELETE FROM temp.sweep_due;",
-        )?;
-        {
-            let mut insert = tx.prepare_cached("INSERT INTO temp.sweep_due (seq, expires) VALUES (?1, ?2)")?;
-            for d in &dates.dated {
-                if let Some(date) = d.date.filter(|date| *date <= today) {
-                    insert.execute(params![dates.contacts[d.contact].seq, date.to_string()])?;
+        let dates = self.snapshot(|| self.dates(Anchors::InUse))?;
+        let wanted: HashMap<i64, String> = dates
+            .dated
+            .iter()
+            .filter_map(|d| {
+                d.date.filter(|date| *date <= today).map(|date| (dates.contacts[d.contact].seq, date.to_string()))
+            })
+            .collect();
+        let seen: HashMap<i64, String> = self
+            .ctx
+            .conn
+            .prepare_cached("SELECT c.seq, d.expires FROM retention_due d JOIN contact c ON c.id = d.contact_id")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        // Most days nothing changed: no write at all.
+        if wanted != seen {
+            let tx = self.ctx.conn.unchecked_transaction()?;
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS sweep_due (seq INTEGER PRIMARY KEY, expires TEXT NOT NULL);
+                 DELETE FROM temp.sweep_due;",
+            )?;
+            {
+                let mut insert = tx.prepare_cached("INSERT INTO temp.sweep_due (seq, expires) VALUES (?1, ?2)")?;
+                for (seq, expires) in &wanted {
+                    insert.execute(params![seq, expires])?;
                 }
             }
+            tx.execute(
+                "DELETE FROM retention_due WHERE contact_id NOT IN
+                     (SELECT c.id FROM temp.sweep_due t JOIN contact c ON c.seq = t.seq)",
+                [],
+            )?;
+            // New, or due again with another expiry: the grace period starts today.
+            tx.execute(
+                "INSERT INTO retention_due (contact_id, since, expires)
+                     SELECT c.id, ?1, t.expires FROM temp.sweep_due t JOIN contact c ON c.seq = t.seq WHERE true
+                 ON CONFLICT (contact_id) DO UPDATE SET since = excluded.since, expires = excluded.expires
+                     WHERE retention_due.expires <> excluded.expires",
+                [today.to_string()],
+            )?;
+            tx.execute("DELETE FROM temp.sweep_due", [])?;
+            tx.commit()?;
         }
-        tx.execute(
-            "DELETE FROM retention_due WHERE contact_id NOT IN
-                 (SELECT c.id FROM temp.sweep_due t JOIN contact c ON c.seq = t.seq)",
-            [],
-        )?;
-        // New, or due again with another expiry: the grace period starts today.
-        tx.execute(
-            "INSERT INTO retention_due (contact_id, since, expires)
-                 SELECT c.id, ?1, t.expires FROM temp.sweep_due t JOIN contact c ON c.seq = t.seq WHERE true
-             ON CONFLICT (contact_id) DO UPDATE SET since = excluded.since, expires = excluded.expires
-                 WHERE retention_due.expires <> excluded.expires",
-            [today.to_string()],
-        )?;
-        tx.execute("DELETE FROM temp.sweep_due", [])?;
-        tx.commit()?;
-        let mut due = self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= today))?;
+        let mut due = self.snapshot(|| self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= today)))?;
         let (mut erased, mut failed) = (Vec::new(), Vec::new());
         if settings.automatic_erasure {
             for expiry in &due {
@@ -373,11 +401,13 @@ impl<'a> Retention<'a> {
     /// The home view's three lists from one pass: due by `today`, due after it and by
     /// `until`, and held only for withdrawn consent.
     pub(crate) fn attention(&self, today: NaiveDate, until: NaiveDate) -> Result<Attention> {
-        let dates = self.dates(Anchors::InUse)?;
-        Ok(Attention {
-            due_now: self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= today))?,
-            due_soon: self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date > today && date <= until))?,
-            consent_withdrawn_only: self.describe_sorted(&dates, |d| d.consent_withdrawn_only)?,
+        self.snapshot(|| {
+            let dates = self.dates(Anchors::InUse)?;
+            Ok(Attention {
+                due_now: self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= today))?,
+                due_soon: self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date > today && date <= until))?,
+                consent_withdrawn_only: self.describe_sorted(&dates, |d| d.consent_withdrawn_only)?,
+            })
         })
     }
 
@@ -506,26 +536,37 @@ impl<'a> Retention<'a> {
         )?;
         let mut contact_rows = contacts_statement.query([])?;
         // The contact row the walk stands on: its id (a reused buffer) and what is read of it.
-        let mut current_id = String::new();
+        let mut current_id: Vec<u8> = Vec::new();
         let mut current: Option<(ContactRef, bool)> = None;
         let mut contacts: Vec<ContactRef> = Vec::new();
         let mut rows = Vec::new();
         let (mut i, mut k) = (0, 0);
         let mut former: Option<Option<NaiveDate>> = None;
+        // The purpose of the previous row: most rows share one of a handful of purposes.
+        let mut last_purpose: Option<(Vec<u8>, usize)> = None;
         let mut statement =
             conn.prepare_cached("SELECT contact_id, purpose_id FROM contact_purpose ORDER BY contact_id, purpose_id")?;
         let mut result = statement.query([])?;
         while let Some(row) = result.next()? {
-            let (contact_id, purpose_id) = (text(row, 0)?, text(row, 1)?);
-            let Some(&purpose) = index.get(purpose_id) else { continue };
-            if current.is_none() || current_id.as_str() < contact_id {
+            let (contact_id, purpose_id) = (bytes(row, 0)?, bytes(row, 1)?);
+            let purpose = match &last_purpose {
+                Some((id, index)) if id.as_slice() == purpose_id => *index,
+                _ => {
+                    let Some(&found) = std::str::from_utf8(purpose_id).ok().and_then(|p| index.get(p)) else {
+                        continue;
+                    };
+                    last_purpose = Some((purpose_id.to_vec(), found));
+                    found
+                }
+            };
+            if current.is_none() || current_id.as_slice() < contact_id {
                 current = None;
                 while let Some(c) = contact_rows.next()? {
-                    let id = text(c, 0)?;
+                    let id = bytes(c, 0)?;
                     if id >= contact_id {
                         current_id.clear();
-                        current_id.push_str(id);
-                        current = Some((ContactRef { seq: c.get(1)?, created: day(text(c, 2)?) }, c.get(3)?));
+                        current_id.extend_from_slice(id);
+                        current = Some((ContactRef { seq: c.get(1)?, created: day_of(bytes(c, 2)?) }, c.get(3)?));
                         break;
                     }
                 }
@@ -535,10 +576,13 @@ impl<'a> Retention<'a> {
                 }
             }
             let Some((_, is_former)) = current.filter(|_| current_id == contact_id) else { continue };
-            while last_interactions.get(i).is_some_and(|x| x.0.as_str() < contact_id) {
+            while last_interactions.get(i).is_some_and(|x| x.0.as_bytes() < contact_id) {
                 i += 1;
             }
-            while consents.get(k).is_some_and(|x| (x.contact.as_str(), x.purpose.as_str()) < (contact_id, purpose_id)) {
+            while consents
+                .get(k)
+                .is_some_and(|x| (x.contact.as_bytes(), x.purpose.as_bytes()) < (contact_id, purpose_id))
+            {
                 k += 1;
             }
             let rule = &rules[purpose];
@@ -546,7 +590,9 @@ impl<'a> Retention<'a> {
                 match former {
                     Some(date) => date,
                     None => {
-                        let at: Option<String> = former_since.query_row([contact_id], |r| r.get(0))?;
+                        // Bound as text: a BLOB never equals the TEXT subject id.
+                        let id = String::from_utf8_lossy(contact_id);
+                        let at: Option<String> = former_since.query_row([id.as_ref()], |r| r.get(0))?;
                         let date = at.as_deref().and_then(day);
                         former = Some(date);
                         date
@@ -558,11 +604,11 @@ impl<'a> Retention<'a> {
             rows.push(PurposeRow {
                 contact: contacts.len() - 1,
                 purpose,
-                last_interaction: last_interactions.get(i).filter(|x| x.0 == contact_id).and_then(|x| x.1),
+                last_interaction: last_interactions.get(i).filter(|x| x.0.as_bytes() == contact_id).and_then(|x| x.1),
                 former_since: former_date,
                 last_consent: consents
                     .get(k)
-                    .filter(|x| x.contact == contact_id && x.purpose == purpose_id)
+                    .filter(|x| x.contact.as_bytes() == contact_id && x.purpose.as_bytes() == purpose_id)
                     .map(|x| (x.kind, x.on)),
             });
         }
@@ -696,11 +742,22 @@ fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// Column `i` as borrowed bytes: ids and dates are ASCII, so the sweep's hot loop compares
+/// and parses them without checking UTF-8 on every row.
+fn bytes<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r [u8]> {
+    row.get_ref(i)?
+        .as_bytes()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e)))
+}
+
 /// The day a stored date or timestamp falls on (`2026-05-02`, or a UTC timestamp
 /// `2026-05-02T…`). Read by hand: the sweep reads two per contact, and a format-string parse
 /// costs more than the rest of the row.
 fn day(text: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
+    day_of(text.as_bytes())
+}
+
+fn day_of(b: &[u8]) -> Option<NaiveDate> {
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
