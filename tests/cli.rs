@@ -682,10 +682,16 @@ fn home_settings_the_sweep_unmatched_requests_and_the_accountability_pack_from_t
     assert_eq!(settings["interaction_outcomes"], serde_json::json!(["interested", "demo booked"]));
     assert_eq!(settings["holiday_country"], "SE");
 
-    // The sweep erases Olle (due, grace period 0, automatic erasure on) and keeps Nina.
+    // Automatic erasure just turned on with no grace period: Olle, due for years, still gets
+    // the default 14 days from today before the sweep may take him.
     let sweep = ok_json(&db.path, &["retention", "sweep", "--json"]);
-    assert_eq!(sweep["erased"][0]["contact_id"], old.as_str(), "{sweep}");
-    assert_eq!(sweep["erased"][0]["article"], "GDPR Art. 5(1)(e), 17(1)(a)");
+    assert_eq!(sweep["erased"], serde_json::json!([]), "{sweep}");
+    assert_eq!(sweep["due"][0]["contact_id"], old.as_str());
+    assert!(sweep["due"][0]["erasable_from"].as_str().unwrap() > sweep["on"].as_str().unwrap());
+    // "Erase the due ones now" does not wait.
+    let erased = ok_json(&db.path, &["retention", "apply", "--yes", "--json"]);
+    assert_eq!(erased[0]["contact_id"], old.as_str(), "{erased}");
+    assert_eq!(erased[0]["article"], "GDPR Art. 5(1)(e), 17(1)(a)");
     assert_eq!(names(&ok_json(&db.path, &["contact", "list", "--json"])), ["Nina"]);
 
     // A request from someone not yet identified: the name is kept only until they are.

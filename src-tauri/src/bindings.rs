@@ -70,6 +70,7 @@ fn generated() -> String {
         lagom_core::Hold,
         lagom_core::Expiry,
         lagom_core::SweepReport,
+        lagom_core::Applied,
         lagom_core::RequestKind,
         lagom_core::RequestStatus,
         lagom_core::ExtensionReason,

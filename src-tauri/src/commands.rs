@@ -2,10 +2,10 @@
 //! and maps the error. They touch the disk, so they run off the UI thread (`async`).
 
 use lagom_core::{
-    ConsentEvent, ConsentInput, ConsentOverview, ConsentSource, Contact, ContactInput, ContactPage, ContactSummary,
-    ErasureReceipt, Expiry, ExportReceipt, ExtensionReason, Hold, HoldReason, Home, IdentityCheck, Interaction,
-    InteractionInput, MarketingChannel, OptOuts, PackReceipt, Purpose, PurposeInput, RefusalReason, ReportLanguage,
-    Request, RequestInput, RetentionAnchor, Settings, SweepReport, Tag, TagInput,
+    Applied, ConsentEvent, ConsentInput, ConsentOverview, ConsentSource, Contact, ContactInput, ContactPage,
+    ContactSummary, ErasureReceipt, Expiry, ExportReceipt, ExtensionReason, Hold, HoldReason, Home, IdentityCheck,
+    Interaction, InteractionInput, MarketingChannel, OptOuts, PackReceipt, Purpose, PurposeInput, RefusalReason,
+    ReportLanguage, Request, RequestInput, RetentionAnchor, Settings, SweepReport, Tag, TagInput,
 };
 use tauri::{AppHandle, State};
 use zeroize::Zeroizing;
@@ -221,7 +221,7 @@ pub fn retention_sweep(session: State<'_, Session>) -> IpcResult<SweepReport> {
 
 /// "Erase the due ones now": those the person reviewed (`ids`) that are still due today.
 #[tauri::command(async)]
-pub fn retention_apply(session: State<'_, Session>, ids: Vec<String>) -> IpcResult<Vec<ErasureReceipt>> {
+pub fn retention_apply(session: State<'_, Session>, ids: Vec<String>) -> IpcResult<Applied> {
     session.with(|l| l.retention().apply_listed(&ids))
 }
 

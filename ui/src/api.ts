@@ -2,6 +2,7 @@
 // `IpcError` ({ kind, message, fields }) and callers switch on `kind`, never on text.
 import { invoke } from '@tauri-apps/api/core';
 import type {
+  Applied,
   ConsentEvent,
   ConsentInput,
   ConsentOverview,
@@ -108,7 +109,7 @@ export const api = {
   /** The start-up and daily sweep: notes who is due, erases by itself only when set to. */
   retentionSweep: () => call<SweepReport>("retention_sweep"),
   /** "Erase the due ones now": those listed (the reviewed list) that are still due. */
-  retentionApply: (ids: string[]) => call<ErasureReceipt[]>("retention_apply", { ids }),
+  retentionApply: (ids: string[]) => call<Applied>("retention_apply", { ids }),
   retentionExpiry: (id: string) => call<Expiry | null>("retention_expiry", { id }),
   retentionHolds: (id: string) => call<Hold[]>("retention_holds", { id }),
   retentionHold: (id: string, reason: HoldReason, until: string) =>

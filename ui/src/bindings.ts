@@ -255,8 +255,8 @@ erasable_from: string | null,
  */
 consent_withdrawn_only: boolean, 
 /**
- * An open request (access, rectification, …) that must be answered first: retention
- * does not erase the contact while it is open.
+ * An open request (access, rectification, …) that must be answered first, or a
+ * restriction granted (Art. 18): retention does not erase the contact while it stands.
  */
 held_by_request: string | null, 
 /**
@@ -279,6 +279,16 @@ due: Array<Expiry>,
 erased: Array<ErasureReceipt>, 
 /**
  * Contacts whose automatic erasure failed (the others went on); they stay in `due`.
+ */
+failed: Array<string>, 
+/**
+ * An open request not yet matched to a contact: automatic erasure waited for it.
+ */
+paused_by: string | null, };
+
+export type Applied = { erased: Array<ErasureReceipt>, 
+/**
+ * Contacts whose erasure failed (the others went on); they stay due.
  */
 failed: Array<string>, };
 
@@ -376,7 +386,11 @@ consent_withdrawn_only: Array<Expiry>, exports_this_month: number, erasures_this
 /**
  * Whether the daily sweep erases by itself, and after how many days in the preview.
  */
-automatic_erasure: boolean, grace_days: number, };
+automatic_erasure: boolean, grace_days: number, 
+/**
+ * An open request not yet matched to a contact: automatic erasure waits for it.
+ */
+automatic_paused_by: string | null, };
 
 export type PackReceipt = { path: string, bytes: number, files: Array<string>, 
 /**

@@ -67,29 +67,27 @@ pub fn run(lagom: &Lagom, command: RetentionCommand) -> Result<()> {
             }
             report.due.iter().for_each(show);
             report.erased.iter().for_each(show_erased);
-            for id in &report.failed {
-                eprintln!("lagom: could not erase {id}; it stays due and is tried again at the next sweep");
+            if let Some(request) = &report.paused_by {
+                eprintln!("lagom: automatic erasure waits: request {request} is not yet matched to a contact");
             }
             eprintln!("{} due, {} erased automatically", report.due.len(), report.erased.len());
-            if !report.failed.is_empty() {
-                bail!("{} automatic erasures failed", report.failed.len());
-            }
-            Ok(())
+            failed(&report.failed)
         }
         RetentionCommand::Apply { yes, as_of, json } => {
             if !yes {
                 bail!("erasing people cannot be undone: run `lagom retention preview`, then add --yes");
             }
-            let receipts = retention.apply(as_of)?;
-            for warning in receipts.iter().filter_map(|r| r.warning.as_deref()) {
+            let applied = retention.apply(as_of)?;
+            for warning in applied.erased.iter().filter_map(|r| r.warning.as_deref()) {
                 eprintln!("lagom: warning: {warning}");
             }
             if json {
-                return print_json(&receipts);
+                print_json(&applied.erased)?;
+            } else {
+                applied.erased.iter().for_each(show_erased);
+                eprintln!("{} erased", applied.erased.len());
             }
-            receipts.iter().for_each(show_erased);
-            eprintln!("{} erased", receipts.len());
-            Ok(())
+            failed(&applied.failed)
         }
         RetentionCommand::Hold { id, reason, until, json } => {
             let hold = retention.hold(&id, reason, &until)?;
@@ -109,6 +107,17 @@ fn show(e: &Expiry) {
         (None, None) => String::new(),
     };
     println!("{}  {} {}  expires {}  ({}{grace})", e.contact_id, e.given_name, e.family_name, e.expires, e.rule);
+}
+
+/// Names each contact whose erasure failed; exit 1 when any did.
+fn failed(ids: &[String]) -> Result<()> {
+    for id in ids {
+        eprintln!("lagom: could not erase {id}; it stays due");
+    }
+    if !ids.is_empty() {
+        bail!("{} erasures failed", ids.len());
+    }
+    Ok(())
 }
 
 fn show_erased(r: &ErasureReceipt) {

@@ -166,7 +166,7 @@ fn consent_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut counts: HashMap<&str, (u32, u32)> = HashMap::new();
-    let states = consent_states(ctx.conn)?;
+    let states = consent_states(ctx.conn, ctx.clock.utc_offset_seconds() / 60)?;
     for state in &states {
         if held.contains(&(state.contact.clone(), state.purpose.clone())) {
             let entry = counts.entry(state.purpose.as_str()).or_default();

@@ -13,6 +13,9 @@ pub trait Clock: std::fmt::Debug + Send + Sync {
     /// Today's date where the user is (their time zone): what "today" means on a form, in a
     /// file name, or for a request received at 00:30 local time.
     fn today(&self) -> NaiveDate;
+    /// The user's offset from UTC now, in seconds east (Stockholm in summer: 7200): how a
+    /// stored UTC timestamp is read as the user's calendar day.
+    fn utc_offset_seconds(&self) -> i32;
 }
 
 /// The operating system's clock.
@@ -25,6 +28,9 @@ impl Clock for SystemClock {
     }
     fn today(&self) -> NaiveDate {
         chrono::Local::now().date_naive()
+    }
+    fn utc_offset_seconds(&self) -> i32 {
+        chrono::Local::now().offset().local_minus_utc()
     }
 }
 
@@ -67,6 +73,9 @@ impl Clock for FixedClock {
     }
     fn today(&self) -> NaiveDate {
         self.slot().with_timezone(&self.offset).date_naive()
+    }
+    fn utc_offset_seconds(&self) -> i32 {
+        self.offset.local_minus_utc()
     }
 }
 

@@ -313,7 +313,8 @@ impl<'a> ConsentLedger<'a> {
                 continue;
             };
             let given = event.kind == ConsentEventKind::Given;
-            latest.retain(|s| !(s.purpose_id == purpose_id && s.channel == event.channel));
+            // An event for all channels supersedes each channel's own for the purpose.
+            latest.retain(|s| !(s.purpose_id == purpose_id && (event.channel.is_none() || s.channel == event.channel)));
             let lawful_basis = crate::purposes::Purposes::new(self.ctx).get(&purpose_id)?.lawful_basis;
             latest.push(ConsentState {
                 purpose_id,

@@ -37,6 +37,8 @@ pub struct Home {
     /// Whether the daily sweep erases by itself, and after how many days in the preview.
     pub automatic_erasure: bool,
     pub grace_days: u32,
+    /// An open request not yet matched to a contact: automatic erasure waits for it.
+    pub automatic_paused_by: Option<String>,
 }
 
 pub(crate) fn build(ctx: Ctx<'_>, as_of: Option<NaiveDate>) -> Result<Home> {
@@ -49,6 +51,7 @@ pub(crate) fn build(ctx: Ctx<'_>, as_of: Option<NaiveDate>) -> Result<Home> {
         .collect();
     let horizon = today.checked_add_days(Days::new(REQUEST_HORIZON_DAYS)).unwrap_or(today).to_string();
     let open_requests = u32::try_from(open.len()).unwrap_or(u32::MAX);
+    let automatic_paused_by = open.iter().find(|r| r.contact_id.is_none()).map(|r| r.id.clone());
     let requests = open.into_iter().filter(|r| r.due <= horizon).collect();
     let until = today.checked_add_days(Days::new(EXPIRY_HORIZON_DAYS)).unwrap_or(today);
     let attention = Retention::new(ctx).attention(today, until)?;
@@ -68,5 +71,6 @@ pub(crate) fn build(ctx: Ctx<'_>, as_of: Option<NaiveDate>) -> Result<Home> {
         erasures_this_month: count("SELECT count(*) FROM erasure WHERE at >= ?1 AND at < ?2")?,
         automatic_erasure: settings.automatic_erasure,
         grace_days: settings.grace_days,
+        automatic_paused_by,
     })
 }

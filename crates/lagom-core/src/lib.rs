@@ -42,7 +42,7 @@ pub use interactions::{Interaction, InteractionInput, Interactions};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use record::RecordOfProcessing;
 pub use requests::{Request, RequestInput, Requests};
-pub use retention::{Expiry, Hold, Retention, SweepReport};
+pub use retention::{Applied, Expiry, Hold, Retention, SweepReport};
 pub use rights::{ErasureReceipt, Rights, Tombstone};
 pub use settings::{Controller, Settings};
 pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};

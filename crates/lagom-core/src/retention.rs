@@ -23,7 +23,7 @@ use crate::context::Ctx;
 use crate::error::{Error, FieldErrorCode, Result};
 use crate::rights::{ErasureReceipt, Rights};
 use crate::settings::Settings;
-use crate::vocab::{ConsentEventKind, HoldReason, LawfulBasis, RequestKind, RetentionAnchor};
+use crate::vocab::{ConsentEventKind, HoldReason, LawfulBasis, MarketingChannel, RequestKind, RetentionAnchor};
 
 pub(crate) const SCHEMA: &str = r#"
 ALTER TABLE purpose ADD COLUMN retention_anchor TEXT NOT NULL DEFAULT 'last_interaction'
@@ -75,8 +75,8 @@ pub struct Expiry {
     pub erasable_from: Option<String>,
     /// Held only for consent purposes, every consent withdrawn, and no legal hold.
     pub consent_withdrawn_only: bool,
-    /// An open request (access, rectification, …) that must be answered first: retention
-    /// does not erase the contact while it is open.
+    /// An open request (access, rectification, …) that must be answered first, or a
+    /// restriction granted (Art. 18): retention does not erase the contact while it stands.
     pub held_by_request: Option<String>,
     /// An open erasure request that the erasure answers.
     pub answers_request: Option<String>,
@@ -93,6 +93,14 @@ pub struct Hold {
     pub recorded_at: String,
 }
 
+/// What "erase the due ones" did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Applied {
+    pub erased: Vec<ErasureReceipt>,
+    /// Contacts whose erasure failed (the others went on); they stay due.
+    pub failed: Vec<String>,
+}
+
 /// What one sweep found and did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct SweepReport {
@@ -104,6 +112,8 @@ pub struct SweepReport {
     pub erased: Vec<ErasureReceipt>,
     /// Contacts whose automatic erasure failed (the others went on); they stay in `due`.
     pub failed: Vec<String>,
+    /// An open request not yet matched to a contact: automatic erasure waited for it.
+    pub paused_by: Option<String>,
 }
 
 /// Retention of one open store.
@@ -221,7 +231,7 @@ impl<'a> Retention<'a> {
     /// Erases everyone due by `as_of` (not after today), each exactly as a manual erase, and
     /// returns the receipts: `lagom retention apply`. Contacts with an open request other than
     /// erasure are kept (it must be answered first); an open erasure request is answered.
-    pub fn apply(&self, as_of: Option<NaiveDate>) -> Result<Vec<ErasureReceipt>> {
+    pub fn apply(&self, as_of: Option<NaiveDate>) -> Result<Applied> {
         let today = self.ctx.today();
         if as_of.is_some_and(|d| d > today) {
             return Err(Error::invalid(
@@ -231,17 +241,26 @@ impl<'a> Retention<'a> {
             ));
         }
         let due = self.preview(as_of)?;
-        due.iter().filter(|e| e.held_by_request.is_none()).map(|e| self.erase(e)).collect()
+        Ok(self.erase_each(due.iter().filter(|e| e.held_by_request.is_none())))
     }
 
     /// "Erase the due ones now" in the app: erases those of `contact_ids` (the list the person
     /// reviewed) that are still due today, as [`Retention::apply`] does; anyone else is left.
-    pub fn apply_listed(&self, contact_ids: &[String]) -> Result<Vec<ErasureReceipt>> {
+    pub fn apply_listed(&self, contact_ids: &[String]) -> Result<Applied> {
         let due = self.preview(None)?;
-        due.iter()
-            .filter(|e| e.held_by_request.is_none() && contact_ids.contains(&e.contact_id))
-            .map(|e| self.erase(e))
-            .collect()
+        Ok(self.erase_each(due.iter().filter(|e| e.held_by_request.is_none() && contact_ids.contains(&e.contact_id))))
+    }
+
+    /// Erases each one; a failure does not stop the others and is reported.
+    fn erase_each<'e>(&self, due: impl Iterator<Item = &'e Expiry>) -> Applied {
+        let mut applied = Applied { erased: Vec::new(), failed: Vec::new() };
+        for expiry in due {
+            match self.erase(expiry) {
+                Ok(receipt) => applied.erased.push(receipt),
+                Err(_) => applied.failed.push(expiry.contact_id.clone()),
+            }
+        }
+        applied
     }
 
     fn erase(&self, expiry: &Expiry) -> Result<ErasureReceipt> {
@@ -299,21 +318,26 @@ impl<'a> Retention<'a> {
             tx.commit()?;
         }
         let mut due = self.snapshot(|| self.describe_sorted(&dates, |d| d.date.is_some_and(|date| date <= today)))?;
-        let (mut erased, mut failed) = (Vec::new(), Vec::new());
-        if settings.automatic_erasure {
-            for expiry in &due {
-                let ready =
-                    expiry.erasable_from.as_deref().and_then(crate::validate::iso_date).is_some_and(|d| d <= today);
-                if ready && expiry.held_by_request.is_none() {
-                    match self.erase(expiry) {
-                        Ok(receipt) => erased.push(receipt),
-                        Err(_) => failed.push(expiry.contact_id.clone()),
-                    }
-                }
-            }
-            due.retain(|e| !erased.iter().any(|r: &ErasureReceipt| r.tombstone.contact_id == e.contact_id));
+        // A request not yet matched to a contact may be about anyone due: automatic erasure
+        // waits until it is matched or closed.
+        let paused_by: Option<String> = self
+            .ctx
+            .conn
+            .prepare_cached(
+                "SELECT id FROM request WHERE contact_id IS NULL AND status IN ('open', 'extended') ORDER BY seq LIMIT 1",
+            )?
+            .query_row([], |row| row.get(0))
+            .optional()?;
+        let mut applied = Applied { erased: Vec::new(), failed: Vec::new() };
+        if settings.automatic_erasure && paused_by.is_none() {
+            let ready = |e: &&Expiry| {
+                e.held_by_request.is_none()
+                    && e.erasable_from.as_deref().and_then(crate::validate::iso_date).is_some_and(|d| d <= today)
+            };
+            applied = self.erase_each(due.iter().filter(ready));
+            due.retain(|e| !applied.erased.iter().any(|r| r.tombstone.contact_id == e.contact_id));
         }
-        Ok(SweepReport { on: today.to_string(), due, erased, failed })
+        Ok(SweepReport { on: today.to_string(), due, erased: applied.erased, failed: applied.failed, paused_by })
     }
 
     /// How many contacts a purpose's new retention would move into today's preview: those
@@ -416,14 +440,18 @@ impl<'a> Retention<'a> {
     fn describe_sorted(&self, dates: &Dates, chosen: impl Fn(&Dated) -> bool) -> Result<Vec<Expiry>> {
         let settings = Settings::load(self.ctx.conn)?;
         let grace = Days::new(u64::from(settings.grace_days));
+        let at_least_default = Days::new(u64::from(settings.grace_days.max(crate::settings::DEFAULT_GRACE_DAYS)));
         let automatic_since = settings.automatic_erasure_since.as_deref().and_then(crate::validate::iso_date);
         let conn = self.ctx.conn;
         let mut contact = conn.prepare_cached(
             "SELECT c.id, c.given_name, c.family_name, d.since, d.expires FROM contact c
              LEFT JOIN retention_due d ON d.contact_id = c.id WHERE c.seq = ?1",
         )?;
+        // Open requests, and restrictions granted (Art. 18: keep, do not erase).
         let mut requests = conn.prepare_cached(
-            "SELECT id, kind FROM request WHERE contact_id = ?1 AND status IN ('open', 'extended') ORDER BY seq",
+            "SELECT id, kind FROM request WHERE contact_id = ?1
+               AND (status IN ('open', 'extended') OR (kind = 'restriction' AND status = 'answered'))
+             ORDER BY seq",
         )?;
         let mut out = Vec::new();
         for d in dates.dated.iter().filter(|d| chosen(d)) {
@@ -442,8 +470,13 @@ impl<'a> Retention<'a> {
             let erasable_from = due_since
                 .as_deref()
                 .and_then(crate::validate::iso_date)
-                .map(|since| automatic_since.map_or(since, |on| on.max(since)))
-                .and_then(|start| start.checked_add_days(grace))
+                .and_then(|since| since.checked_add_days(grace))
+                .and_then(|from| match automatic_since {
+                    // Turned on later: nobody already due goes before the default grace period
+                    // (or a longer one) has run from that day, whatever the setting says.
+                    Some(on) => on.checked_add_days(at_least_default).map(|after| from.max(after)),
+                    None => Some(from),
+                })
                 .map(|day| day.to_string());
             let open: Vec<(String, RequestKind)> = requests
                 .query_map([&contact_id], |row| Ok((row.get(0)?, row.get(1)?)))?
@@ -526,7 +559,9 @@ impl<'a> Retention<'a> {
                 last_interactions.push((row.get(0)?, day(text(row, 1)?)));
             }
         }
-        let consents = if needs_consent { consent_states(conn)? } else { Vec::new() };
+        // Timestamps are UTC; the user's calendar decides which day something happened on.
+        let offset = self.ctx.clock.utc_offset_seconds() / 60;
+        let consents = if needs_consent { consent_states(conn, offset)? } else { Vec::new() };
         let mut former_since = conn.prepare_cached(
             "SELECT max(at) FROM audit_entry WHERE subject_id = ?1 AND field = 'stage' AND new_value = 'former_customer'",
         )?;
@@ -566,16 +601,19 @@ impl<'a> Retention<'a> {
                     if id >= contact_id {
                         current_id.clear();
                         current_id.extend_from_slice(id);
-                        current = Some((ContactRef { seq: c.get(1)?, created: day_of(bytes(c, 2)?) }, c.get(3)?));
+                        current =
+                            Some((ContactRef { seq: c.get(1)?, created: local_day(bytes(c, 2)?, offset) }, c.get(3)?));
                         break;
                     }
                 }
-                if current.is_some() && current_id == contact_id {
-                    contacts.push(current.map(|(c, _)| c).unwrap_or(ContactRef { seq: 0, created: None }));
-                    former = None;
-                }
             }
-            let Some((_, is_former)) = current.filter(|_| current_id == contact_id) else { continue };
+            let Some((contact, is_former)) = current.filter(|_| current_id == contact_id) else { continue };
+            // The first purpose of this contact (a purpose row without its contact, which only
+            // a hand-edited file could hold, is skipped above and never shifts the others).
+            if contacts.last().is_none_or(|last| last.seq != contact.seq) {
+                contacts.push(contact);
+                former = None;
+            }
             while last_interactions.get(i).is_some_and(|x| x.0.as_bytes() < contact_id) {
                 i += 1;
             }
@@ -593,7 +631,7 @@ impl<'a> Retention<'a> {
                         // Bound as text: a BLOB never equals the TEXT subject id.
                         let id = String::from_utf8_lossy(contact_id);
                         let at: Option<String> = former_since.query_row([id.as_ref()], |r| r.get(0))?;
-                        let date = at.as_deref().and_then(day);
+                        let date = at.as_deref().and_then(|at| local_day(at.as_bytes(), offset));
                         former = Some(date);
                         date
                     }
@@ -622,9 +660,9 @@ impl<'a> Retention<'a> {
     }
 }
 
-/// A contact's consent to one purpose, as retention reads the ledger: given while the latest
-/// event on any channel (or on all channels) is a consent; withdrawn, as of the last
-/// withdrawal, once no channel is left with consent.
+/// A contact's consent to one purpose, as retention reads the ledger: given while, on some
+/// marketing channel, the latest event on that channel or on all channels is a consent (the
+/// rule `reachable` uses); withdrawn, as of the last withdrawal, once no channel has one.
 pub(crate) struct ConsentStateRow {
     pub contact: String,
     pub purpose: String,
@@ -633,8 +671,8 @@ pub(crate) struct ConsentStateRow {
 }
 
 /// Every contact and purpose with consent recorded, in (contact, purpose) order: the ledger
-/// read once through a covering index and folded per channel as [`crate::consent`] does.
-pub(crate) fn consent_states(conn: &rusqlite::Connection) -> Result<Vec<ConsentStateRow>> {
+/// read once through a covering index, days in the user's calendar (`offset_minutes` east).
+pub(crate) fn consent_states(conn: &rusqlite::Connection, offset_minutes: i32) -> Result<Vec<ConsentStateRow>> {
     let mut out: Vec<ConsentStateRow> = Vec::new();
     let mut statement = conn.prepare_cached(
         "SELECT contact_id, purpose_id, kind, at, channel FROM consent_event INDEXED BY consent_event_by_contact_purpose
@@ -642,16 +680,15 @@ pub(crate) fn consent_states(conn: &rusqlite::Connection) -> Result<Vec<ConsentS
          ORDER BY contact_id, purpose_id, seq",
     )?;
     let mut result = statement.query([])?;
-    // The latest kind per channel (`None`: all channels) of the pair being read.
-    let mut channels: Vec<(Option<String>, ConsentEventKind)> = Vec::new();
-    let mut last_withdrawal: Option<NaiveDate> = None;
-    let mut last_given: Option<NaiveDate> = None;
-    let flush = |out: &mut Vec<ConsentStateRow>,
-                 channels: &[(Option<String>, ConsentEventKind)],
-                 given: Option<NaiveDate>,
-                 withdrawn: Option<NaiveDate>| {
+    // The latest kind on each marketing channel for the pair being read.
+    let mut channels: [Option<ConsentEventKind>; 5] = [None; 5];
+    let (mut last_given, mut last_withdrawal): (Option<NaiveDate>, Option<NaiveDate>) = (None, None);
+    let settle = |out: &mut Vec<ConsentStateRow>,
+                  channels: &[Option<ConsentEventKind>; 5],
+                  given: Option<NaiveDate>,
+                  withdrawn: Option<NaiveDate>| {
         let Some(last) = out.last_mut() else { return };
-        if channels.iter().any(|(_, kind)| *kind == ConsentEventKind::Given) {
+        if channels.contains(&Some(ConsentEventKind::Given)) {
             last.kind = ConsentEventKind::Given;
             last.on = given.unwrap_or(last.on);
         } else if let Some(on) = withdrawn {
@@ -662,27 +699,26 @@ pub(crate) fn consent_states(conn: &rusqlite::Connection) -> Result<Vec<ConsentS
     while let Some(row) = result.next()? {
         let (contact, purpose) = (text(row, 0)?, text(row, 1)?);
         let kind: ConsentEventKind = row.get(2)?;
-        let Some(on) = day(text(row, 3)?) else { continue };
-        let channel: Option<String> = row.get(4)?;
-        let same = out.last().is_some_and(|last| last.contact == contact && last.purpose == purpose);
-        if !same {
-            flush(&mut out, &channels, last_given, last_withdrawal);
-            channels.clear();
+        let Some(on) = local_day(bytes(row, 3)?, offset_minutes) else { continue };
+        let channel: Option<MarketingChannel> = row.get(4)?;
+        if !out.last().is_some_and(|last| last.contact == contact && last.purpose == purpose) {
+            settle(&mut out, &channels, last_given, last_withdrawal);
+            channels = [None; 5];
             (last_given, last_withdrawal) = (None, None);
             out.push(ConsentStateRow { contact: contact.to_owned(), purpose: purpose.to_owned(), kind, on });
         }
-        match &channel {
-            // An event for all channels overrides every channel's own.
-            None => channels.clear(),
-            Some(_) => channels.retain(|(c, _)| c != &channel),
+        for (slot, c) in channels.iter_mut().zip(MarketingChannel::ALL) {
+            // An event for all channels is the latest on every channel.
+            if channel.is_none_or(|ch| ch == *c) {
+                *slot = Some(kind);
+            }
         }
-        channels.push((channel, kind));
         match kind {
             ConsentEventKind::Withdrawn => last_withdrawal = Some(on),
             _ => last_given = Some(on),
         }
     }
-    flush(&mut out, &channels, last_given, last_withdrawal);
+    settle(&mut out, &channels, last_given, last_withdrawal);
     Ok(out)
 }
 
@@ -755,6 +791,27 @@ fn bytes<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r [u8]>
 /// costs more than the rest of the row.
 fn day(text: &str) -> Option<NaiveDate> {
     day_of(text.as_bytes())
+}
+
+/// The user's calendar day of a stored UTC timestamp (`2026-05-02T22:30:00Z` is 3 May in
+/// Stockholm in summer), `offset_minutes` east of UTC; a plain date is taken as it is.
+fn local_day(b: &[u8], offset_minutes: i32) -> Option<NaiveDate> {
+    let date = day_of(b)?;
+    if b.len() < 16 || b[10] != b'T' || b[13] != b':' {
+        return Some(date);
+    }
+    let two = |i: usize| -> Option<i32> {
+        (b[i].is_ascii_digit() && b[i + 1].is_ascii_digit())
+            .then(|| i32::from(b[i] - b'0') * 10 + i32::from(b[i + 1] - b'0'))
+    };
+    let minutes = two(11)? * 60 + two(14)? + offset_minutes;
+    Some(if minutes >= 24 * 60 {
+        date.succ_opt()?
+    } else if minutes < 0 {
+        date.pred_opt()?
+    } else {
+        date
+    })
 }
 
 fn day_of(b: &[u8]) -> Option<NaiveDate> {

@@ -180,8 +180,10 @@ impl Settings {
                         action: AuditAction::Update,
                         subject_id: None,
                         field: Some(&format!("settings/{key}")),
-                        old_value: Some(old),
-                        new_value: Some(&new),
+                        // The controller's details may name a person (a sole trader, the DPO): the
+                        // audit trail keeps for ever that they changed, not what they were.
+                        old_value: (!key.starts_with("controller_")).then_some(old.as_str()),
+                        new_value: Some(if key.starts_with("controller_") { "changed" } else { new.as_str() }),
                     },
                 )?;
             }

@@ -138,7 +138,7 @@ fn erase_the_due_ones_now_does_not_wait_for_the_grace_period() {
     let eva = w.person("Eva", &["Events"]);
     w.set("2026-06-01");
     w.lagom.retention().sweep().unwrap();
-    let receipts = w.lagom.retention().apply(None).unwrap();
+    let receipts = w.lagom.retention().apply(None).unwrap().erased;
     assert_eq!(receipts.len(), 1);
     assert_eq!(receipts[0].tombstone.contact_id, eva);
 }
@@ -386,7 +386,8 @@ fn a_withdrawal_on_one_channel_does_not_end_consent_given_on_another() {
     w.set("2025-07-01");
     w.lagom.consent().withdraw(&ida, &on(lagom_core::MarketingChannel::Email)).unwrap();
     let due = retention.preview(None).unwrap();
-    assert_eq!(due[0].expires, "2025-07-01");
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].contact_id.as_str(), due[0].expires.as_str()), (ida.as_str(), "2025-07-01"));
     // A withdrawal for all channels overrides every channel's own consent.
     let jon = w.person("Jon", &["Newsletter"]);
     w.lagom.consent().give(&jon, &on(lagom_core::MarketingChannel::Email)).unwrap();
@@ -407,12 +408,13 @@ fn retention_does_not_erase_anyone_with_an_open_request_but_answers_an_erasure_r
     assert_eq!(due.iter().find(|e| e.contact_id == bo).unwrap().answers_request.as_deref(), Some(erasure.id.as_str()));
 
     w.automatic(true, 0);
+    w.set("2026-02-15"); // the 14 days any backlog gets once automatic erasure is turned on
     let report = w.lagom.retention().sweep().unwrap();
     assert_eq!(report.erased.len(), 1, "Bo only");
     assert_eq!(report.erased[0].tombstone.request_id.as_deref(), Some(erasure.id.as_str()));
     assert_eq!(w.lagom.requests().get(&erasure.id).unwrap().status, lagom_core::RequestStatus::Answered);
     assert_eq!(report.due.len(), 1, "Ada waits for her access request");
-    assert!(w.lagom.retention().apply(None).unwrap().is_empty(), "nor does the button take her");
+    assert!(w.lagom.retention().apply(None).unwrap().erased.is_empty(), "nor does the button take her");
     assert!(w.lagom.contacts().get(&ada).is_ok());
 }
 
@@ -422,12 +424,12 @@ fn erase_the_due_ones_now_takes_only_the_reviewed_list() {
     let ada = w.person("Ada", &["Events"]);
     let bo = w.person("Bo", &["Events"]);
     w.set("2026-02-01");
-    let receipts = w.lagom.retention().apply_listed(std::slice::from_ref(&ada)).unwrap();
+    let receipts = w.lagom.retention().apply_listed(std::slice::from_ref(&ada)).unwrap().erased;
     assert_eq!(receipts.len(), 1);
     assert!(w.lagom.contacts().get(&bo).is_ok(), "Bo was not on the list that was reviewed");
     // A listed contact who is no longer due is not erased.
     let cy = w.person("Cy", &["Events"]);
-    assert!(w.lagom.retention().apply_listed(std::slice::from_ref(&cy)).unwrap().is_empty());
+    assert!(w.lagom.retention().apply_listed(std::slice::from_ref(&cy)).unwrap().erased.is_empty());
     assert!(w.lagom.contacts().get(&cy).is_ok());
 }
 
@@ -516,4 +518,136 @@ fn every_changed_setting_is_audited_and_an_unchanged_one_is_not() {
         .unwrap();
     assert_eq!(fields.iter().filter(|f| *f == "settings/grace_days").count(), 1);
     assert!(w.lagom.verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn consent_for_all_channels_withdrawn_on_each_channel_is_withdrawn() {
+    let w = world(2025, 1, 10);
+    let kim = w.person("Kim", &["Newsletter"]);
+    w.lagom.consent().give(&kim, &newsletter()).unwrap();
+    for channel in lagom_core::MarketingChannel::ALL {
+        w.lagom.consent().withdraw(&kim, &ConsentInput { channel: Some(*channel), ..newsletter() }).unwrap();
+    }
+    let due = w.lagom.retention().preview(None).unwrap();
+    assert_eq!(due.iter().map(|e| e.contact_id.as_str()).collect::<Vec<_>>(), [kim.as_str()]);
+    assert!(w.lagom.consent().reachable("Newsletter", lagom_core::MarketingChannel::Email).unwrap().is_empty());
+    // The contact's own consent state says the same: a withdrawal for all channels after a
+    // consent on email leaves no consent standing.
+    let lo = w.person("Lo", &["Newsletter"]);
+    let email = ConsentInput { channel: Some(lagom_core::MarketingChannel::Email), ..newsletter() };
+    w.lagom.consent().give(&lo, &email).unwrap();
+    w.lagom.consent().withdraw(&lo, &newsletter()).unwrap();
+    let state = w.lagom.consent().state(&lo).unwrap();
+    assert!(state.iter().all(|s| !s.given), "{state:?}");
+}
+
+#[test]
+fn the_sweep_merges_many_contacts_without_mixing_them_up() {
+    // Contacts created in an order unrelated to their random ids, some with two purposes,
+    // one with none (a row removed by hand), and a purpose row whose contact is gone.
+    let w = world(2024, 1, 10);
+    let mut expected = Vec::new();
+    for i in 0..40u32 {
+        w.set(&format!("2024-{:02}-{:02}", 1 + i % 12, 1 + i % 28));
+        let purposes: &[&str] = if i % 3 == 0 { &["Events", "Customer relationship"] } else { &["Events"] };
+        let id = w.person(&format!("P{i}"), purposes);
+        // "Events": 12 months after creation; "Customer relationship" keeps them 36.
+        let months = if i % 3 == 0 { 36 } else { 12 };
+        let created = NaiveDate::from_ymd_opt(2024, 1 + i % 12, 1 + i % 28).unwrap();
+        expected.push((id, created.checked_add_months(chrono::Months::new(months)).unwrap().to_string()));
+    }
+    let conn = w.lagom.connection();
+    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+    let events: String = conn.query_row("SELECT id FROM purpose WHERE name = 'Events'", [], |r| r.get(0)).unwrap();
+    for orphan in ["00000000-0000-0000-0000-000000000000", "zzzzzzzz-orphan", &expected[5].0[..8]] {
+        conn.execute("INSERT INTO contact_purpose (contact_id, purpose_id) VALUES (?1, ?2)", [orphan, &events])
+            .unwrap();
+    }
+    conn.execute("DELETE FROM contact_purpose WHERE contact_id = ?1", [&expected[7].0]).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let kept_forever = expected.remove(7).0;
+
+    w.set("2099-01-01");
+    let due = w.lagom.retention().preview(None).unwrap();
+    let mut found: Vec<(String, String)> = due.into_iter().map(|e| (e.contact_id, e.expires)).collect();
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected);
+    assert!(w.lagom.retention().expiry_of(&kept_forever).unwrap().is_none());
+}
+
+#[test]
+fn a_granted_restriction_and_an_unmatched_request_hold_back_retention() {
+    let w = world(2025, 1, 10);
+    let ada = w.person("Ada", &["Events"]);
+    let bo = w.person("Bo", &["Events"]);
+    w.set("2026-02-01");
+    let restriction = w.lagom.requests().add(&request(RequestKind::Restriction, Some(&ada))).unwrap();
+    w.lagom.requests().close(&restriction.id, None).unwrap();
+    let due = w.lagom.retention().preview(None).unwrap();
+    let ada_due = due.iter().find(|e| e.contact_id == ada).unwrap();
+    assert_eq!(ada_due.held_by_request.as_deref(), Some(restriction.id.as_str()), "Art. 18: kept, not erased");
+
+    // Someone not yet identified asks for their data: automatic erasure waits for the match.
+    let mut unknown = request(RequestKind::Access, None);
+    unknown.requester_name = Some("Maybe Bo".into());
+    let pending = w.lagom.requests().add(&unknown).unwrap();
+    w.automatic(true, 0);
+    w.set("2026-03-01");
+    let report = w.lagom.retention().sweep().unwrap();
+    assert!(report.erased.is_empty());
+    assert_eq!(report.paused_by.as_deref(), Some(pending.id.as_str()));
+    assert_eq!(w.lagom.home(None).unwrap().automatic_paused_by.as_deref(), Some(pending.id.as_str()));
+    w.lagom.requests().identify(&pending.id, Some(&bo), IdentityCheck::ElectronicId).unwrap();
+    let report = w.lagom.retention().sweep().unwrap();
+    assert!(report.erased.is_empty(), "Bo's own access request is open now");
+    w.lagom.requests().close(&pending.id, None).unwrap_err(); // access needs an export
+    assert!(w.lagom.contacts().get(&ada).is_ok() && w.lagom.contacts().get(&bo).is_ok());
+}
+
+#[test]
+fn automatic_erasure_remembers_when_it_was_turned_on_and_the_audit_keeps_no_controller_details() {
+    let w = world(2026, 1, 1);
+    w.automatic(true, 14);
+    assert_eq!(w.lagom.settings().unwrap().automatic_erasure_since.as_deref(), Some("2026-01-01"));
+    w.set("2026-02-01");
+    let mut settings = w.lagom.settings().unwrap();
+    settings.grace_days = 20;
+    settings.controller.dpo = "Dana Dataskydd, 070-1234567".into();
+    w.lagom.save_settings(&settings).unwrap();
+    assert_eq!(w.lagom.settings().unwrap().automatic_erasure_since.as_deref(), Some("2026-01-01"), "kept");
+    w.automatic(false, 20);
+    assert_eq!(w.lagom.settings().unwrap().automatic_erasure_since, None, "gone when off");
+    let values: Vec<(Option<String>, Option<String>)> = w
+        .lagom
+        .connection()
+        .prepare("SELECT old_value, new_value FROM audit_entry WHERE field = 'settings/controller_dpo'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(values, [(None, Some("changed".to_owned()))]);
+}
+
+#[test]
+fn a_day_is_the_users_calendar_day_not_utc() {
+    // Recorded at 23:30 UTC on 31 January 2025 = 00:30 on 1 February in Stockholm.
+    let dir = tempfile::tempdir().unwrap();
+    let stockholm = chrono::FixedOffset::east_opt(3600).unwrap();
+    let clock = Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2025, 1, 31, 23, 30, 0).unwrap()).in_offset(stockholm));
+    let lagom = Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), clock).unwrap().lagom;
+    let id = lagom
+        .contacts()
+        .create(&ContactInput {
+            given_name: "Nattuggla".into(),
+            family_name: "Testsson".into(),
+            purposes: vec!["Events".into()],
+            ..ContactInput::default()
+        })
+        .unwrap()
+        .id;
+    let expiry = lagom.retention().expiry_of(&id).unwrap().unwrap();
+    assert_eq!(expiry.expires, "2026-02-01");
+    assert_eq!(expiry.rule, "Events: 12 months after the contact was recorded on 2025-02-01");
 }

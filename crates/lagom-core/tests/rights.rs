@@ -1188,7 +1188,7 @@ fn retention_counts_from_each_purposes_anchor_to_the_day_with_holds_and_withdraw
     );
     clock.set(at(2025, 3, 1));
     let receipts = retention.apply(None).unwrap();
-    let erased: Vec<&str> = receipts.iter().map(|r| r.tombstone.contact_id.as_str()).collect();
+    let erased: Vec<&str> = receipts.erased.iter().map(|r| r.tombstone.contact_id.as_str()).collect();
     assert_eq!(erased.len(), 3, "Bo, Eva and Fia: {erased:?}");
     for gone in [&bo, &eva, &fia] {
         assert_eq!(lagom.contacts().get(gone).unwrap_err().kind(), ErrorKind::NotFound);
