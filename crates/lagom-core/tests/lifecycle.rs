@@ -49,6 +49,18 @@ impl World {
             .id
     }
 
+    /// The old and new values of every audit entry for `field`, oldest first.
+    fn audited(&self, field: &str) -> Vec<(Option<String>, Option<String>)> {
+        self.lagom
+            .connection()
+            .prepare("SELECT old_value, new_value FROM audit_entry WHERE field = ?1 ORDER BY seq")
+            .unwrap()
+            .query_map([field], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
     fn automatic(&self, on: bool, grace_days: u32) {
         let mut settings = self.lagom.settings().unwrap();
         settings.automatic_erasure = on;
@@ -446,16 +458,7 @@ fn turning_automatic_erasure_on_starts_the_grace_period_that_day_and_is_audited(
     assert_eq!(report.due[0].erasable_from.as_deref(), Some("2026-03-15"));
     w.set("2026-03-15");
     assert_eq!(w.lagom.retention().sweep().unwrap().erased[0].tombstone.contact_id, ada);
-    let audited: Vec<(Option<String>, Option<String>)> = w
-        .lagom
-        .connection()
-        .prepare("SELECT old_value, new_value FROM audit_entry WHERE field = 'settings/automatic_erasure'")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(audited, [(Some("off".to_owned()), Some("on".to_owned()))]);
+    assert_eq!(w.audited("settings/automatic_erasure"), [(Some("off".to_owned()), Some("on".to_owned()))]);
 }
 
 #[test]
@@ -618,16 +621,7 @@ fn automatic_erasure_remembers_when_it_was_turned_on_and_the_audit_keeps_no_cont
     assert_eq!(w.lagom.settings().unwrap().automatic_erasure_since.as_deref(), Some("2026-01-01"), "kept");
     w.automatic(false, 20);
     assert_eq!(w.lagom.settings().unwrap().automatic_erasure_since, None, "gone when off");
-    let values: Vec<(Option<String>, Option<String>)> = w
-        .lagom
-        .connection()
-        .prepare("SELECT old_value, new_value FROM audit_entry WHERE field = 'settings/controller_dpo'")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(values, [(None, Some("changed".to_owned()))]);
+    assert_eq!(w.audited("settings/controller_dpo"), [(None, Some("changed".to_owned()))]);
 }
 
 #[test]
