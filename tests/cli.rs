@@ -731,3 +731,47 @@ fn home_settings_the_sweep_unmatched_requests_and_the_accountability_pack_from_t
         }
     }
 }
+
+#[test]
+fn import_reads_a_file_all_or_nothing_and_reports_counts_and_rejected_rows() {
+    let (db, _) = init();
+    let dir = db.path.parent().unwrap();
+    let csv = dir.join("kunder.csv");
+    std::fs::write(
+        &csv,
+        "Förnamn;Efternamn;E-post;Anteckning\nÅsa;Öberg;asa@oberg.example;ringer måndagar\nBo;Ek;inte-en-adress;\n",
+    )
+    .unwrap();
+    let path = csv.to_str().unwrap();
+
+    // A wrong basis, or an invalid row without --skip-invalid: exit 2, nothing stored.
+    let wrong = lagom(&db.path, &["import", path, "--purpose", "Newsletter", "--basis", "contract"]);
+    assert_eq!(wrong.status.code(), Some(2), "{}", String::from_utf8_lossy(&wrong.stderr));
+    let invalid = lagom(&db.path, &["import", path, "--purpose", "Customer relationship"]);
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("line 3"));
+    assert!(names(&ok_json(&db.path, &["contact", "list", "--json"])).is_empty());
+
+    let dry = ok_json(
+        &db.path,
+        &["import", path, "--purpose", "Customer relationship", "--skip-invalid", "--dry-run", "--json"],
+    );
+    assert_eq!((dry["imported"].as_u64(), dry["committed"].as_bool()), (Some(1), Some(false)));
+    let done = ok_json(&db.path, &["import", path, "--purpose", "Customer relationship", "--skip-invalid", "--json"]);
+    assert_eq!((done["imported"].as_u64(), done["invalid"].as_u64()), (Some(1), Some(1)), "{done}");
+    assert_eq!(done["dropped_columns"], serde_json::json!(["Anteckning"]));
+    let rejected = std::fs::read_to_string(dir.join("kunder.csv.rejected.csv")).unwrap();
+    assert!(rejected.contains("Bo,Ek,inte-en-adress"), "{rejected}");
+    assert_eq!(names(&ok_json(&db.path, &["contact", "list", "--json"])), ["Åsa"]);
+
+    // Again: Åsa is a duplicate now and is skipped.
+    let again = ok_json(&db.path, &["import", path, "--purpose", "Customer relationship", "--skip-invalid", "--json"]);
+    assert_eq!((again["imported"].as_u64(), again["skipped"].as_u64()), (Some(0), Some(1)));
+
+    // Personal identity numbers refuse the file by the column's name.
+    let ids = dir.join("ids.csv");
+    std::fs::write(&ids, "Namn,Pnr\nAnna Berg,811228-9874\n").unwrap();
+    let refused = lagom(&db.path, &["import", ids.to_str().unwrap(), "--purpose", "Customer relationship"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("'Pnr'"));
+}

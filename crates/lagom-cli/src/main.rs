@@ -8,6 +8,7 @@ mod consent;
 mod contact;
 mod database;
 mod home;
+mod import;
 mod interaction;
 mod purpose;
 mod request;
@@ -70,6 +71,8 @@ enum Command {
     /// Retention: who is due for erasure and why, erasing them, legal holds.
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Import contacts from a CSV or vCard file, all or nothing, held for a purpose.
+    Import(import::ImportArgs),
     /// What needs attention now: requests near their deadline, contacts due for erasure,
     /// withdrawn consent, this month's exports and erasures.
     Home {
@@ -177,6 +180,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Request(command) => request::run(&open(&db)?, command),
         Command::Retention(command) => retention::run(&open(&db)?, command),
         Command::Home { as_of, json } => home::run(&open(&db)?, as_of, json),
+        Command::Import(args) => import::run(&open(&db)?, args),
         Command::Settings(command) => settings::run(&open(&db)?, command),
         Command::AccountabilityPack { out, lang, json } => {
             let receipt = open(&db)?.accountability_pack(&out, lang)?;

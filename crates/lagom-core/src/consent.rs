@@ -177,7 +177,7 @@ impl<'a> ConsentLedger<'a> {
         let Some(purpose) = purpose else {
             return Err(Error::Invalid(InvalidInput::default()));
         };
-        let tx = self.ctx.conn.unchecked_transaction()?;
+        let tx = self.ctx.begin()?;
         self.ctx.require_contact(contact_id)?;
         let id = self.append(&NewEvent {
             contact_id,
@@ -224,7 +224,7 @@ impl<'a> ConsentLedger<'a> {
         source: ConsentSource,
         kind: ConsentEventKind,
     ) -> Result<OptOuts> {
-        let tx = self.ctx.conn.unchecked_transaction()?;
+        let tx = self.ctx.begin()?;
         self.ctx.require_contact(contact_id)?;
         self.append(&NewEvent { contact_id, purpose_id: None, channel, kind, source, wording: None })?;
         tx.commit()?;

@@ -63,6 +63,8 @@ pub struct Contact {
     pub owner: Option<String>,
     pub tags: Vec<String>,
     pub purposes: Vec<PurposeRef>,
+    /// Where the contact came from when not typed in: `import: customers.csv, 2026-11-29`.
+    pub source: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
     pub updated_at: String,
@@ -131,15 +133,20 @@ impl<'a> Contacts<'a> {
 
     /// Validates and stores a new contact; returns it as stored.
     pub fn create(&self, input: &ContactInput) -> Result<Contact> {
+        self.create_with_source(input, None)
+    }
+
+    /// [`Contacts::create`], recording where the contact came from (an import).
+    pub(crate) fn create_with_source(&self, input: &ContactInput, source: Option<&str>) -> Result<Contact> {
         let valid = self.validate(input)?;
         let id = new_id();
         let now = self.ctx.now();
-        let tx = self.ctx.conn.unchecked_transaction()?;
+        let tx = self.ctx.begin()?;
         let organisation_id = self.organisation_id(valid.organisation.as_deref())?;
         tx.prepare_cached(
             "INSERT INTO contact (id, given_name, family_name, email, phone, organisation_id, role,
-                                  channel, material, language, stage, owner, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                                  channel, material, language, stage, owner, created_at, updated_at, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
         )?
         .execute(params![
             id,
@@ -155,6 +162,7 @@ impl<'a> Contacts<'a> {
             valid.stage,
             valid.owner,
             now,
+            source,
         ])?;
         self.replace_links(&id, &valid)?;
         let created = self.get(&id)?;
@@ -166,7 +174,7 @@ impl<'a> Contacts<'a> {
     /// Validates and replaces every field of an existing contact.
     pub fn update(&self, id: &str, input: &ContactInput) -> Result<Contact> {
         let valid = self.validate(input)?;
-        let tx = self.ctx.conn.unchecked_transaction()?;
+        let tx = self.ctx.begin()?;
         let before = self.get(id)?;
         let old_organisation_id: Option<String> = tx
             .prepare_cached("SELECT organisation_id FROM contact WHERE id = ?1")?
@@ -221,7 +229,7 @@ impl<'a> Contacts<'a> {
             .conn
             .prepare_cached(
                 "SELECT c.id, c.given_name, c.family_name, c.email, c.phone, o.name, c.role,
-                        c.channel, c.material, c.language, c.stage, c.owner, c.created_at, c.updated_at
+                        c.channel, c.material, c.language, c.stage, c.owner, c.created_at, c.updated_at, c.source
                  FROM contact c LEFT JOIN organisation o ON o.id = c.organisation_id
                  WHERE c.id = ?1",
             )?
@@ -241,6 +249,7 @@ impl<'a> Contacts<'a> {
                     owner: row.get(11)?,
                     tags: Vec::new(),
                     purposes: Vec::new(),
+                    source: row.get(14)?,
                     created_at: row.get(12)?,
                     updated_at: row.get(13)?,
                 })
@@ -308,6 +317,55 @@ impl<'a> Contacts<'a> {
             .query_map(params![query, SEARCH_LIMIT], summary_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(results)
+    }
+
+    /// Validates `input` as [`Contacts::create`] would, and returns the keys a duplicate
+    /// shares (`email:…`, `phone:…`, as stored).
+    pub(crate) fn check(&self, input: &ContactInput) -> Result<Vec<String>> {
+        let valid = self.validate(input)?;
+        let mut keys = Vec::new();
+        if let Some(email) = &valid.email {
+            keys.push(format!("email:{}", email.to_lowercase()));
+        }
+        if let Some(phone) = &valid.phone {
+            keys.push(format!("phone:{phone}"));
+        }
+        Ok(keys)
+    }
+
+    /// The contact with the email or phone of a key from [`Contacts::check`].
+    pub(crate) fn find_by_key(&self, key: &str) -> Result<Option<String>> {
+        let (sql, value) = match key.split_once(':') {
+            Some(("email", email)) => ("SELECT id FROM contact WHERE email = ?1 COLLATE NOCASE LIMIT 1", email),
+            Some(("phone", phone)) => ("SELECT id FROM contact WHERE phone = ?1 LIMIT 1", phone),
+            _ => return Ok(None),
+        };
+        Ok(self.ctx.conn.prepare_cached(sql)?.query_row([value], |row| row.get(0)).optional()?)
+    }
+
+    /// Updates a contact from an imported row: the row's non-empty fields replace the
+    /// contact's, its purposes are added, everything else stays.
+    pub(crate) fn merge_import(&self, id: &str, row: &ContactInput) -> Result<Contact> {
+        let c = self.get(id)?;
+        let pick = |new: &Option<String>, old: Option<String>| new.clone().filter(|v| !v.is_empty()).or(old);
+        let mut purposes: Vec<String> = c.purposes.iter().map(|p| p.id.clone()).collect();
+        purposes.extend(row.purposes.iter().cloned());
+        let merged = ContactInput {
+            given_name: if row.given_name.trim().is_empty() { c.given_name } else { row.given_name.clone() },
+            family_name: if row.family_name.trim().is_empty() { c.family_name } else { row.family_name.clone() },
+            email: pick(&row.email, c.email),
+            phone: pick(&row.phone, c.phone),
+            organisation: pick(&row.organisation, c.organisation),
+            role: pick(&row.role, c.role),
+            channel: c.channel,
+            material: c.material,
+            language: c.language,
+            stage: Some(c.stage),
+            owner: c.owner,
+            tags: c.tags,
+            purposes,
+        };
+        self.update(id, &merged)
     }
 
     fn validate(&self, input: &ContactInput) -> Result<ValidContact> {
@@ -419,6 +477,7 @@ fn audited_fields(c: &Contact) -> audit::Fields {
         ("owner", c.owner.clone()),
         ("tags", join(c.tags.clone())),
         ("purposes", join(c.purposes.iter().map(|p| p.name.clone()).collect())),
+        ("source", c.source.clone()),
     ]
 }
 

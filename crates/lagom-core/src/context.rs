@@ -31,4 +31,53 @@ impl Ctx<'_> {
     pub fn today(&self) -> chrono::NaiveDate {
         self.clock.today()
     }
+
+    /// Begins a transaction, or a savepoint inside the caller's (an import adds thousands of
+    /// contacts in one transaction through the same code as one contact): committed by
+    /// [`Tx::commit`], rolled back when dropped without it.
+    pub fn begin(&self) -> Result<Tx<'_>> {
+        if self.conn.is_autocommit() {
+            return Ok(Tx { conn: self.conn, top: Some(self.conn.unchecked_transaction()?), nested_open: false });
+        }
+        self.conn.execute_batch("SAVEPOINT lagom_nested")?;
+        Ok(Tx { conn: self.conn, top: None, nested_open: true })
+    }
+}
+
+/// A transaction of the store, or a savepoint within one.
+#[derive(Debug)]
+pub(crate) struct Tx<'a> {
+    conn: &'a Connection,
+    top: Option<rusqlite::Transaction<'a>>,
+    /// A savepoint not yet released.
+    nested_open: bool,
+}
+
+impl Tx<'_> {
+    pub fn commit(mut self) -> Result<()> {
+        match self.top.take() {
+            Some(tx) => Ok(tx.commit()?),
+            None => {
+                self.conn.execute_batch("RELEASE lagom_nested")?;
+                self.nested_open = false;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.nested_open {
+            // Undo this level only; the caller's transaction goes on (or rolls back itself).
+            let _ = self.conn.execute_batch("ROLLBACK TO lagom_nested; RELEASE lagom_nested");
+        }
+    }
 }

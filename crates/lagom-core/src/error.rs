@@ -83,6 +83,9 @@ pub enum Error {
     #[error("the database is not open yet: unlock it first")]
     NotOpen,
 
+    #[error("cancelled; nothing was saved")]
+    Cancelled,
+
     #[error("database error: {0}")]
     Storage(rusqlite::Error),
 
@@ -116,6 +119,7 @@ pub enum ErrorKind {
     DiskFull,
     InUse,
     NotOpen,
+    Cancelled,
     Storage,
     Io,
 }
@@ -140,6 +144,7 @@ impl Error {
             Error::DiskFull => ErrorKind::DiskFull,
             Error::InUse => ErrorKind::InUse,
             Error::NotOpen => ErrorKind::NotOpen,
+            Error::Cancelled => ErrorKind::Cancelled,
             Error::Storage(_) => ErrorKind::Storage,
             Error::Io { .. } => ErrorKind::Io,
         }
@@ -234,6 +239,10 @@ pub enum FieldErrorCode {
     RequestUnmatched,
     /// Data would be sent to a requester whose identity was not checked.
     IdentityNotChecked,
+    /// A file that cannot be imported as it is (encoding, no names, identity numbers, …).
+    InvalidImport,
+    /// The lawful basis given does not match the purpose's.
+    BasisMismatch,
 }
 
 /// A refused input: every field that was wrong, so a form can mark them all at once.

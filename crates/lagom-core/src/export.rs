@@ -737,6 +737,7 @@ mod tests {
             owner: None,
             tags: vec![],
             purposes: vec![],
+            source: None,
             created_at: String::new(),
             updated_at: String::new(),
         };

@@ -15,6 +15,7 @@ pub mod deadline;
 pub mod error;
 pub mod export;
 pub mod home;
+pub mod import;
 pub mod interactions;
 pub mod personal_data;
 pub mod purposes;
@@ -38,6 +39,7 @@ pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts,
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
 pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};
 pub use home::Home;
+pub use import::{DuplicateChoice, ImportField, ImportFile, ImportOptions, ImportReport, Imports};
 pub use interactions::{Interaction, InteractionInput, Interactions};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use record::RecordOfProcessing;
@@ -124,6 +126,10 @@ impl Lagom {
 
     pub fn consent(&self) -> ConsentLedger<'_> {
         ConsentLedger::new(self.ctx())
+    }
+
+    pub fn imports(&self) -> Imports<'_> {
+        Imports::new(self.ctx())
     }
 
     pub fn interactions(&self) -> Interactions<'_> {

@@ -174,6 +174,7 @@ pub const PERSONAL: &[PersonalTable] = &[
             ("owner", Some(Relationship)),
             ("created_at", Some(Relationship)),
             ("updated_at", Some(Relationship)),
+            ("source", Some(Relationship)),
         ],
         erasure: Erasure::DeleteRows("DELETE FROM contact WHERE id = ?1"),
     },

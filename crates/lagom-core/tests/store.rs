@@ -401,7 +401,8 @@ fn free_text_request_references_of_older_tombstones_are_replaced_on_upgrade() {
          DROP TABLE interaction; DROP TABLE interaction_outcome; DROP TABLE request;
          DROP TABLE retention_hold; ALTER TABLE purpose DROP COLUMN retention_anchor;
          DROP TABLE retention_due; DROP INDEX contact_retention; DROP INDEX consent_event_by_contact_purpose;
-         DROP INDEX audit_export_by_at;
+         DROP INDEX audit_export_by_at; DROP INDEX contact_by_email; DROP INDEX contact_by_phone;
+         ALTER TABLE contact DROP COLUMN source;
          PRAGMA user_version = 6;
          INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES
            ('t1', 'c1', '2025-01-01T00:00:00Z', 'sara', 'GDPR Art. 17', 'Anna Berg phoned on Monday'),

@@ -27,6 +27,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::requests::UNMATCHED_SCHEMA),
     Step::Sql(crate::retention::SWEEP_SCHEMA),
     Step::Sql(crate::audit::EXPORTS_BY_DATE),
+    Step::Sql(crate::import::SCHEMA),
 ];
 
 /// The schema version this build writes and understands.
