@@ -80,6 +80,16 @@ fn generated() -> String {
         lagom_core::Request,
         lagom_core::Home,
         lagom_core::PackReceipt,
+        lagom_core::import::ImportField,
+        lagom_core::import::ImportFormat,
+        lagom_core::import::DroppedColumn,
+        lagom_core::import::ImportSummary,
+        lagom_core::import::DuplicateChoice,
+        lagom_core::import::ImportOptions,
+        lagom_core::import::PreviewRow,
+        lagom_core::import::ImportReport,
+        crate::ipc::ImportProgress,
+        crate::ipc::ImportDone,
     );
     out
 }

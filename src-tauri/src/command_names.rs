@@ -50,4 +50,8 @@ pub const COMMANDS: &[&str] = &[
     "request_refuse",
     "record_text",
     "accountability_pack_save",
+    "import_open",
+    "import_preview",
+    "import_run",
+    "import_cancel",
 ];

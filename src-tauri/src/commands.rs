@@ -1,6 +1,7 @@
 //! The IPC commands, named `noun_verb`. Each one translates its arguments, makes one core call
 //! and maps the error. They touch the disk, so they run off the UI thread (`async`).
 
+use lagom_core::import::{ImportOptions, ImportReport, ImportSummary};
 use lagom_core::{
     Applied, ConsentEvent, ConsentInput, ConsentOverview, ConsentSource, Contact, ContactInput, ContactPage,
     ContactSummary, ErasureReceipt, Expiry, ExportReceipt, ExtensionReason, Hold, HoldReason, Home, IdentityCheck,
@@ -11,7 +12,8 @@ use tauri::{AppHandle, State};
 use zeroize::Zeroizing;
 
 use crate::Session;
-use crate::ipc::{IpcResult, RecoveryKeyView, SessionStatus};
+use crate::import_state::ImportState;
+use crate::ipc::{ImportDone, ImportProgress, IpcResult, RecoveryKeyView, SessionStatus};
 
 #[tauri::command(async)]
 pub fn session_status(session: State<'_, Session>) -> IpcResult<SessionStatus> {
@@ -307,4 +309,68 @@ pub fn accountability_pack_save(
     let suggested = session.with(|l| Ok(format!("lagom-accountability-pack-{}.zip", l.clock().today())))?;
     let Some(path) = crate::save_dialog::ask_save_path(&app, &suggested) else { return Ok(None) };
     session.with(|l| l.accountability_pack(&path, language)).map(Some)
+}
+
+/// Asks for a CSV or vCard file and reads it. `None`: cancelled.
+#[tauri::command(async)]
+pub fn import_open(app: AppHandle, imports: State<'_, ImportState>) -> IpcResult<Option<ImportSummary>> {
+    let Some(path) = crate::import_state::ask_open_path(&app) else { return Ok(None) };
+    imports.open(&path).map(Some).map_err(Into::into)
+}
+
+/// Every row of the chosen file as it would be stored, with its errors and duplicates.
+#[tauri::command(async)]
+pub fn import_preview(
+    session: State<'_, Session>,
+    imports: State<'_, ImportState>,
+    options: ImportOptions,
+) -> IpcResult<ImportReport> {
+    session.with(|l| imports.with(|_, file| l.imports().preview(file, &options)))
+}
+
+/// Imports the chosen file in one transaction, telling `progress` how far it is; `import_cancel`
+/// stops it with nothing stored. Rows left out go to `FILE.rejected.csv` beside the file.
+#[tauri::command(async)]
+pub fn import_run(
+    session: State<'_, Session>,
+    imports: State<'_, ImportState>,
+    options: ImportOptions,
+    progress: tauri::ipc::Channel<ImportProgress>,
+) -> IpcResult<ImportDone> {
+    let cancel = imports.arm_cancel();
+    let done = session.with(|l| {
+        imports.with(|path, file| {
+            let mut last = 0;
+            let report = l.imports().run(file, &options, false, &mut |done, total| {
+                if done == total || done >= last + 250 {
+                    last = done;
+                    let _ = progress.send(ImportProgress { done, total });
+                }
+                !cancel.load(std::sync::atomic::Ordering::SeqCst)
+            })?;
+            let rejected_file = if report.invalid > 0 {
+                let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+                name.push(".rejected.csv");
+                let out = path.with_file_name(name);
+                lagom_core::import::write_rejected(&report, file, &out)?;
+                Some(out.display().to_string())
+            } else {
+                None
+            };
+            Ok(ImportDone {
+                imported: report.imported,
+                updated: report.updated,
+                skipped: report.skipped,
+                invalid: report.invalid,
+                rejected_file,
+            })
+        })
+    })?;
+    imports.forget();
+    Ok(done)
+}
+
+#[tauri::command(async)]
+pub fn import_cancel(imports: State<'_, ImportState>) {
+    imports.request_cancel();
 }

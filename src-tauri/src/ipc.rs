@@ -54,3 +54,20 @@ pub struct RecoveryKeyView {
     pub recovery_key: Zeroizing<String>,
     pub key_store: KeyStoreKind,
 }
+
+/// How far an import is.
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+pub struct ImportProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// What an import did, and where the rows left out were written.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportDone {
+    pub imported: u32,
+    pub updated: u32,
+    pub skipped: u32,
+    pub invalid: u32,
+    pub rejected_file: Option<String>,
+}

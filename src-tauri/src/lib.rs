@@ -4,6 +4,7 @@
 
 mod clipboard;
 pub mod commands;
+mod import_state;
 pub mod ipc;
 mod save_dialog;
 mod session;
@@ -62,6 +63,10 @@ macro_rules! app_commands {
             commands::request_refuse,
             commands::record_text,
             commands::accountability_pack_save,
+            commands::import_open,
+            commands::import_preview,
+            commands::import_run,
+            commands::import_cancel,
         ]
     };
 }
@@ -79,6 +84,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_dialog::init())
         .manage(Session::new(db_path))
+        .manage(import_state::ImportState::default())
         .invoke_handler(app_commands!(tauri::generate_handler))
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -2,13 +2,23 @@
 // Home and is erased by "Erase the due ones now"; a request recorded in the inbox shows its due
 // date and how it was counted.
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, startDriver, stopDriver } from './driver.mjs';
 
 let browser;
+// The file the open dialog "chooses" (the e2e seam): Excel's Swedish CSV with one bad row.
+const importDir = mkdtempSync(join(tmpdir(), 'lagom-e2e-import-'));
+const importFile = join(importDir, 'kunder.csv');
+writeFileSync(
+  importFile,
+  'Förnamn;Efternamn;E-post;Anteckning\nIda;Import;ida@import.example;ringer på fredagar\nJon;Import;jon@import.example;\nKim;Import;inte-en-adress;\n',
+);
 
 before(async () => {
-  await startDriver({ LAGOM_DB: freshDatabase(), LANG: 'en_GB.UTF-8', LANGUAGE: 'en' });
+  await startDriver({ LAGOM_DB: freshDatabase(), LANG: 'en_GB.UTF-8', LANGUAGE: 'en', LAGOM_E2E_OPEN_FILE: importFile });
   browser = await launchApp();
   await createRegister(browser);
 });
@@ -81,4 +91,31 @@ test('a request recorded in the inbox shows its due date and how it was counted'
   assert.match(await row.getText(), /Overdue/);
   await (await byTestId(browser, 'nav-home')).click();
   assert.match(await (await byTestId(browser, 'home-requests')).getText(), /REQ-2026-0001 · Access/);
+});
+
+test('an import shows its preview with the bad row, then imports the valid rows in one go', async () => {
+  await (await byTestId(browser, 'nav-import')).click();
+  await (await byTestId(browser, 'import-choose')).click();
+  assert.match(await (await byTestId(browser, 'import-file')).getText(), /kunder\.csv: 3 rows, CSV, UTF-8/);
+  assert.match(await (await byTestId(browser, 'import-dropped')).getText(), /Anteckning/);
+  await (await byTestId(browser, 'import-purpose')).selectByVisibleText('Customer relationship (Contract)');
+  const counts = await byTestId(browser, 'import-counts');
+  await browser.waitUntil(async () => /2 ready, 1 with errors, 0 duplicates/.test(await counts.getText()), {
+    timeoutMsg: 'the preview counts the rows',
+  });
+  assert.match(await (await byTestId(browser, 'import-errors')).getText(), /Line 4: email/);
+  assert.equal(await (await byTestId(browser, 'import-run')).isEnabled(), false, 'not with an invalid row unless asked');
+  await (await byTestId(browser, 'import-skip-invalid')).click();
+  await (await byTestId(browser, 'import-run')).click();
+  const done = await byTestId(browser, 'import-done');
+  assert.match(await done.getText(), /Imported 2, updated 0, skipped 0 duplicates/);
+  assert.ok(existsSync(`${importFile}.rejected.csv`), 'the row left out is in the report file');
+  assert.match(readFileSync(`${importFile}.rejected.csv`, 'utf8'), /inte-en-adress/);
+
+  await (await byTestId(browser, 'nav-contacts')).click();
+  const search = await byTestId(browser, 'search');
+  await search.setValue('import');
+  await browser.waitUntil(async () => (await listedNames(browser)).join() === 'Ida Import,Jon Import', {
+    timeoutMsg: 'both valid rows are in the register',
+  });
 });

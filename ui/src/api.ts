@@ -1,6 +1,6 @@
 // The only module that talks to Rust. Every command is one typed function; errors arrive as
 // `IpcError` ({ kind, message, fields }) and callers switch on `kind`, never on text.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
   Applied,
   ConsentEvent,
@@ -18,6 +18,11 @@ import type {
   HoldReason,
   Home,
   IdentityCheck,
+  ImportDone,
+  ImportOptions,
+  ImportProgress,
+  ImportReport,
+  ImportSummary,
   Interaction,
   InteractionInput,
   IpcError,
@@ -126,6 +131,18 @@ export const api = {
   requestExtend: (id: string, reason: ExtensionReason) => call<Request>("request_extend", { id, reason }),
   requestClose: (id: string, answer: string | null) => call<Request>("request_close", { id, answer }),
   requestRefuse: (id: string, reason: RefusalReason) => call<Request>("request_refuse", { id, reason }),
+
+  /** Asks for a CSV or vCard file and reads it; null when the user cancels. */
+  importOpen: () => call<ImportSummary | null>("import_open"),
+  importPreview: (options: ImportOptions) => call<ImportReport>("import_preview", { options }),
+  /** Imports the chosen file in one transaction; `onProgress` hears how far it is. */
+  importRun: (options: ImportOptions, onProgress: (p: ImportProgress) => void) => {
+    const progress = new Channel<ImportProgress>();
+    progress.onmessage = onProgress;
+    return call<ImportDone>("import_run", { options, progress });
+  },
+  /** Stops a running import; nothing of it is stored. */
+  importCancel: () => call<void>("import_cancel"),
 
   /** The Art. 30 record as Markdown text. */
   recordText: (language: ReportLanguage) => call<string>("record_text", { language }),

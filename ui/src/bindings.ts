@@ -1,9 +1,9 @@
 // Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p lagom-desktop bindings`.
 // Do not edit: a test fails when this file and the Rust source disagree.
 
-export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "in_use" | "not_open" | "storage" | "io";
+export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "in_use" | "not_open" | "cancelled" | "storage" | "io";
 
-export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched" | "identity_not_checked";
+export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched" | "identity_not_checked" | "invalid_import" | "basis_mismatch";
 
 export type FieldError = { 
 /**
@@ -62,6 +62,10 @@ export type Contact = { id: string, given_name: string, family_name: string, ema
  * E.164, e.g. `+46701234567`.
  */
 phone: string | null, organisation: string | null, role: string | null, channel: Channel | null, material: Material | null, language: string | null, stage: Stage, owner: string | null, tags: Array<string>, purposes: Array<PurposeRef>, 
+/**
+ * Where the contact came from when not typed in: `import: customers.csv, 2026-11-29`.
+ */
+source: string | null, 
 /**
  * RFC 3339, UTC.
  */
@@ -397,3 +401,71 @@ export type PackReceipt = { path: string, bytes: number, files: Array<string>,
  * Whether the audit chain verified, as the pack records it.
  */
 audit_intact: boolean, };
+
+export type ImportField = "given_name" | "family_name" | "full_name" | "email" | "phone" | "organisation" | "role";
+
+export type ImportFormat = "csv" | "vcard";
+
+export type DroppedColumn = { name: string, values: number, };
+
+export type ImportSummary = { file_name: string, format: ImportFormat, encoding: string, delimiter: string | null, headers: Array<string>, mapping: Array<ImportField | null>, rows: number, dropped: Array<DroppedColumn>, };
+
+export type DuplicateChoice = "skip" | "update" | "keep_both";
+
+export type ImportOptions = { 
+/**
+ * The purpose every imported contact is held for (name or id).
+ */
+purpose: string, 
+/**
+ * When given, it must be the purpose's lawful basis (a check the user asked for).
+ */
+basis: LawfulBasis | null, 
+/**
+ * The file's name, recorded as where the contacts came from (no path).
+ */
+file_name: string, 
+/**
+ * The mapping to use instead of the guessed one (one entry per header).
+ */
+mapping: Array<ImportField | null> | null, 
+/**
+ * Import the valid rows and report the others, instead of refusing the whole file.
+ */
+skip_invalid: boolean, 
+/**
+ * For duplicates: one choice for all, overridden per row (by line) in `per_row`.
+ */
+duplicates: DuplicateChoice, per_row: Array<[number, DuplicateChoice]>, };
+
+export type PreviewRow = { line: number, contact: ContactInput, errors: Array<FieldError>, 
+/**
+ * The register's contact with the same email or phone.
+ */
+duplicate_of: string | null, 
+/**
+ * An earlier row of the file with the same email or phone.
+ */
+duplicate_of_line: number | null, };
+
+export type ImportReport = { imported: number, updated: number, 
+/**
+ * Duplicates skipped.
+ */
+skipped: number, 
+/**
+ * Rows that failed validation (refused, or left out with `skip_invalid`).
+ */
+invalid: number, 
+/**
+ * Every row with its errors and duplicates (the preview; the invalid rows for the report file).
+ */
+rows: Array<PreviewRow>, dropped: Array<DroppedColumn>, 
+/**
+ * Whether anything was stored (false for a preview or a dry run).
+ */
+committed: boolean, };
+
+export type ImportProgress = { done: number, total: number, };
+
+export type ImportDone = { imported: number, updated: number, skipped: number, invalid: number, rejected_file: string | null, };

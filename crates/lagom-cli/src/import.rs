@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Args;
 use lagom_core::import::{self, DuplicateChoice, ImportOptions};
 use lagom_core::{Lagom, LawfulBasis};
@@ -50,8 +50,7 @@ struct Summary<'a> {
 }
 
 pub fn run(lagom: &Lagom, args: ImportArgs) -> Result<()> {
-    let bytes = std::fs::read(&args.file).with_context(|| format!("could not read {}", args.file.display()))?;
-    let file = import::read(&bytes)?;
+    let file = import::read_path(&args.file)?;
     let options = ImportOptions {
         purpose: args.purpose,
         basis: args.basis,

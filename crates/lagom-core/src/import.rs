@@ -65,6 +65,34 @@ pub struct ImportFile {
     pub dropped: Vec<DroppedColumn>,
 }
 
+/// A file as the app shows it before the preview: everything but the rows themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ImportSummary {
+    pub file_name: String,
+    pub format: ImportFormat,
+    pub encoding: String,
+    pub delimiter: Option<String>,
+    pub headers: Vec<String>,
+    pub mapping: Vec<Option<ImportField>>,
+    pub rows: u32,
+    pub dropped: Vec<DroppedColumn>,
+}
+
+impl ImportFile {
+    pub fn summary(&self, file_name: &str) -> ImportSummary {
+        ImportSummary {
+            file_name: file_label(file_name),
+            format: self.format,
+            encoding: self.encoding.clone(),
+            delimiter: self.delimiter.clone(),
+            headers: self.headers.clone(),
+            mapping: self.mapping.clone(),
+            rows: count(self.rows.iter()),
+            dropped: self.dropped.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ImportRow {
     /// The line in the file where the row (or card) starts, counted from 1.
@@ -138,6 +166,18 @@ pub struct ImportReport {
 
 /// The most rows a file may hold (a register of 100 000 with room to spare).
 const MAX_ROWS: usize = 200_000;
+
+/// The largest file read (a 200 000-row spreadsheet is far smaller).
+const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads the file at `path` as [`read`] does, refusing one over 256 MB.
+pub fn read_path(path: &std::path::Path) -> Result<ImportFile> {
+    let size = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(invalid_file("the file is larger than 256 MB: split it and import the parts"));
+    }
+    read(&std::fs::read(path).map_err(|e| Error::io("read", path, e))?)
+}
 
 /// Reads a CSV or vCard file: detects the encoding and (for CSV) the separator, and guesses
 /// the mapping from the headers. Refuses a file with a column of personal identity numbers.
@@ -847,8 +887,22 @@ mod tests {
         // A fixed pseudo-random walk over fragments that stress the readers: quotes, separators,
         // folds, quoted-printable escapes cut short, multi-byte characters, odd byte orders.
         let fragments: [&[u8]; 16] = [
-            b"BEGIN:VCARD\r\n", b"END:VCARD\r\n", b"N;ENCODING=QUOTED-PRINTABLE:=C3=", b"=\r\n", b" folded",
-            b"\"", b";", b",", b"\t", b"\n", "Åsa=é".as_bytes(), b"\xFF\xFE", b"\x00", b"FN:", b"TEL;CELL:07", b"=4",
+            b"BEGIN:VCARD\r\n",
+            b"END:VCARD\r\n",
+            b"N;ENCODING=QUOTED-PRINTABLE:=C3=",
+            b"=\r\n",
+            b" folded",
+            b"\"",
+            b";",
+            b",",
+            b"\t",
+            b"\n",
+            "Åsa=é".as_bytes(),
+            b"\xFF\xFE",
+            b"\x00",
+            b"FN:",
+            b"TEL;CELL:07",
+            b"=4",
         ];
         let mut state: u64 = 0x2545_F491_4F6C_DD1D;
         for _ in 0..3000 {

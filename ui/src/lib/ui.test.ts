@@ -38,6 +38,7 @@ describe('contact form', () => {
     purposes: [{ id: 'p1', name: 'Customer relationship', lawful_basis: 'contract' }],
     created_at: '2026-01-01T00:00:00Z',
     updated_at: '2026-01-01T00:00:00Z',
+    source: null,
   };
 
   it('round-trips a contact through the form', () => {
