@@ -56,9 +56,10 @@ pub fn recovery_key_forget(session: State<'_, Session>) {
     session.forget_recovery_key();
 }
 
+/// The page of the list after the contact `after` (from the top when `None`), by key.
 #[tauri::command(async)]
-pub fn contact_list(session: State<'_, Session>, offset: u32, limit: u32) -> IpcResult<ContactPage> {
-    session.with(|l| l.contacts().list(offset, limit))
+pub fn contact_list(session: State<'_, Session>, after: Option<String>, limit: u32) -> IpcResult<ContactPage> {
+    session.with(|l| l.contacts().list_after(after.as_deref(), limit))
 }
 
 #[tauri::command(async)]

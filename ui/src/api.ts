@@ -75,7 +75,8 @@ export const api = {
   /** The owner has stored the recovery key: the app forgets it. */
   recoveryKeyForget: () => call<void>("recovery_key_forget"),
 
-  contactList: (offset: number, limit: number) => call<ContactPage>("contact_list", { offset, limit }),
+  /** The page after the contact `after` (from the top when null), in name order. */
+  contactList: (after: string | null, limit: number) => call<ContactPage>("contact_list", { after, limit }),
   contactSearch: (text: string) => call<ContactSummary[]>("contact_search", { text }),
   contactGet: (id: string) => call<Contact>("contact_get", { id }),
   contactCreate: (input: ContactInput) => call<Contact>("contact_create", { input }),

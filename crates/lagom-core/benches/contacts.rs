@@ -144,7 +144,12 @@ fn everything(lagom: &Lagom, dir: &std::path::Path) {
         report(&format!("search {q:?} ({hits} shown)"), time(50, |_| lagom.contacts().search(q).unwrap()));
     }
     report("list first 200 in name order (+ total)", time(50, |_| lagom.contacts().list(0, 200).unwrap()));
-    report("list 200 from offset 50 000", time(20, |_| lagom.contacts().list(50_000, 200).unwrap()));
+    report("list 200 from offset 50 000 (the CLI's paging)", time(20, |_| lagom.contacts().list(50_000, 200).unwrap()));
+    let middle = lagom.contacts().list(50_000, 1).unwrap().contacts[0].id.clone();
+    report(
+        "list 200 after the 50 000th by key (the app's paging)",
+        time(50, |_| lagom.contacts().list_after(Some(&middle), 200).unwrap()),
+    );
     let ids: Vec<String> = lagom.contacts().list(0, 1000).unwrap().contacts.into_iter().map(|c| c.id).collect();
     report(
         "get one contact (fields, tags, purposes)",

@@ -287,10 +287,43 @@ impl<'a> Contacts<'a> {
             .prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS}
                  FROM contact c LEFT JOIN organisation o ON o.id = c.organisation_id
-                 ORDER BY c.family_name COLLATE NOCASE, c.given_name COLLATE NOCASE
+                 ORDER BY c.family_name COLLATE NOCASE, c.given_name COLLATE NOCASE, c.seq
                  LIMIT ?1 OFFSET ?2"
             ))?
             .query_map([limit, offset], summary_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ContactPage { total, contacts })
+    }
+
+    /// The page of `limit` contacts after the contact `after` (the first page when `None`), in
+    /// name order, and the total. Pages by key, not by offset: as fast at the end of 100 000
+    /// contacts as at the start. An `after` that no longer exists (erased meanwhile) starts
+    /// over from the top.
+    pub fn list_after(&self, after: Option<&str>, limit: u32) -> Result<ContactPage> {
+        let total: u32 = self.ctx.conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
+        let key: Option<(String, String, i64)> = match after {
+            Some(id) => self
+                .ctx
+                .conn
+                .prepare_cached("SELECT family_name, given_name, seq FROM contact WHERE id = ?1")?
+                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .optional()?,
+            None => None,
+        };
+        let Some((family, given, seq)) = key else {
+            return self.list(0, limit);
+        };
+        let contacts = self
+            .ctx
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS}
+                 FROM contact c INDEXED BY contact_by_name LEFT JOIN organisation o ON o.id = c.organisation_id
+                 WHERE (c.family_name COLLATE NOCASE, c.given_name COLLATE NOCASE, c.seq) > (?1, ?2, ?3)
+                 ORDER BY c.family_name COLLATE NOCASE, c.given_name COLLATE NOCASE, c.seq
+                 LIMIT ?4"
+            ))?
+            .query_map(params![family, given, seq, limit], summary_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(ContactPage { total, contacts })
     }

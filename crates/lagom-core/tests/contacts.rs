@@ -307,3 +307,28 @@ fn the_record_of_processing_comes_from_the_live_settings_and_names_nobody() {
     let err = lagom.save_settings(&too_long).unwrap_err();
     assert_eq!(err.field_errors()[0].field, "controller.name");
 }
+
+#[test]
+fn paging_by_key_visits_every_contact_once_in_name_order_even_with_equal_names() {
+    let (_dir, lagom) = open();
+    let families = ["Berg", "åberg", "berg", "Ek", "Östlund", "Andersson"];
+    for i in 0..47 {
+        // Many share a name: the key must still move past each of them exactly once.
+        lagom.contacts().create(&person(["Anna", "anna", "Bo"][i % 3], families[i % families.len()])).unwrap();
+    }
+    let by_offset: Vec<String> = lagom.contacts().list(0, 1000).unwrap().contacts.into_iter().map(|c| c.id).collect();
+    let mut by_key: Vec<String> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = lagom.contacts().list_after(after.as_deref(), 5).unwrap();
+        assert_eq!(page.total, 47);
+        let Some(last) = page.contacts.last() else { break };
+        after = Some(last.id.clone());
+        by_key.extend(page.contacts.into_iter().map(|c| c.id));
+    }
+    assert_eq!(by_key, by_offset);
+    // A cursor erased meanwhile starts over rather than failing.
+    let gone = by_key[10].clone();
+    lagom.rights().erase(&gone, None).unwrap();
+    assert_eq!(lagom.contacts().list_after(Some(&gone), 3).unwrap().contacts[0].id, by_key[0]);
+}
