@@ -54,4 +54,5 @@ pub const COMMANDS: &[&str] = &[
     "import_preview",
     "import_run",
     "import_cancel",
+    "import_forget",
 ];

@@ -342,22 +342,18 @@ pub fn import_run(
     let done = session.with(|l| {
         imports.with(|path, file| {
             let mut last = 0;
-            let report = l.imports().run(file, &options, false, &mut |done, total| {
+            let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+            name.push(".rejected.csv");
+            let out = path.with_file_name(name);
+            // The rows left out are written before the import commits: no report, no import.
+            let report = l.imports().run(file, &options, false, Some(&out), &mut |done, total| {
                 if done == total || done >= last + 250 {
                     last = done;
                     let _ = progress.send(ImportProgress { done, total });
                 }
                 !cancel.load(std::sync::atomic::Ordering::SeqCst)
             })?;
-            let rejected_file = if report.invalid > 0 {
-                let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-                name.push(".rejected.csv");
-                let out = path.with_file_name(name);
-                lagom_core::import::write_rejected(&report, file, &out)?;
-                Some(out.display().to_string())
-            } else {
-                None
-            };
+            let rejected_file = (report.invalid > 0).then(|| out.display().to_string());
             Ok(ImportDone {
                 imported: report.imported,
                 updated: report.updated,
@@ -374,4 +370,10 @@ pub fn import_run(
 #[tauri::command(async)]
 pub fn import_cancel(imports: State<'_, ImportState>) {
     imports.request_cancel();
+}
+
+/// Forgets the chosen file (its rows are personal data) when the import view closes.
+#[tauri::command(async)]
+pub fn import_forget(imports: State<'_, ImportState>) {
+    imports.forget();
 }

@@ -67,6 +67,7 @@ macro_rules! app_commands {
             commands::import_preview,
             commands::import_run,
             commands::import_cancel,
+            commands::import_forget,
         ]
     };
 }

@@ -111,7 +111,8 @@ export async function createRegister(browser) {
 }
 
 /** From the open register's first screen (Home), to the contact list. */
-export async function openContacts(browser, timeout) {
+export async function openContacts(browser, timeout = 20000) {
+  // Generous: after an unlock, Argon2id and the first retention sweep run before Home shows.
   await byTestId(browser, 'home', timeout);
   await (await byTestId(browser, 'nav-contacts')).click();
   await byTestId(browser, 'search');

@@ -144,6 +144,8 @@ export const api = {
   },
   /** Stops a running import; nothing of it is stored. */
   importCancel: () => call<void>("import_cancel"),
+  /** Forgets the chosen file's rows (personal data) when the import view closes. */
+  importForget: () => call<void>("import_forget"),
 
   /** The Art. 30 record as Markdown text. */
   recordText: (language: ReportLanguage) => call<string>("record_text", { language }),

@@ -64,14 +64,9 @@ pub fn run(lagom: &Lagom, args: ImportArgs) -> Result<()> {
         },
         per_row: Vec::new(),
     };
-    let report = lagom.imports().run(&file, &options, args.dry_run, &mut |_, _| true)?;
-    let rejected_file = if report.invalid > 0 && args.skip_invalid && !args.dry_run {
-        let out = args.report.unwrap_or_else(|| rejected_path(&args.file));
-        import::write_rejected(&report, &file, &out)?;
-        Some(out.display().to_string())
-    } else {
-        None
-    };
+    let out = args.report.unwrap_or_else(|| rejected_path(&args.file));
+    let report = lagom.imports().run(&file, &options, args.dry_run, Some(&out), &mut |_, _| true)?;
+    let rejected_file = (report.invalid > 0 && report.committed).then(|| out.display().to_string());
     let summary = Summary {
         imported: report.imported,
         updated: report.updated,

@@ -9,6 +9,7 @@
 //! [`ConsentLedger::reachable`] is the one query every marketing list uses: who may be
 //! contacted about a purpose on a channel.
 
+use rusqlite::OptionalExtension;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -155,6 +156,21 @@ impl<'a> ConsentLedger<'a> {
     /// contact is then held for that purpose.
     pub fn give(&self, contact_id: &str, input: &ConsentInput) -> Result<ConsentEvent> {
         self.consent(contact_id, input, ConsentEventKind::Given)
+    }
+
+    /// Whether the person's latest consent event for the purpose (on any channel or all) is a
+    /// withdrawal: an import must not give it back.
+    pub(crate) fn withdrew(&self, contact_id: &str, purpose_id: &str) -> Result<bool> {
+        let latest: Option<ConsentEventKind> = self
+            .ctx
+            .conn
+            .prepare_cached(
+                "SELECT kind FROM consent_event WHERE contact_id = ?1 AND purpose_id = ?2
+                   AND kind IN ('given', 'withdrawn') ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([contact_id, purpose_id], |row| row.get(0))
+            .optional()?;
+        Ok(latest == Some(ConsentEventKind::Withdrawn))
     }
 
     /// Records that the person withdrew consent. Earlier events stay in the ledger.

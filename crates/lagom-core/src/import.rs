@@ -164,8 +164,9 @@ pub struct ImportReport {
     pub committed: bool,
 }
 
-/// The most rows a file may hold (a register of 100 000 with room to spare).
+/// The most rows a file may hold (a register of 100 000 with room to spare), and columns.
 const MAX_ROWS: usize = 200_000;
+const MAX_COLUMNS: usize = 200;
 
 /// The largest file read (a 200 000-row spreadsheet is far smaller).
 const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -176,13 +177,28 @@ pub fn read_path(path: &std::path::Path) -> Result<ImportFile> {
     if size > MAX_FILE_BYTES {
         return Err(invalid_file("the file is larger than 256 MB: split it and import the parts"));
     }
-    read(&std::fs::read(path).map_err(|e| Error::io("read", path, e))?)
+    // Read through a limit: a FIFO or device reports no size.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?,
+            MAX_FILE_BYTES + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(|e| Error::io("read", path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(invalid_file("the file is larger than 256 MB: split it and import the parts"));
+    }
+    read(&bytes)
 }
 
 /// Reads a CSV or vCard file: detects the encoding and (for CSV) the separator, and guesses
 /// the mapping from the headers. Refuses a file with a column of personal identity numbers.
 pub fn read(bytes: &[u8]) -> Result<ImportFile> {
     let (text, encoding) = decode(bytes);
+    // Excel for Mac's "CSV (Macintosh)" ends lines with a lone CR: read every ending as LF.
+    let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text };
     let trimmed = text.trim_start();
     let file = if trimmed.get(..11).is_some_and(|start| start.eq_ignore_ascii_case("BEGIN:VCARD")) {
         read_vcards(&text, encoding)?
@@ -243,7 +259,39 @@ fn read_csv(text: &str, encoding: &str) -> Result<ImportFile> {
             .collect(),
         None => return Err(invalid_file("the file is empty")),
     };
+    if headers.len() > MAX_COLUMNS {
+        return Err(invalid_file(format!("the file has {} columns; Lagom reads at most {MAX_COLUMNS}", headers.len())));
+    }
+    // A header line that names no field but holds an email or a number is the first person,
+    // not a header: read every line as data, with columns named by position.
+    let (headers, first_is_data) = if headers.iter().all(|h| guess_field(h).is_none())
+        && headers.iter().any(|h| h.contains('@') || h.chars().any(|c| c.is_ascii_digit()))
+    {
+        ((1..=headers.len()).map(|i| format!("column {i}")).collect(), true)
+    } else {
+        (headers, false)
+    };
     let mut rows = Vec::new();
+    if first_is_data {
+        let mut values: Vec<String> = text
+            .lines()
+            .next()
+            .map(|line| {
+                csv::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(line.as_bytes())
+                    .records()
+                    .next()
+                    .and_then(std::result::Result::ok)
+                    .map(|r| r.iter().map(|v| v.trim().to_owned()).collect())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        values.resize(headers.len(), String::new());
+        rows.push(ImportRow { line: 1, values });
+    }
     // The csv reader counts records, not the line breaks inside quoted fields: lines are
     // counted from each record's byte offset instead.
     let (mut counted_to, mut line) = (0usize, 1u32);
@@ -260,7 +308,10 @@ fn read_csv(text: &str, encoding: &str) -> Result<ImportFile> {
         if record.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
-        let mut values: Vec<String> = record.iter().map(|v| v.trim().to_owned()).collect();
+        if rows.len() >= MAX_ROWS {
+            return Err(invalid_file(format!("the file has more than {MAX_ROWS} rows; import it in parts")));
+        }
+        let mut values: Vec<String> = record.iter().take(headers.len()).map(|v| v.trim().to_owned()).collect();
         values.resize(headers.len(), String::new());
         rows.push(ImportRow { line, values });
     }
@@ -404,7 +455,7 @@ pub fn is_personnummer(text: &str) -> bool {
     if !(digits.len() == 10 || digits.len() == 12) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
-    if text.chars().filter(|c| !c.is_ascii_digit()).any(|c| !matches!(c, '-' | '+')) {
+    if text.chars().filter(|c| !c.is_ascii_digit()).any(|c| !matches!(c, '-' | '+' | ' ')) {
         return false;
     }
     let ten = &digits[digits.len() - 10..];
@@ -447,6 +498,11 @@ fn read_vcards(text: &str, encoding: &str) -> Result<ImportFile> {
             "BEGIN" if value.trim().eq_ignore_ascii_case("VCARD") => card = Some((line_no, Card::default())),
             "END" if value.trim().eq_ignore_ascii_case("VCARD") => {
                 if let Some((start, c)) = card.take() {
+                    if rows.len() >= MAX_ROWS {
+                        return Err(invalid_file(format!(
+                            "the file has more than {MAX_ROWS} cards; import it in parts"
+                        )));
+                    }
                     rows.push(ImportRow { line: start, values: c.values() });
                 }
             }
@@ -455,7 +511,10 @@ fn read_vcards(text: &str, encoding: &str) -> Result<ImportFile> {
                 if let Some((_, c)) = card.as_mut()
                     && !c.take(&name, &params, &value)
                 {
-                    *dropped.entry(name).or_default() += 1;
+                    // A broken line (a raw line break inside a note) is not a property: it is
+                    // counted without repeating its text.
+                    let property = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && name.len() <= 40;
+                    *dropped.entry(if property { name } else { "(unreadable lines)".into() }).or_default() += 1;
                 }
             }
         }
@@ -652,22 +711,36 @@ impl<'a> Imports<'a> {
         let mut rows = Vec::with_capacity(file.rows.len());
         for row in &file.rows {
             let contact = to_contact(row, &mapping, &purpose.name);
-            let (errors, keys) = match contacts.check(&contact) {
+            let (mut errors, keys) = match contacts.check(&contact) {
                 Ok(keys) => (Vec::new(), keys),
                 Err(e) => (e.field_errors().to_vec(), Vec::new()),
             };
+            // A personal identity number in any field that would be stored refuses the row.
+            for (field, value) in mapping.iter().zip(&row.values) {
+                if let Some(field) = field
+                    && is_personnummer(value)
+                {
+                    errors.push(FieldError {
+                        field: field_name(*field).to_owned(),
+                        code: FieldErrorCode::InvalidImport,
+                        message: "holds a personal identity number, which Lagom does not store".into(),
+                    });
+                }
+            }
             let mut duplicate_of = None;
             let mut duplicate_of_line = None;
             for key in &keys {
                 if duplicate_of.is_none() {
                     duplicate_of = contacts.find_by_key(key)?;
                 }
-                match seen.get(key) {
-                    Some(line) if duplicate_of_line.is_none() => duplicate_of_line = Some(*line),
-                    Some(_) => {}
-                    None => {
-                        seen.insert(key.clone(), row.line);
-                    }
+                if duplicate_of_line.is_none() {
+                    duplicate_of_line = seen.get(key).copied();
+                }
+            }
+            // Only a row that goes in as a new contact is what later rows duplicate.
+            if errors.is_empty() && duplicate_of.is_none() && duplicate_of_line.is_none() {
+                for key in keys {
+                    seen.insert(key, row.line);
                 }
             }
             rows.push(PreviewRow { line: row.line, contact, errors, duplicate_of, duplicate_of_line });
@@ -687,11 +760,15 @@ impl<'a> Imports<'a> {
     /// Imports `file` in one transaction: every valid row (all must be valid unless
     /// `skip_invalid`), duplicates as chosen. `progress(done, total)` is told as rows go in and
     /// returns `false` to cancel, which stores nothing.
+    ///
+    /// With `rejected_to`, the rows left out (`skip_invalid`) are written there before anything
+    /// is committed: if that fails, nothing is imported.
     pub fn run(
         &self,
         file: &ImportFile,
         options: &ImportOptions,
         dry_run: bool,
+        rejected_to: Option<&std::path::Path>,
         progress: &mut dyn FnMut(u32, u32) -> bool,
     ) -> Result<ImportReport> {
         let mut report = self.preview(file, options)?;
@@ -705,7 +782,7 @@ impl<'a> Imports<'a> {
             )));
         }
         let purpose = self.purpose(options)?;
-        let source = format!("import: {}, {}", file_label(&options.file_name), self.ctx.today());
+        let source = format!("import: {}, {}", source_label(&options.file_name, &report.rows), self.ctx.today());
         let choice =
             |line: u32| options.per_row.iter().find(|(l, _)| *l == line).map_or(options.duplicates, |(_, c)| *c);
         let tx = self.ctx.begin()?;
@@ -734,17 +811,28 @@ impl<'a> Imports<'a> {
                     continue;
                 }
             };
-            if purpose.lawful_basis == LawfulBasis::Consent {
+            // A consent the person withdrew in Lagom is never given back by an old list.
+            let withdrawn = ledger.withdrew(&id, &purpose.id)?
+                || match &row.duplicate_of {
+                    Some(existing) => ledger.withdrew(existing, &purpose.id)?,
+                    None => false,
+                };
+            if purpose.lawful_basis == LawfulBasis::Consent && !withdrawn {
                 let consent = ConsentInput {
                     purpose: purpose.id.clone(),
                     channel: None,
                     source: ConsentSource::Import,
-                    wording: Some(format!("Consent recorded in the imported file {source}")),
+                    wording: None,
                 };
                 ledger.give(&id, &consent)?;
             }
         }
-        progress(total, total);
+        if !progress(total, total) {
+            return Err(Error::Cancelled);
+        }
+        if let Some(out) = rejected_to.filter(|_| report.invalid > 0 && !dry_run) {
+            write_rejected(&report, file, out)?;
+        }
         if dry_run {
             drop(tx);
         } else {
@@ -796,17 +884,42 @@ pub fn write_rejected(report: &ImportReport, file: &ImportFile, out: &std::path:
         head.extend(file.headers.iter().cloned());
         head
     }];
-    for rejected in report.rows.iter().filter(|r| !r.errors.is_empty()) {
+    // The preview has one row per file row, in order.
+    for (rejected, original) in report.rows.iter().zip(&file.rows).filter(|(r, _)| !r.errors.is_empty()) {
         let problems: Vec<String> = rejected.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
         let mut line = vec![rejected.line.to_string(), problems.join("; ")];
-        if let Some(original) = file.rows.iter().find(|r| r.line == rejected.line) {
-            line.extend(original.values.iter().cloned());
-        }
+        line.extend(original.values.iter().cloned());
         rows.push(line);
     }
     let bytes = crate::export::csv(&rows);
     crate::store::publish_private_file(out, |f| std::io::Write::write_all(f, &bytes), |_| Ok(()))?;
     Ok(count(rows.iter().skip(1)))
+}
+
+/// The name of a row's field, as the form names it.
+fn field_name(field: ImportField) -> &'static str {
+    match field {
+        ImportField::GivenName | ImportField::FullName => "given_name",
+        ImportField::FamilyName => "family_name",
+        ImportField::Email => "email",
+        ImportField::Phone => "phone",
+        ImportField::Organisation => "organisation",
+        ImportField::Role => "role",
+    }
+}
+
+/// What the contacts record as their file: its name, unless the name names one of the people
+/// in it (a phone's export is often called after its first card, "Anna Berg and 12 others"),
+/// since every imported contact keeps it.
+fn source_label(file_name: &str, rows: &[PreviewRow]) -> String {
+    let label = file_label(file_name);
+    let lower = label.to_lowercase();
+    let names_someone = rows.iter().any(|r| {
+        [&r.contact.given_name, &r.contact.family_name]
+            .iter()
+            .any(|n| n.chars().count() >= 3 && lower.contains(&n.to_lowercase()))
+    });
+    if names_someone { "a file whose name names a person".into() } else { label }
 }
 
 /// The file's name without its folders (they may name a person's home directory).

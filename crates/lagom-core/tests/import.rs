@@ -72,7 +72,7 @@ fn an_excel_file_in_windows_1252_with_semicolons_is_read_and_unknown_columns_are
     assert_eq!(dropped, [("Anteckningar", 1), ("Födelsedag", 1)]);
     assert_eq!(file.rows[1].line, 4, "the second row starts on line 4: the quoted field spans two");
 
-    let report = lagom.imports().run(&file, &options("Customer relationship"), false, &mut |_, _| true).unwrap();
+    let report = lagom.imports().run(&file, &options("Customer relationship"), false, None, &mut |_, _| true).unwrap();
     assert_eq!((report.imported, report.invalid, report.committed), (2, 0, true));
     assert_eq!(names(&lagom), ["Erik Ek", "Åsa Öberg"]);
     let asa = lagom.contacts().search("öberg").unwrap()[0].id.clone();
@@ -107,8 +107,8 @@ fn utf16_tab_separated_and_utf8_with_bom_and_google_headers_are_read() {
     let google = import::read(&google).unwrap();
     assert_eq!(google.encoding, "UTF-8");
     let imports = lagom.imports();
-    imports.run(&file, &options("Customer relationship"), false, &mut |_, _| true).unwrap();
-    imports.run(&google, &options("Customer relationship"), false, &mut |_, _| true).unwrap();
+    imports.run(&file, &options("Customer relationship"), false, None, &mut |_, _| true).unwrap();
+    imports.run(&google, &options("Customer relationship"), false, None, &mut |_, _| true).unwrap();
     assert_eq!(names(&lagom), ["Anna Maria Berg", "Bo Lund"]);
     let bo = lagom.contacts().search("lund").unwrap()[0].clone();
     assert_eq!(bo.organisation.as_deref(), Some("Lund, Berg & Co"));
@@ -133,7 +133,8 @@ fn vcards_from_phones_and_mail_programs_are_read_and_what_lagom_does_not_keep_is
     assert_eq!(dropped, ["ADR", "BDAY", "KEY", "NOTE", "PHOTO"]);
 
     // The card with only an email has no name: invalid, so the file is refused as a whole…
-    let refused = lagom.imports().run(&file, &options("Customer relationship"), false, &mut |_, _| true).unwrap_err();
+    let refused =
+        lagom.imports().run(&file, &options("Customer relationship"), false, None, &mut |_, _| true).unwrap_err();
     assert_eq!(refused.field_errors()[0].code, FieldErrorCode::InvalidImport);
     let fourth = cards.match_indices("BEGIN:VCARD").nth(3).unwrap().0;
     let line = cards[..fourth].matches('\n').count() + 1;
@@ -142,7 +143,7 @@ fn vcards_from_phones_and_mail_programs_are_read_and_what_lagom_does_not_keep_is
     // …unless the valid rows are wanted.
     let mut skip = options("Customer relationship");
     skip.skip_invalid = true;
-    let report = lagom.imports().run(&file, &skip, false, &mut |_, _| true).unwrap();
+    let report = lagom.imports().run(&file, &skip, false, None, &mut |_, _| true).unwrap();
     assert_eq!((report.imported, report.invalid), (3, 1));
     assert_eq!(names(&lagom), ["Karin Lind", "Per Holm", "Åke Åberg"]);
     let karin = lagom.contacts().get(&lagom.contacts().search("lind").unwrap()[0].id).unwrap();
@@ -178,7 +179,7 @@ fn duplicates_against_the_register_and_within_the_file_are_skipped_updated_or_ke
     let first = "Name,Email,Phone\nAnna Berg,anna@berg.example,\n";
     lagom
         .imports()
-        .run(&import::read(first.as_bytes()).unwrap(), &options("Customer relationship"), false, &mut |_, _| true)
+        .run(&import::read(first.as_bytes()).unwrap(), &options("Customer relationship"), false, None, &mut |_, _| true)
         .unwrap();
     let again = "Name,Email,Phone,Company\nAnna Berg,ANNA@berg.example,,Berg AB\nBo Ek,bo@ek.example,0701234567,\nBosse Ek,,070-123 45 67,\n";
     let file = import::read(again.as_bytes()).unwrap();
@@ -186,11 +187,11 @@ fn duplicates_against_the_register_and_within_the_file_are_skipped_updated_or_ke
     assert!(preview.rows[0].duplicate_of.is_some(), "the same email in another case");
     assert_eq!(preview.rows[2].duplicate_of_line, Some(3), "the same phone as line 3, written otherwise");
 
-    let skipped = lagom.imports().run(&file, &options("Customer relationship"), false, &mut |_, _| true).unwrap();
+    let skipped = lagom.imports().run(&file, &options("Customer relationship"), false, None, &mut |_, _| true).unwrap();
     assert_eq!((skipped.imported, skipped.skipped, skipped.updated), (1, 2, 0));
     let mut update = options("Customer relationship");
     update.duplicates = DuplicateChoice::Update;
-    let updated = lagom.imports().run(&file, &update, false, &mut |_, _| true).unwrap();
+    let updated = lagom.imports().run(&file, &update, false, None, &mut |_, _| true).unwrap();
     assert_eq!(updated.updated, 3, "Anna, Bo, and Bo again as Bosse (the same phone)");
     let anna = lagom.contacts().get(&lagom.contacts().search("anna").unwrap()[0].id).unwrap();
     assert_eq!(anna.organisation.as_deref(), Some("Berg AB"));
@@ -203,20 +204,21 @@ fn a_consent_purpose_gets_one_ledger_event_per_person_from_the_import() {
     let csv = "Förnamn,Efternamn,E-post\nLo,Ek,lo@ek.example\nMi,Ek,mi@ek.example\n";
     let report = lagom
         .imports()
-        .run(&import::read(csv.as_bytes()).unwrap(), &options("Newsletter"), false, &mut |_, _| true)
+        .run(&import::read(csv.as_bytes()).unwrap(), &options("Newsletter"), false, None, &mut |_, _| true)
         .unwrap();
     assert_eq!(report.imported, 2);
     for id in lagom.contacts().list(0, 10).unwrap().contacts.iter().map(|c| c.id.clone()) {
         let events = lagom.consent().history(&id).unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].source, ConsentSource::Import);
-        assert!(events[0].wording.as_deref().unwrap_or_default().contains("kunder.csv"));
+        assert_eq!(events[0].wording, None, "no wording is invented: where it came from is on the contact");
+        assert!(lagom.contacts().get(&id).unwrap().source.unwrap_or_default().contains("kunder.csv"));
     }
     // The basis, when given, must be the purpose's.
     let mut wrong = options("Newsletter");
     wrong.basis = Some(LawfulBasis::Contract);
     let error =
-        lagom.imports().run(&import::read(csv.as_bytes()).unwrap(), &wrong, true, &mut |_, _| true).unwrap_err();
+        lagom.imports().run(&import::read(csv.as_bytes()).unwrap(), &wrong, true, None, &mut |_, _| true).unwrap_err();
     assert_eq!(error.field_errors()[0].code, FieldErrorCode::BasisMismatch);
 }
 
@@ -229,13 +231,14 @@ fn a_cancelled_or_dry_run_import_leaves_the_register_as_it_was() {
     }
     let file = import::read(csv.as_bytes()).unwrap();
     let audit_before = lagom.verify_audit().unwrap().entries;
-    let cancelled = lagom.imports().run(&file, &options("Customer relationship"), false, &mut |done, _| done < 30);
+    let cancelled =
+        lagom.imports().run(&file, &options("Customer relationship"), false, None, &mut |done, _| done < 30);
     assert_eq!(cancelled.unwrap_err().kind(), ErrorKind::Cancelled);
-    let dry = lagom.imports().run(&file, &options("Customer relationship"), true, &mut |_, _| true).unwrap();
+    let dry = lagom.imports().run(&file, &options("Customer relationship"), true, None, &mut |_, _| true).unwrap();
     assert_eq!((dry.imported, dry.committed), (50, false));
     assert!(names(&lagom).is_empty());
     assert_eq!(lagom.verify_audit().unwrap().entries, audit_before, "not one audit entry either");
-    let done = lagom.imports().run(&file, &options("Customer relationship"), false, &mut |_, _| true).unwrap();
+    let done = lagom.imports().run(&file, &options("Customer relationship"), false, None, &mut |_, _| true).unwrap();
     assert_eq!(done.imported, 50);
     assert!(lagom.verify_audit().unwrap().is_intact());
 }
@@ -247,7 +250,7 @@ fn rows_left_out_are_written_to_a_private_report_with_their_line_and_problem() {
     let file = import::read(csv.as_bytes()).unwrap();
     let mut skip = options("Customer relationship");
     skip.skip_invalid = true;
-    let report = lagom.imports().run(&file, &skip, false, &mut |_, _| true).unwrap();
+    let report = lagom.imports().run(&file, &skip, false, None, &mut |_, _| true).unwrap();
     let out = dir.path().join("kunder.rejected.csv");
     assert_eq!(import::write_rejected(&report, &file, &out).unwrap(), 1);
     let text = std::fs::read_to_string(&out).unwrap();
@@ -256,5 +259,95 @@ fn rows_left_out_are_written_to_a_private_report_with_their_line_and_problem() {
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
+
+fn run(lagom: &Lagom, file: &import::ImportFile, options: &ImportOptions) -> lagom_core::Result<import::ImportReport> {
+    lagom.imports().run(file, options, false, None, &mut |_, _| true)
+}
+
+#[test]
+fn an_import_never_gives_back_a_consent_the_person_withdrew() {
+    let (_dir, lagom) = register();
+    let csv = "Name,Email\nAnna Berg,anna@berg.example\n";
+    let file = import::read(csv.as_bytes()).unwrap();
+    run(&lagom, &file, &options("Newsletter")).unwrap();
+    let anna = lagom.contacts().list(0, 1).unwrap().contacts[0].id.clone();
+    let newsletter = lagom_core::ConsentInput {
+        purpose: "Newsletter".into(),
+        channel: None,
+        source: ConsentSource::Email,
+        wording: None,
+    };
+    lagom.consent().withdraw(&anna, &newsletter).unwrap();
+    // The same old list again, updating or keeping both: no new consent for her either way.
+    for choice in [DuplicateChoice::Update, DuplicateChoice::KeepBoth] {
+        let mut again = options("Newsletter");
+        again.duplicates = choice;
+        run(&lagom, &file, &again).unwrap();
+    }
+    for contact in lagom.contacts().list(0, 10).unwrap().contacts {
+        let given = lagom.consent().state(&contact.id).unwrap().iter().any(|s| s.given);
+        assert!(!given, "{} has consent again", contact.id);
+    }
+}
+
+#[test]
+fn a_failed_report_file_stores_nothing_and_lines_are_right_with_mac_line_endings() {
+    let (dir, lagom) = register();
+    // Excel for Mac's "CSV (Macintosh)": lines end with a lone CR.
+    let csv = "Name,Email\rAnna Berg,anna@berg.example\rBo Ek,not-an-email\rCia Lund,cia@lund.example\r";
+    let file = import::read(csv.as_bytes()).unwrap();
+    assert_eq!(file.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3, 4]);
+    let mut skip = options("Customer relationship");
+    skip.skip_invalid = true;
+    let unwritable = dir.path().join("no-such-folder").join("rejected.csv");
+    let error = lagom.imports().run(&file, &skip, false, Some(&unwritable), &mut |_, _| true).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Io);
+    assert!(names(&lagom).is_empty(), "no report, no import");
+    let out = dir.path().join("rejected.csv");
+    let report = lagom.imports().run(&file, &skip, false, Some(&out), &mut |_, _| true).unwrap();
+    assert_eq!((report.imported, report.invalid), (2, 1));
+    assert!(std::fs::read_to_string(&out).unwrap().contains("3,email:"));
+}
+
+#[test]
+fn a_headerless_file_keeps_its_first_person_and_identity_numbers_in_a_field_refuse_the_row() {
+    let (_dir, lagom) = register();
+    let file = import::read("Anna Berg,anna@berg.example\nBo Ek,bo@ek.example\n".as_bytes()).unwrap();
+    assert_eq!(file.headers, ["column 1", "column 2"]);
+    assert_eq!(file.rows.len(), 2, "the first line is a person, not a header");
+    let mut mapped = options("Customer relationship");
+    mapped.mapping = Some(vec![Some(ImportField::FullName), Some(ImportField::Email)]);
+    assert_eq!(run(&lagom, &file, &mapped).unwrap().imported, 2);
+
+    let hidden = "Name,Title\nCia Lund,811228 9874\nDan Ek,Säljare\n";
+    let file = import::read(hidden.as_bytes()).unwrap();
+    let preview = lagom.imports().preview(&file, &options("Customer relationship")).unwrap();
+    assert_eq!(preview.rows[0].errors[0].field, "role");
+    assert!(preview.rows[1].errors.is_empty());
+}
+
+#[test]
+fn within_the_file_only_a_row_that_goes_in_counts_as_the_original() {
+    let (_dir, lagom) = register();
+    // Line 3 repeats line 2's phone; line 4 shares only line 3's email: line 4 is new.
+    let csv = "Name,Email,Phone\nAnna Berg,a@x.example,0701111111\nAnna B,b@x.example,0701111111\nBo Ek,b@x.example,0702222222\n";
+    let file = import::read(csv.as_bytes()).unwrap();
+    let report = run(&lagom, &file, &options("Customer relationship")).unwrap();
+    assert_eq!((report.imported, report.skipped), (2, 1));
+    assert_eq!(names(&lagom), ["Anna Berg", "Bo Ek"]);
+}
+
+#[test]
+fn a_file_named_after_a_person_is_not_recorded_as_every_contacts_source() {
+    let (_dir, lagom) = register();
+    let file = import::read("Name,Email\nAnna Berg,anna@berg.example\nBo Ek,bo@ek.example\n".as_bytes()).unwrap();
+    let mut named = options("Customer relationship");
+    named.file_name = "Anna Berg and 1 other.csv".into();
+    run(&lagom, &file, &named).unwrap();
+    for contact in lagom.contacts().list(0, 10).unwrap().contacts {
+        let source = lagom.contacts().get(&contact.id).unwrap().source.unwrap_or_default();
+        assert!(!source.contains("Anna"), "{source}");
     }
 }
