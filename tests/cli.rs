@@ -775,3 +775,74 @@ fn import_reads_a_file_all_or_nothing_and_reports_counts_and_rejected_rows() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("'Pnr'"));
 }
+
+/// Starts `lagom args…` and kills it with SIGKILL after `after`; whether it had finished.
+fn killed_after(db: &Path, args: &[&str], after: std::time::Duration) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lagom"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("LAGOM_PASSPHRASE", PASSPHRASE)
+        .env_remove("LAGOM_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    let finished = child.try_wait().unwrap().is_some();
+    let _ = child.kill(); // SIGKILL on Unix: no destructor, no rollback code runs
+    let _ = child.wait();
+    finished
+}
+
+/// `PRAGMA integrity_check` and the audit chain, through the core, after a crash.
+fn intact(db: &Path) -> bool {
+    let keys = lagom_core::PassphraseStore::for_database(db, PASSPHRASE);
+    let lagom = lagom_core::Lagom::open(db, &keys).unwrap();
+    let check: String = lagom.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    check == "ok" && lagom.verify_audit().unwrap().is_intact()
+}
+
+#[test]
+fn an_import_killed_at_any_moment_leaves_all_or_none_of_the_batch() {
+    let (db, _) = init();
+    let dir = db.path.parent().unwrap();
+    let rows = 1500;
+    let mut csv = String::from("Förnamn;Efternamn;E-post\n");
+    for i in 0..rows {
+        csv.push_str(&format!("Person;Nummer{i};p{i}@kill.example\n"));
+    }
+    let file = dir.join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let path = file.to_str().unwrap();
+    let args = ["import", path, "--purpose", "Customer relationship", "--duplicates", "keep"];
+    let mut expected = 0;
+    // From before the file is read to past the commit: several moments, several runs.
+    for millis in [150, 400, 700, 1000, 1500, 2500, 4000] {
+        let finished = killed_after(&db.path, &args, std::time::Duration::from_millis(millis));
+        assert!(intact(&db.path), "integrity after a kill at {millis} ms");
+        let count = ok_json(&db.path, &["contact", "list", "--json"]).as_array().unwrap().len();
+        assert!(count == expected || count == expected + rows, "{count} contacts after a kill at {millis} ms");
+        if finished {
+            assert_eq!(count, expected + rows, "a finished import is all there");
+        }
+        expected = count;
+    }
+}
+
+#[test]
+fn an_erase_killed_at_any_moment_is_complete_or_not_started() {
+    let (db, _) = init();
+    for millis in [5, 60, 120, 250, 400, 800] {
+        let id = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
+        killed_after(&db.path, &["erase", &id, "--yes"], std::time::Duration::from_millis(millis));
+        assert!(intact(&db.path), "integrity after a kill at {millis} ms");
+        let keys = lagom_core::PassphraseStore::for_database(&db.path, PASSPHRASE);
+        let core = lagom_core::Lagom::open(&db.path, &keys).unwrap();
+        let present = core.contacts().get(&id).is_ok();
+        let tombstone = core.rights().erasures().unwrap().iter().any(|t| t.contact_id == id);
+        // Either still there (untouched) or gone with its tombstone: never half.
+        assert_ne!(present, tombstone, "half an erasure after a kill at {millis} ms");
+    }
+}
