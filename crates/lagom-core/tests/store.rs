@@ -494,3 +494,55 @@ fn a_symlink_cannot_open_the_database_a_second_time() {
     let through_link = Lagom::open(&link, &keys).unwrap();
     assert_eq!(through_link.path(), lagom_core::canonical_path(&path).unwrap());
 }
+
+/// A register with a few hundred contacts, closed, and its key.
+fn filled(path: &Path) -> MemoryKeyStore {
+    let keys = MemoryKeyStore::new();
+    let lagom = Lagom::create(path, &keys).unwrap().lagom;
+    for i in 0..300 {
+        let mut person = anna();
+        person.email = Some(format!("anna{i}@example.se"));
+        person.phone = None;
+        lagom.contacts().create(&person).unwrap();
+    }
+    drop(lagom);
+    keys
+}
+
+#[test]
+fn a_truncated_file_is_refused_by_name_and_left_as_it_was() {
+    let (_dir, path) = temp_db();
+    let keys = filled(&path);
+    let full = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &full[..full.len() / 3 + 100]).unwrap();
+    let before = files_of(&path);
+    let error = match Lagom::open(&path, &keys) {
+        Err(error) => error,
+        // The first pages may still be whole: then the first read past the cut fails.
+        Ok(lagom) => {
+            lagom.contacts().list(0, 1000).map(|_| ()).and_then(|()| lagom.verify_audit().map(|_| ())).unwrap_err()
+        }
+    };
+    assert!(matches!(error.kind(), ErrorKind::NotADatabase | ErrorKind::Storage), "{error}");
+    assert_eq!(files_of(&path), before, "byte for byte, nothing beside it");
+}
+
+#[test]
+fn corrupt_pages_are_reported_and_never_repaired_behind_the_users_back() {
+    let (_dir, path) = temp_db();
+    let keys = filled(&path);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Flip a byte in every page but the first: their MACs no longer match.
+    for page in 1..bytes.len() / 4096 {
+        bytes[page * 4096 + 1000] ^= 0x5a;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let before = files_of(&path);
+    let outcome = Lagom::open(&path, &keys).and_then(|lagom| {
+        lagom.contacts().list(0, 1000)?;
+        lagom.verify_audit().map(|_| ())
+    });
+    let error = outcome.unwrap_err();
+    assert!(matches!(error.kind(), ErrorKind::NotADatabase | ErrorKind::Storage), "{error}");
+    assert_eq!(files_of(&path), before);
+}
