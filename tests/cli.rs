@@ -846,3 +846,102 @@ fn an_erase_killed_at_any_moment_is_complete_or_not_started() {
         assert_ne!(present, tombstone, "half an erasure after a kill at {millis} ms");
     }
 }
+
+#[test]
+fn a_second_lagom_on_an_open_register_is_told_so_and_nothing_is_lost() {
+    let (db, _) = init();
+    let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
+    // The app (here: the core in this process) holds the register open.
+    let keys = lagom_core::PassphraseStore::for_database(&db.path, PASSPHRASE);
+    let app = lagom_core::Lagom::open(&db.path, &keys).unwrap();
+    let busy = lagom(
+        &db.path,
+        &["contact", "add", "--given-name", "Bo", "--family-name", "Ek", "--purpose", "Customer relationship"],
+    );
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&busy.stderr).contains("in use by another Lagom"),
+        "{}",
+        String::from_utf8_lossy(&busy.stderr)
+    );
+    assert_eq!(app.contacts().get(&anna).unwrap().given_name, "Anna");
+    drop(app);
+    assert_eq!(names(&ok_json(&db.path, &["contact", "list", "--json"])), ["Anna"]);
+}
+
+#[test]
+fn nothing_a_person_typed_appears_in_error_output_or_logs() {
+    let (db, _) = init();
+    let secret_name = "Xyloquent";
+    let secret_email = "xylo.secret@example.se";
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_lagom"))
+            .arg("--db")
+            .arg(&db.path)
+            .args(args)
+            .env("LAGOM_PASSPHRASE", PASSPHRASE)
+            .env("RUST_LOG", "trace")
+            .env("RUST_BACKTRACE", "1")
+            .env_remove("LAGOM_DB")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let mut stderr = String::new();
+    // Bad input of every kind, a person who is there, an erase without confirmation, an import
+    // with a bad row: the messages name fields and lines, never the values.
+    stderr += &run(&[
+        "contact",
+        "add",
+        "--given-name",
+        secret_name,
+        "--family-name",
+        "Q",
+        "--email",
+        "xylo.secret@",
+        "--purpose",
+        "Customer relationship",
+    ]);
+    stderr += &run(&[
+        "contact",
+        "add",
+        "--given-name",
+        secret_name,
+        "--family-name",
+        "Q",
+        "--phone",
+        "070-XYLO",
+        "--purpose",
+        "Customer relationship",
+    ]);
+    let id = ok_json(
+        &db.path,
+        &[
+            "contact",
+            "add",
+            "--given-name",
+            secret_name,
+            "--family-name",
+            "Q",
+            "--email",
+            secret_email,
+            "--purpose",
+            "Customer relationship",
+            "--json",
+        ],
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    stderr += &run(&["erase", &id]);
+    let csv = db.path.with_file_name("x.csv");
+    std::fs::write(&csv, format!("Name,Email\n{secret_name} Q,not-an-address-{secret_name}\n")).unwrap();
+    stderr += &run(&["import", csv.to_str().unwrap(), "--purpose", "Customer relationship"]);
+    stderr += &run(&["export", &id, "--out", "/nonexistent-folder/x.zip"]);
+    stderr += &run(&["erase", &id, "--yes"]);
+    assert!(!stderr.is_empty(), "the scenario produced messages to check");
+    for secret in [secret_name, "xylo.secret", "XYLO"] {
+        assert!(!stderr.contains(secret), "{secret:?} in: {stderr}");
+    }
+}
