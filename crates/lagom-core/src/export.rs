@@ -481,6 +481,8 @@ struct Words {
     none: &'static str,
     sources: &'static str,
     sources_text: &'static str,
+    /// For an imported contact (Art. 15(1)(g)): `{source}` is where it came from.
+    sources_imported: &'static str,
     recipients: &'static str,
     recipients_text: &'static str,
     rights: &'static str,
@@ -504,6 +506,7 @@ const EN: Words = Words {
     none: "None recorded.",
     sources: "Where the data came from",
     sources_text: "The data was entered by our staff from what you told us (a form, a phone call, a meeting or an email), as recorded below.",
+    sources_imported: "Your contact details came to us in a list we imported ({source}); what you told us since is recorded below.",
     recipients: "Who receives it",
     recipients_text: "The data is kept in an encrypted database on our own computers. No recipients outside our organisation are recorded.",
     rights: "Your rights",
@@ -550,6 +553,7 @@ const SV: Words = Words {
     none: "Inget registrerat.",
     sources: "Varifrån uppgifterna kommer",
     sources_text: "Uppgifterna har förts in av vår personal utifrån vad du berättat för oss (formulär, telefon, möte eller e-post), som anges nedan.",
+    sources_imported: "Dina kontaktuppgifter kom till oss i en lista som vi importerade ({source}); det du berättat för oss sedan anges nedan.",
     recipients: "Vem som tar emot dem",
     recipients_text: "Uppgifterna finns i en krypterad databas på våra egna datorer. Inga mottagare utanför vår organisation finns registrerade.",
     rights: "Dina rättigheter",
@@ -677,9 +681,14 @@ fn report(
         }
         html.push_str("</ul>\n");
     }
+    // Where the data came from (Art. 15(1)(g)): the import it arrived in, if it did.
+    let sources = match &c.source {
+        Some(source) => w.sources_imported.replace("{source}", &esc(source)),
+        None => w.sources_text.to_owned(),
+    };
     html.push_str(&format!(
         "<h2>{}</h2>\n<p>{}</p>\n<h2>{}</h2>\n<p>{}</p>\n<h2>{}</h2>\n<ul>\n",
-        w.sources, w.sources_text, w.recipients, w.recipients_text, w.rights
+        w.sources, sources, w.recipients, w.recipients_text, w.rights
     ));
     for item in w.rights_items {
         html.push_str(&format!("<li>{item}</li>\n"));

@@ -351,3 +351,18 @@ fn a_file_named_after_a_person_is_not_recorded_as_every_contacts_source() {
         assert!(!source.contains("Anna"), "{source}");
     }
 }
+
+#[test]
+fn the_register_extract_of_an_imported_contact_says_where_the_data_came_from() {
+    let (dir, lagom) = register();
+    let file = import::read("Name,Email\nAnna Berg,anna@berg.example\n".as_bytes()).unwrap();
+    run(&lagom, &file, &options("Customer relationship")).unwrap();
+    let anna = lagom.contacts().list(0, 1).unwrap().contacts[0].id.clone();
+    let out = dir.path().join("anna.zip");
+    lagom.export_person(&anna, &out, lagom_core::ReportLanguage::En).unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut report = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("report.html").unwrap(), &mut report).unwrap();
+    let expected = format!("came to us in a list we imported (import: kunder.csv, {})", lagom.clock().today());
+    assert!(report.contains(&expected), "Art. 15(1)(g): {report}");
+}
