@@ -596,15 +596,21 @@ fn the_request_inbox_counts_the_deadline_and_an_erase_closes_its_request() {
     assert_eq!(names(&ok_json(&db.path, &["contact", "list", "--json"])), ["Bo"]);
 }
 
-#[test]
-fn retention_previews_who_is_due_with_the_rule_then_erases_them() {
+/// A register with a "Quotes" purpose (12 months, legitimate interest) and Olle and Nina held for it.
+fn quotes_register() -> (Db, String, String) {
     let (db, _) = init();
     ok_json(
         &db.path,
         &["purpose", "add", "--name", "Quotes", "--basis", "legitimate_interest", "--retention-months", "12", "--json"],
     );
-    let old = add(&db.path, "Olle", "Gammal", "Quotes");
-    let recent = add(&db.path, "Nina", "Ny", "Quotes");
+    let olle = add(&db.path, "Olle", "Gammal", "Quotes");
+    let nina = add(&db.path, "Nina", "Ny", "Quotes");
+    (db, olle, nina)
+}
+
+#[test]
+fn retention_previews_who_is_due_with_the_rule_then_erases_them() {
+    let (db, old, recent) = quotes_register();
     for (id, date) in [(&old, "2020-03-01"), (&recent, "2026-11-01")] {
         ok_json(
             &db.path,
@@ -640,13 +646,7 @@ fn retention_previews_who_is_due_with_the_rule_then_erases_them() {
 
 #[test]
 fn home_settings_the_sweep_unmatched_requests_and_the_accountability_pack_from_the_command_line() {
-    let (db, _) = init();
-    ok_json(
-        &db.path,
-        &["purpose", "add", "--name", "Quotes", "--basis", "legitimate_interest", "--retention-months", "12", "--json"],
-    );
-    let old = add(&db.path, "Olle", "Gammal", "Quotes");
-    let nina = add(&db.path, "Nina", "Ny", "Quotes");
+    let (db, old, nina) = quotes_register();
     ok_json(
         &db.path,
         &["interaction", "add", &old, "--type", "call", "--date", "2020-03-01", "--channel", "phone", "--json"],
