@@ -264,34 +264,17 @@ fn read_csv(text: &str, encoding: &str) -> Result<ImportFile> {
     }
     // A header line that names no field but holds an email or a number is the first person,
     // not a header: read every line as data, with columns named by position.
-    let (headers, first_is_data) = if headers.iter().all(|h| guess_field(h).is_none())
+    let mut rows = Vec::new();
+    let headers = if headers.iter().all(|h| guess_field(h).is_none())
         && headers.iter().any(|h| h.contains('@') || h.chars().any(|c| c.is_ascii_digit()))
     {
-        ((1..=headers.len()).map(|i| format!("column {i}")).collect(), true)
+        // The header record already holds that person's values, trimmed as data rows are.
+        let names = (1..=headers.len()).map(|i| format!("column {i}")).collect();
+        rows.push(ImportRow { line: 1, values: headers });
+        names
     } else {
-        (headers, false)
+        headers
     };
-    let mut rows = Vec::new();
-    if first_is_data {
-        let mut values: Vec<String> = text
-            .lines()
-            .next()
-            .map(|line| {
-                csv::ReaderBuilder::new()
-                    .delimiter(delimiter)
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(line.as_bytes())
-                    .records()
-                    .next()
-                    .and_then(std::result::Result::ok)
-                    .map(|r| r.iter().map(|v| v.trim().to_owned()).collect())
-                    .unwrap_or_default()
-            })
-            .unwrap_or_default();
-        values.resize(headers.len(), String::new());
-        rows.push(ImportRow { line: 1, values });
-    }
     // The csv reader counts records, not the line breaks inside quoted fields: lines are
     // counted from each record's byte offset instead.
     let (mut counted_to, mut line) = (0usize, 1u32);
