@@ -233,18 +233,13 @@ impl<'a> Requests<'a> {
         };
         self.ctx.require_contact(&contact)?;
         let today = self.ctx.today().to_string();
-        let matched = self.update(
+        self.update(
             &request,
             "contact_id = ?2, identity_check = ?3, identity_checked_on = ?4,
              requester_name = NULL, requester_address = NULL",
             &[&request.id, &contact, &check.as_str(), &today],
             "identity_checked",
-        )?;
-        if request.requester_name.is_some() {
-            // The name's old page must not linger in the write-ahead log.
-            crate::rights::checkpoint_truncate(self.ctx.conn);
-        }
-        Ok(matched)
+        )
     }
 
     /// The next free `REQ-YEAR-NNNN` of the year of receipt: after the highest so far, and
@@ -344,14 +339,12 @@ impl<'a> Requests<'a> {
                 ));
             }
             let today = self.ctx.today().to_string();
-            let closed = self.update(
+            return self.update(
                 &request,
                 "status = 'answered', closed_on = ?2, requester_name = NULL, requester_address = NULL",
                 &[&request.id, &today],
                 "answered: no data held",
-            )?;
-            crate::rights::checkpoint_truncate(self.ctx.conn);
-            return Ok(closed);
+            );
         };
         if matches!(request.kind, RequestKind::Access | RequestKind::Portability) && request.identity_check.is_none() {
             return Err(Error::invalid(
@@ -410,16 +403,12 @@ impl<'a> Requests<'a> {
         let request = self.get(id)?;
         self.require_open(&request)?;
         let today = self.ctx.today().to_string();
-        let refused = self.update(
+        self.update(
             &request,
             "status = 'refused', refusal_reason = ?2, closed_on = ?3, requester_name = NULL, requester_address = NULL",
             &[&request.id, &reason.as_str(), &today],
             "refused",
-        )?;
-        if request.requester_name.is_some() {
-            crate::rights::checkpoint_truncate(self.ctx.conn);
-        }
-        Ok(refused)
+        )
     }
 
     fn require_open(&self, request: &Request) -> Result<()> {
@@ -449,7 +438,12 @@ impl<'a> Requests<'a> {
         }
         self.audit(AuditAction::Update, request.contact_id.as_deref(), &request.id, status)?;
         tx.commit()?;
-        self.get(&request.id)
+        let updated = self.get(&request.id)?;
+        if request.requester_name.is_some() && updated.requester_name.is_none() {
+            // A requester's name was deleted: its old page must not linger in the write-ahead log.
+            crate::rights::checkpoint_truncate(self.ctx.conn);
+        }
+        Ok(updated)
     }
 
     /// Before an erase that names `reference`: an inbox reference must be an open erasure
