@@ -17,16 +17,21 @@ struct Db {
     path: PathBuf,
 }
 
-fn lagom(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lagom"))
+/// `lagom --db DB args…` with the test passphrase and no terminal.
+fn command(db: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lagom"));
+    command
         .arg("--db")
         .arg(db)
         .args(args)
         .env("LAGOM_PASSPHRASE", PASSPHRASE)
         .env_remove("LAGOM_DB")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run lagom")
+        .stdin(Stdio::null());
+    command
+}
+
+fn lagom(db: &Path, args: &[&str]) -> Output {
+    command(db, args).output().expect("run lagom")
 }
 
 fn ok_json(db: &Path, args: &[&str]) -> Value {
@@ -778,17 +783,7 @@ fn import_reads_a_file_all_or_nothing_and_reports_counts_and_rejected_rows() {
 
 /// Starts `lagom args…` and kills it with SIGKILL after `after`; whether it had finished.
 fn killed_after(db: &Path, args: &[&str], after: std::time::Duration) -> bool {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lagom"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("LAGOM_PASSPHRASE", PASSPHRASE)
-        .env_remove("LAGOM_DB")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = command(db, args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     std::thread::sleep(after);
     let finished = child.try_wait().unwrap().is_some();
     let _ = child.kill(); // SIGKILL on Unix: no destructor, no rollback code runs
@@ -875,17 +870,7 @@ fn nothing_a_person_typed_appears_in_error_output_or_logs() {
     let secret_name = "Xyloquent";
     let secret_email = "xylo.secret@example.se";
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_lagom"))
-            .arg("--db")
-            .arg(&db.path)
-            .args(args)
-            .env("LAGOM_PASSPHRASE", PASSPHRASE)
-            .env("RUST_LOG", "trace")
-            .env("RUST_BACKTRACE", "1")
-            .env_remove("LAGOM_DB")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let out = command(&db.path, args).env("RUST_LOG", "trace").env("RUST_BACKTRACE", "1").output().unwrap();
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
     let mut stderr = String::new();
