@@ -7,6 +7,10 @@
 //! `audit_secret`. Erasure deletes the values and the secret; the commitment stays, so the
 //! chain still verifies while nothing about the person can be recovered or confirmed.
 //! Triggers refuse UPDATE and DELETE except the redaction done inside an erase.
+//!
+//! A new record is one entry (field `*`) whose value lists every set field as JSON pairs, under
+//! one commitment: a created contact costs one link, not one per field. [`for_subject`] shows it
+//! field by field; an update is one entry per changed field (old → new).
 
 use hmac::{Hmac, Mac};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -232,8 +236,13 @@ pub(crate) fn record(ctx: &Ctx<'_>, change: Change<'_>) -> Result<()> {
 /// The audited fields of a record as (field, value), in a fixed order.
 pub(crate) type Fields = Vec<(&'static str, Option<String>)>;
 
-/// One entry per field whose value differs between `before` (`None` for something new) and
-/// `after`: every set field of a new record, every changed field of an update.
+/// The `field` of the one entry that records a new record: its `new_value` holds every set
+/// field as a JSON list of `[field, value]` pairs, in the record's field order.
+const EVERY_FIELD: &str = "*";
+
+/// Records what changed between `before` (`None` for something new) and `after`: one entry for
+/// a new record (every set field, under one commitment, so a created contact costs one link of
+/// the chain, not one per field), and one entry per changed field of an update.
 pub(crate) fn record_field_changes(
     ctx: &Ctx<'_>,
     action: AuditAction,
@@ -241,8 +250,25 @@ pub(crate) fn record_field_changes(
     before: Option<&Fields>,
     after: &Fields,
 ) -> Result<()> {
+    let Some(before) = before else {
+        let set: Vec<serde_json::Value> = after
+            .iter()
+            .filter_map(|(field, value)| value.as_deref().map(|v| serde_json::json!([field, v])))
+            .collect();
+        let values = serde_json::Value::Array(set).to_string();
+        return record(
+            ctx,
+            Change {
+                action,
+                subject_id: Some(subject_id),
+                field: Some(EVERY_FIELD),
+                old_value: None,
+                new_value: Some(&values),
+            },
+        );
+    };
     for (field, new_value) in after {
-        let old_value = before.and_then(|b| b.iter().find(|(f, _)| f == field)).and_then(|(_, v)| v.as_deref());
+        let old_value = before.iter().find(|(f, _)| f == field).and_then(|(_, v)| v.as_deref());
         if old_value == new_value.as_deref() {
             continue;
         }
@@ -258,6 +284,22 @@ pub(crate) fn record_field_changes(
         )?;
     }
     Ok(())
+}
+
+/// An entry as people read it: a new record's one entry becomes one row per field it set, all
+/// with the entry's sequence number; any other entry (and a redacted one) stays as it is.
+fn readable(entry: AuditEntry) -> Vec<AuditEntry> {
+    let pairs = match (entry.field.as_deref(), entry.new_value.as_deref()) {
+        (Some(EVERY_FIELD), Some(values)) => serde_json::from_str::<Vec<(String, String)>>(values).ok(),
+        _ => None,
+    };
+    match pairs {
+        Some(pairs) => pairs
+            .into_iter()
+            .map(|(field, value)| AuditEntry { field: Some(field), new_value: Some(value), ..entry.clone() })
+            .collect(),
+        None => vec![entry],
+    }
 }
 
 /// Removes the values and secrets of every entry about `subject_id`. Only inside an erase
@@ -292,8 +334,8 @@ pub fn for_subject(conn: &Connection, subject_id: &str) -> Result<Vec<AuditEntry
                 redacted: row.get(8)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(entries)
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(entries.into_iter().flat_map(readable).collect())
 }
 
 /// Walks the whole chain: every link, every hash, and every commitment whose secret remains.

@@ -185,6 +185,35 @@ fn the_audit_chain_records_changes_and_detects_tampering() {
     assert_eq!(db.lagom.verify_audit().unwrap().first_broken, Some(1), "a changed actor breaks the hash");
 }
 
+#[test]
+fn a_created_contact_is_one_audit_entry_read_back_field_by_field() {
+    let db = open();
+    let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    let conn = db.lagom.connection();
+    let stored: u32 = conn
+        .query_row("SELECT count(*) FROM audit_entry WHERE subject_id = ?1 AND action = 'create'", [&anna], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 1, "one link of the chain per created contact");
+    let created: Vec<_> = db
+        .lagom
+        .audit_for(&anna)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "create")
+        .map(|e| (e.field.unwrap(), e.new_value.unwrap()))
+        .collect();
+    assert!(created.contains(&("given_name".into(), "Anna".into())), "{created:?}");
+    assert!(created.contains(&("email".into(), "anna.berg@example.se".into())), "{created:?}");
+    assert!(created.contains(&("purposes".into(), "Customer relationship".into())), "{created:?}");
+    assert!(created.iter().all(|(field, _)| field != "phone"), "unset fields are not listed");
+
+    // The one entry's values are under its commitment like any other entry's.
+    conn.execute_batch("DROP TRIGGER audit_entry_append_only").unwrap();
+    conn.execute("UPDATE audit_entry SET new_value = replace(new_value, 'Anna', 'Anne') WHERE subject_id = ?1", [&anna])
+        .unwrap();
+    assert!(!db.lagom.verify_audit().unwrap().is_intact());
+}
+
 // ---- Erasure ----------------------------------------------------------------------------
 
 const PAGE: usize = 4096;
@@ -733,7 +762,7 @@ fn verify_requires_a_tombstone_for_every_redacted_entry() {
     // Hiding a change by deleting its secret and value, without any erasure, must show.
     conn.execute_batch("DROP TRIGGER audit_secret_no_delete; DROP TRIGGER audit_entry_append_only;").unwrap();
     let seq: i64 = conn
-        .query_row("SELECT seq FROM audit_entry WHERE subject_id = ?1 AND field = 'email'", [&anna], |r| r.get(0))
+        .query_row("SELECT seq FROM audit_entry WHERE subject_id = ?1 AND action = 'create'", [&anna], |r| r.get(0))
         .unwrap();
     conn.execute("DELETE FROM audit_secret WHERE seq = ?1", [seq]).unwrap();
     conn.execute("UPDATE audit_entry SET old_value = NULL, new_value = NULL WHERE seq = ?1", [seq]).unwrap();
