@@ -251,10 +251,8 @@ pub(crate) fn record_field_changes(
     after: &Fields,
 ) -> Result<()> {
     let Some(before) = before else {
-        let set: Vec<serde_json::Value> = after
-            .iter()
-            .filter_map(|(field, value)| value.as_deref().map(|v| serde_json::json!([field, v])))
-            .collect();
+        let set: Vec<serde_json::Value> =
+            after.iter().filter_map(|(field, value)| value.as_deref().map(|v| serde_json::json!([field, v]))).collect();
         let values = serde_json::Value::Array(set).to_string();
         return record(
             ctx,

@@ -13,6 +13,11 @@ pub(crate) struct Ctx<'a> {
     /// The OS account, as the audit trail and the consent ledger name it.
     pub actor: &'a str,
     pub clock: &'a dyn Clock,
+    /// Whether [`Ctx::begin`] inside a transaction opens a savepoint, so that a failed step
+    /// undoes only itself. Off for a batch that rolls back whole on any failure (an import):
+    /// a savepoint per contact copied pages to the sub-journal and made the search index
+    /// write a segment per contact.
+    pub savepoints: bool,
 }
 
 impl Ctx<'_> {
@@ -34,13 +39,25 @@ impl Ctx<'_> {
 
     /// Begins a transaction, or a savepoint inside the caller's (an import adds thousands of
     /// contacts in one transaction through the same code as one contact): committed by
-    /// [`Tx::commit`], rolled back when dropped without it.
+    /// [`Tx::commit`], rolled back when dropped without it. Inside a batch's transaction
+    /// ([`Ctx::batch`]) it is part of that transaction, which rolls back whole on failure.
     pub fn begin(&self) -> Result<Tx<'_>> {
         if self.conn.is_autocommit() {
             return Ok(Tx { conn: self.conn, top: Some(self.conn.unchecked_transaction()?), nested_open: false });
         }
+        if !self.savepoints {
+            return Ok(Tx { conn: self.conn, top: None, nested_open: false });
+        }
         self.conn.execute_batch("SAVEPOINT lagom_nested")?;
         Ok(Tx { conn: self.conn, top: None, nested_open: true })
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// This context for a batch: steps inside its transaction open no savepoint of their own,
+    /// so the caller must roll the whole transaction back if any step fails.
+    pub fn batch(self) -> Ctx<'a> {
+        Ctx { savepoints: false, ..self }
     }
 }
 
@@ -57,6 +74,7 @@ impl Tx<'_> {
     pub fn commit(mut self) -> Result<()> {
         match self.top.take() {
             Some(tx) => Ok(tx.commit()?),
+            None if !self.nested_open => Ok(()),
             None => {
                 self.conn.execute_batch("RELEASE lagom_nested")?;
                 self.nested_open = false;

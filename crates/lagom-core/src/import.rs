@@ -25,6 +25,28 @@ CREATE INDEX contact_by_email ON contact (email COLLATE NOCASE);
 CREATE INDEX contact_by_phone ON contact (phone);
 "#;
 
+/// Present only inside an import's transaction (`since`: the last contact before it): the
+/// contacts the import adds go into the search index in one statement at its end, not one
+/// at a time (FTS5 writes its pending index at every statement that touches it).
+pub(crate) const DEFERRED_INDEX_SCHEMA: &str = r#"
+CREATE TABLE fts_deferred (since INTEGER NOT NULL) STRICT;
+DROP TRIGGER contact_fts_after_insert;
+CREATE TRIGGER contact_fts_after_insert AFTER INSERT ON contact
+WHEN NOT EXISTS (SELECT 1 FROM fts_deferred) BEGIN
+    INSERT INTO contact_fts (rowid, given_name, family_name, email, organisation)
+    VALUES (new.seq, new.given_name, new.family_name, new.email,
+            (SELECT name FROM organisation WHERE id = new.organisation_id));
+END;
+"#;
+
+/// Puts the contacts added since [`DEFERRED_INDEX_SCHEMA`]'s marker into the search index and
+/// removes the marker. Inside the import's transaction, before its commit.
+const INDEX_DEFERRED: &str = "
+INSERT INTO contact_fts (rowid, given_name, family_name, email, organisation)
+    SELECT seq, given_name, family_name, email, organisation FROM contact_search
+    WHERE seq > (SELECT since FROM fts_deferred);
+DELETE FROM fts_deferred;";
+
 /// The fields an imported column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -783,8 +805,11 @@ impl<'a> Imports<'a> {
         let choice =
             |line: u32| options.per_row.iter().find(|(l, _)| *l == line).map_or(options.duplicates, |(_, c)| *c);
         let tx = self.ctx.begin()?;
-        let contacts = Contacts::new(self.ctx);
-        let ledger = ConsentLedger::new(self.ctx);
+        tx.execute("INSERT INTO fts_deferred (since) SELECT coalesce(max(seq), 0) FROM contact", [])?;
+        // Any failure below returns before the commit, and `tx` rolls the whole batch back.
+        let batch = self.ctx.batch();
+        let contacts = Contacts::new(batch);
+        let ledger = ConsentLedger::new(batch);
         let total = count(report.rows.iter());
         for (done, row) in report.rows.iter().enumerate() {
             if !progress(u32::try_from(done).unwrap_or(u32::MAX), total) {
@@ -827,6 +852,7 @@ impl<'a> Imports<'a> {
         if !progress(total, total) {
             return Err(Error::Cancelled);
         }
+        tx.execute_batch(INDEX_DEFERRED)?;
         if let Some(out) = rejected_to.filter(|_| report.invalid > 0 && !dry_run) {
             write_rejected(&report, file, out)?;
         }

@@ -111,7 +111,7 @@ impl Lagom {
 
     /// The connection, who acts and the clock, as every handle takes them.
     fn ctx(&self) -> context::Ctx<'_> {
-        context::Ctx { conn: &self.store.conn, actor: &self.actor, clock: self.clock.as_ref() }
+        context::Ctx { conn: &self.store.conn, actor: &self.actor, clock: self.clock.as_ref(), savepoints: true }
     }
 
     /// The clock every timestamp comes from.

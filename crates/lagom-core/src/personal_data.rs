@@ -242,6 +242,7 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
     OtherTable { table: "interaction_outcome", why: "the vocabulary of interaction outcomes" },
     OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
     OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
+    OtherTable { table: "fts_deferred", why: "a marker (a row number) that exists only inside an import transaction" },
 ];
 
 /// The statements that delete a person's rows, in order.

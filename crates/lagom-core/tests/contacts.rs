@@ -137,6 +137,58 @@ fn update_replaces_fields_tags_and_purposes() {
 }
 
 #[test]
+fn a_broad_search_lists_the_first_matches_by_name_and_a_narrow_one_by_relevance() {
+    let (_dir, lagom) = open();
+    // More matches than are ranked: 600 people called Anders-something, in no order.
+    let families = ["Öberg", "Berg", "Lind", "Ahl", "Sjö", "Kvist"];
+    let mut csv = String::from("Förnamn;Efternamn\n");
+    for i in 0..600 {
+        csv.push_str(&format!("Anders{i};{}\n", families[i % families.len()]));
+    }
+    let file = lagom_core::import::read(csv.as_bytes()).unwrap();
+    let options = lagom_core::ImportOptions {
+        purpose: "Customer relationship".into(),
+        basis: None,
+        file_name: "many.csv".into(),
+        mapping: None,
+        skip_invalid: false,
+        duplicates: lagom_core::DuplicateChoice::KeepBoth,
+        per_row: Vec::new(),
+    };
+    lagom.imports().run(&file, &options, false, None, &mut |_, _| true).unwrap();
+    assert!(600 > lagom_core::contacts::RANKED_AT_MOST);
+
+    let found = lagom.contacts().search("and").unwrap();
+    assert_eq!(found.len(), lagom_core::contacts::SEARCH_LIMIT as usize);
+    let names: Vec<(String, String)> = found.iter().map(|c| (c.family_name.clone(), c.given_name.clone())).collect();
+    let first_page: Vec<(String, String)> = lagom
+        .contacts()
+        .list(0, lagom_core::contacts::SEARCH_LIMIT)
+        .unwrap()
+        .contacts
+        .into_iter()
+        .map(|c| (c.family_name, c.given_name))
+        .collect();
+    assert_eq!(names, first_page, "the first matches in the list's own order");
+    assert!(names.iter().all(|(family, _)| family == "Ahl"), "{names:?}");
+    // The import indexed its contacts in one statement at its end, consistently.
+    let integrity: String = lagom
+        .connection()
+        .query_row("INSERT INTO contact_fts(contact_fts, rank) VALUES ('integrity-check', 1) RETURNING 'ok'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    assert_eq!(lagom.contacts().search("anders599").unwrap().len(), 1);
+
+    // A narrow search is still ranked: the full name before a mere prefix of it.
+    lagom.contacts().create(&person("Lind", "Lindqvist")).unwrap();
+    let lind = lagom.contacts().search("lindqvist").unwrap();
+    assert_eq!(lind.len(), 1);
+    assert_eq!(lind[0].given_name, "Lind");
+}
+
+#[test]
 fn search_folds_diacritics_and_matches_prefixes() {
     let (_dir, lagom) = open();
     let mut anna = person("Anna", "Östlund");

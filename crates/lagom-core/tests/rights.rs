@@ -191,7 +191,9 @@ fn a_created_contact_is_one_audit_entry_read_back_field_by_field() {
     let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
     let conn = db.lagom.connection();
     let stored: u32 = conn
-        .query_row("SELECT count(*) FROM audit_entry WHERE subject_id = ?1 AND action = 'create'", [&anna], |r| r.get(0))
+        .query_row("SELECT count(*) FROM audit_entry WHERE subject_id = ?1 AND action = 'create'", [&anna], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(stored, 1, "one link of the chain per created contact");
     let created: Vec<_> = db
@@ -209,8 +211,11 @@ fn a_created_contact_is_one_audit_entry_read_back_field_by_field() {
 
     // The one entry's values are under its commitment like any other entry's.
     conn.execute_batch("DROP TRIGGER audit_entry_append_only").unwrap();
-    conn.execute("UPDATE audit_entry SET new_value = replace(new_value, 'Anna', 'Anne') WHERE subject_id = ?1", [&anna])
-        .unwrap();
+    conn.execute(
+        "UPDATE audit_entry SET new_value = replace(new_value, 'Anna', 'Anne') WHERE subject_id = ?1",
+        [&anna],
+    )
+    .unwrap();
     assert!(!db.lagom.verify_audit().unwrap().is_intact());
 }
 

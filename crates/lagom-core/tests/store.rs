@@ -403,6 +403,11 @@ fn free_text_request_references_of_older_tombstones_are_replaced_on_upgrade() {
          DROP TABLE retention_due; DROP INDEX contact_retention; DROP INDEX consent_event_by_contact_purpose;
          DROP INDEX audit_export_by_at; DROP INDEX contact_by_email; DROP INDEX contact_by_phone;
          ALTER TABLE contact DROP COLUMN source;
+         DROP TRIGGER contact_fts_after_insert; DROP TABLE fts_deferred;
+         CREATE TRIGGER contact_fts_after_insert AFTER INSERT ON contact BEGIN
+             INSERT INTO contact_fts (rowid, given_name, family_name, email, organisation)
+             VALUES (new.seq, new.given_name, new.family_name, new.email, NULL);
+         END;
          PRAGMA user_version = 6;
          INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES
            ('t1', 'c1', '2025-01-01T00:00:00Z', 'sara', 'GDPR Art. 17', 'Anna Berg phoned on Monday'),
@@ -545,4 +550,21 @@ fn corrupt_pages_are_reported_and_never_repaired_behind_the_users_back() {
     let error = outcome.unwrap_err();
     assert!(matches!(error.kind(), ErrorKind::NotADatabase | ErrorKind::Storage), "{error}");
     assert_eq!(files_of(&path), before);
+}
+
+#[test]
+fn cached_statements_are_not_prepared_again_on_every_use() {
+    let (_dir, path) = temp_db();
+    let lagom = Lagom::create(&path, &MemoryKeyStore::new()).unwrap().lagom;
+    let ids: Vec<String> = (0..3).map(|_| lagom.contacts().create(&anna()).unwrap().id).collect();
+    // The shape of Lagom's own lookups: a join, an equality on a bound value.
+    const SQL: &str = "SELECT p.name FROM contact_purpose cp JOIN purpose p ON p.id = cp.purpose_id
+                       WHERE cp.contact_id = ?1 ORDER BY p.name";
+    for id in &ids {
+        let mut statement = lagom.connection().prepare_cached(SQL).unwrap();
+        let names: Vec<String> = statement.query_map([id], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(names, ["Customer relationship"]);
+    }
+    let statement = lagom.connection().prepare_cached(SQL).unwrap();
+    assert_eq!(statement.get_status(rusqlite::StatementStatus::RePrepare), 0, "parsed and planned once");
 }

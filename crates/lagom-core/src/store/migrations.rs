@@ -28,6 +28,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::retention::SWEEP_SCHEMA),
     Step::Sql(crate::audit::EXPORTS_BY_DATE),
     Step::Sql(crate::import::SCHEMA),
+    Step::Sql(crate::import::DEFERRED_INDEX_SCHEMA),
 ];
 
 /// The schema version this build writes and understands.
