@@ -19,8 +19,9 @@ step "UI: type check (svelte-check), lint (eslint), unit tests (vitest), build"
 
 # One feature set for every cargo call below: the e2e app (`--features lagom-desktop/e2e`, debug
 # builds only) is built together with the tests, so no dependency is compiled twice with
-# different features.
-features=(--workspace --all-targets --features lagom-desktop/e2e)
+# different features. `lagom-core/unencrypted-benchmark` only lets the benchmark (linted here,
+# run by `make bench`) open a plain SQLite file beside the encrypted one; nothing calls it.
+features=(--workspace --all-targets --features lagom-desktop/e2e,lagom-core/unencrypted-benchmark)
 
 step "Lint: cargo clippy --workspace --all-targets -D warnings"
 cargo clippy "${features[@]}" --quiet -- -D warnings
@@ -29,7 +30,7 @@ step "Build: the core, the CLI, the app (with its e2e seams) and every test"
 cargo build "${features[@]}" --quiet
 
 step "Rust tests: core on real encrypted files, the CLI as a process, bindings, real keychain"
-scripts/keyring-session.sh env LAGOM_TEST_KEYCHAIN=1 cargo test --workspace --features lagom-desktop/e2e
+scripts/keyring-session.sh env LAGOM_TEST_KEYCHAIN=1 cargo test --workspace --features lagom-desktop/e2e,lagom-core/unencrypted-benchmark
 
 step "No lock-in: a stock SQLCipher 4 opens the file with the recovery key alone"
 target/lockin-venv/bin/python tests/lockin.py "${CARGO_TARGET_DIR:-target}/debug/lagom"

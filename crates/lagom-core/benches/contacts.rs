@@ -1,6 +1,8 @@
-//! Contacts at scale: fills an encrypted database with 100 000 contacts, then times what a
-//! salesperson does all day: search as they type, open the list, open one contact, save one.
-//! Prints medians and 95th percentiles; `docs/performance.md` quotes them.
+//! Contacts at scale: fills an encrypted database with 100 000 contacts, and a plain SQLite file
+//! with the same schema and the same contacts, then times on both what a salesperson does all
+//! day: search as they type, page through the list, open one contact, save one, import, export,
+//! erase, retention. Prints medians and 95th percentiles side by side with the ratio;
+//! `docs/performance.md` quotes them. `make bench` (release mode).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -69,48 +71,75 @@ fn time<T>(runs: usize, mut f: impl FnMut(usize) -> T) -> (Duration, Duration) {
     (samples[runs / 2], samples[runs * 95 / 100])
 }
 
-fn report(what: &str, (median, p95): (Duration, Duration)) {
-    println!("{what:<52} median {:>9.3} ms   p95 {:>9.3} ms", ms(median), ms(p95));
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The same 100 000 contacts in an encrypted register (Lagom's) and in a plain SQLite file with
+/// the same schema and settings: every figure is measured on both, printed side by side.
+struct Pair {
+    encrypted: Lagom,
+    plain: Lagom,
+}
+
+/// Times `f` on the encrypted register, then on the plain one, and prints both and the ratio
+/// of the medians.
+fn both<T>(what: &str, runs: usize, pair: &Pair, mut f: impl FnMut(&Lagom, usize) -> T) {
+    let (em, ep) = time(runs, |i| f(&pair.encrypted, i));
+    let (pm, pp) = time(runs, |i| f(&pair.plain, i));
+    print_row(what, (em, ep), (pm, pp));
+}
+
+fn print_row(what: &str, (em, ep): (Duration, Duration), (pm, pp): (Duration, Duration)) {
+    println!(
+        "{what:<56} encrypted {:>9.3} / {:>9.3} ms   plain {:>9.3} / {:>9.3} ms   ×{:.2}",
+        ms(em),
+        ms(ep),
+        ms(pm),
+        ms(pp),
+        em.as_secs_f64() / pm.as_secs_f64().max(1e-9)
+    );
+}
+
 fn main() {
-    // LAGOM_BENCH_KEEP=DIR keeps the filled register there (under a passphrase) and reuses it;
-    // LAGOM_BENCH_ONLY=retention then times only the retention sweep and the home view.
+    // LAGOM_BENCH_KEEP=DIR keeps the filled registers there (the encrypted one under a
+    // passphrase) and reuses them; LAGOM_BENCH_ONLY=search|retention|import times one section.
     let keep = std::env::var_os("LAGOM_BENCH_KEEP").map(std::path::PathBuf::from);
     let temp = tempfile::tempdir().unwrap();
-    if std::env::var("LAGOM_BENCH_ONLY").as_deref() == Ok("import") {
+    let only = std::env::var("LAGOM_BENCH_ONLY").ok();
+    println!("median / p95 of each; ×: encrypted median ÷ plain median");
+    if only.as_deref() == Some("import") {
         import_rows(temp.path(), IMPORT_ROWS);
         return;
     }
     let dir = keep.clone().unwrap_or_else(|| temp.path().to_owned());
     let path = dir.join("bench.db");
+    let plain_path = dir.join("bench-plain.db");
     let keys: Box<dyn KeyStore> = match &keep {
         Some(_) => Box::new(PassphraseStore::for_database(&path, "lagom benchmark passphrase")),
         None => Box::new(MemoryKeyStore::new()),
     };
     if !path.exists() {
-        fill(&path, keys.as_ref());
+        fill(&Lagom::create(&path, keys.as_ref()).unwrap().lagom, "encrypted");
+    }
+    if !plain_path.exists() {
+        fill(&Lagom::unencrypted_for_benchmark(&plain_path).unwrap(), "plain");
+    }
+    for (name, file) in [("encrypted", &path), ("plain", &plain_path)] {
+        println!("database file, {name}: {:.1} MiB", std::fs::metadata(file).unwrap().len() as f64 / 1048576.0);
     }
     let start = Instant::now();
-    let lagom = Lagom::open(&path, keys.as_ref()).unwrap();
-    println!("open (key, verify, migrations check): {:.1} ms", ms(start.elapsed()));
-    if std::env::var("LAGOM_BENCH_ONLY").as_deref() == Ok("search") {
-        search(&lagom);
-        return;
+    let encrypted = Lagom::open(&path, keys.as_ref()).unwrap();
+    println!("open the encrypted register (key, verify, migrations check): {:.1} ms", ms(start.elapsed()));
+    let pair = Pair { encrypted, plain: Lagom::unencrypted_for_benchmark(&plain_path).unwrap() };
+    match only.as_deref() {
+        Some("search") => search(&pair),
+        Some("retention") => retention(&pair),
+        _ => everything(&pair, &dir),
     }
-    if std::env::var("LAGOM_BENCH_ONLY").as_deref() == Ok("retention") {
-        retention(&lagom);
-        return;
-    }
-    everything(&lagom, &dir);
 }
 
-fn fill(path: &std::path::Path, keys: &dyn KeyStore) {
-    let lagom = Lagom::create(path, keys).unwrap().lagom;
+fn fill(lagom: &Lagom, name: &str) {
     let start = Instant::now();
     for i in 0..CONTACTS {
         let id = lagom.contacts().create(&input(i)).unwrap().id;
@@ -139,65 +168,69 @@ fn fill(path: &std::path::Path, keys: &dyn KeyStore) {
     }
     let fill = start.elapsed();
     println!(
-        "filled {CONTACTS} contacts in {:.1} s ({:.0} µs each, each validated, audited, indexed and committed on its own)",
+        "filled {CONTACTS} contacts ({name}) in {:.1} s ({:.0} µs each, each validated, audited, indexed and committed on its own)",
         fill.as_secs_f64(),
         fill.as_secs_f64() * 1e6 / CONTACTS as f64
     );
-    drop(lagom);
-    println!("database file: {:.1} MiB", std::fs::metadata(path).unwrap().len() as f64 / 1048576.0);
 }
 
-fn everything(lagom: &Lagom, dir: &std::path::Path) {
-    search(lagom);
-    report("list first 200 in name order (+ total)", time(50, |_| lagom.contacts().list(0, 200).unwrap()));
-    report("list 200 from offset 50 000 (the CLI's paging)", time(20, |_| lagom.contacts().list(50_000, 200).unwrap()));
-    let middle = lagom.contacts().list(50_000, 1).unwrap().contacts[0].id.clone();
-    report(
-        "list 200 after the 50 000th by key (the app's paging)",
-        time(50, |_| lagom.contacts().list_after(Some(&middle), 200).unwrap()),
-    );
-    let ids: Vec<String> = lagom.contacts().list(0, 1000).unwrap().contacts.into_iter().map(|c| c.id).collect();
-    report(
-        "get one contact (fields, tags, purposes)",
-        time(200, |i| lagom.contacts().get(&ids[i % ids.len()]).unwrap()),
-    );
-    report(
-        "update one contact (validate, write, reindex)",
-        time(100, |i| lagom.contacts().update(&ids[i % ids.len()], &input(i)).unwrap()),
-    );
-    report("search \"ostlund\" again after the updates", time(50, |_| lagom.contacts().search("ostlund").unwrap()));
+/// The ids of the first `n` contacts in name order (the same people in both registers).
+fn first_ids(lagom: &Lagom, n: u32) -> Vec<String> {
+    lagom.contacts().list(0, n).unwrap().contacts.into_iter().map(|c| c.id).collect()
+}
 
-    retention(lagom);
+fn everything(pair: &Pair, dir: &std::path::Path) {
+    search(pair);
+    both("list first 200 in name order (+ total)", 50, pair, |l, _| l.contacts().list(0, 200).unwrap());
+    both("list 200 from offset 50 000 (the CLI's paging)", 20, pair, |l, _| l.contacts().list(50_000, 200).unwrap());
+    let middle = |l: &Lagom| l.contacts().list(50_000, 1).unwrap().contacts[0].id.clone();
+    let (enc_middle, plain_middle) = (middle(&pair.encrypted), middle(&pair.plain));
+    both("list 200 after the 50 000th by key (the app's paging)", 50, pair, |l, _| {
+        let after = if std::ptr::eq(l, &pair.encrypted) { &enc_middle } else { &plain_middle };
+        l.contacts().list_after(Some(after), 200).unwrap()
+    });
+    let last = |l: &Lagom| l.contacts().list(99_799, 1).unwrap().contacts[0].id.clone();
+    let (enc_last, plain_last) = (last(&pair.encrypted), last(&pair.plain));
+    both("list the last 200 by key", 50, pair, |l, _| {
+        let after = if std::ptr::eq(l, &pair.encrypted) { &enc_last } else { &plain_last };
+        l.contacts().list_after(Some(after), 200).unwrap()
+    });
+    let (enc_ids, plain_ids) = (first_ids(&pair.encrypted, 1000), first_ids(&pair.plain, 1000));
+    let ids = |l: &Lagom| if std::ptr::eq(l, &pair.encrypted) { &enc_ids } else { &plain_ids };
+    both("get one contact (fields, tags, purposes)", 200, pair, |l, i| {
+        l.contacts().get(&ids(l)[i % 1000]).unwrap()
+    });
+    both("update one contact (validate, write, reindex, audit)", 100, pair, |l, i| {
+        l.contacts().update(&ids(l)[i % 1000], &input(i)).unwrap()
+    });
+
+    retention(pair);
 
     // Data-subject rights on one person among 100 000.
     let out = dir.join("export.zip");
-    report(
-        "export one person (ZIP: json, vcf, csv, html, manifest)",
-        time(20, |i| lagom.export_person(&ids[i], &out, ReportLanguage::En).unwrap()),
-    );
+    both("export one person (ZIP: json, vcf, csv, html, manifest)", 50, pair, |l, i| {
+        l.export_person(&ids(l)[i], &out, ReportLanguage::En).unwrap()
+    });
     println!("export size: {} bytes", std::fs::metadata(&out).unwrap().len());
-    report(
-        "erase one person (delete, redact, tombstone, WAL truncate)",
-        time(20, |i| lagom.rights().erase(&ids[100 + i], None).unwrap()),
-    );
-    let audit = std::time::Instant::now();
-    let verified = lagom.verify_audit().unwrap();
-    println!(
-        "verify the audit chain ({} entries, {} redacted): {:.0} ms, intact: {}",
-        verified.entries,
-        verified.redacted,
-        ms(audit.elapsed()),
-        verified.is_intact()
-    );
+    both("erase one person (delete, redact, tombstone, WAL truncate)", 50, pair, |l, i| {
+        l.rights().erase(&ids(l)[100 + i], None).unwrap()
+    });
+    both("verify the whole audit chain", 3, pair, |l, _| {
+        let verified = l.verify_audit().unwrap();
+        assert!(verified.is_intact());
+        verified
+    });
+    let verified = pair.encrypted.verify_audit().unwrap();
+    println!("  ({} entries, {} redacted)", verified.entries, verified.redacted);
     // Its own scratch folder: a kept benchmark folder must not collect these files.
     let scratch = tempfile::tempdir().unwrap();
     import_rows(scratch.path(), IMPORT_ROWS);
     memory_security(scratch.path());
 }
 
-/// A CSV of `rows` contacts imported into a new register in one transaction (`lagom import`).
+/// A CSV of `rows` contacts imported in one transaction (`lagom import`) into a new encrypted
+/// register and into a new plain one.
 fn import_rows(dir: &std::path::Path, rows: usize) {
-    let lagom = Lagom::create(&dir.join("import.db"), &MemoryKeyStore::new()).unwrap().lagom;
     let mut csv = String::from("Förnamn;Efternamn;E-post;Mobil;Företag\n");
     for i in 0..rows {
         let c = input(i);
@@ -210,9 +243,6 @@ fn import_rows(dir: &std::path::Path, rows: usize) {
             c.organisation.unwrap_or_default()
         ));
     }
-    let start = Instant::now();
-    let file = lagom_core::import::read(csv.as_bytes()).unwrap();
-    let read = start.elapsed();
     let options = lagom_core::ImportOptions {
         purpose: "Customer relationship".into(),
         basis: None,
@@ -222,65 +252,41 @@ fn import_rows(dir: &std::path::Path, rows: usize) {
         duplicates: lagom_core::DuplicateChoice::Skip,
         per_row: Vec::new(),
     };
-    let report = lagom.imports().run(&file, &options, false, None, &mut |_, _| true).unwrap();
-    let total = start.elapsed();
-    println!(
-        "import {rows} CSV rows in one transaction: {:.2} s ({:.0} µs a row; reading the file {:.0} ms), {} imported",
-        total.as_secs_f64(),
-        total.as_secs_f64() * 1e6 / rows as f64,
-        ms(read),
-        report.imported
-    );
+    let run = |lagom: Lagom| {
+        let start = Instant::now();
+        let file = lagom_core::import::read(csv.as_bytes()).unwrap();
+        let report = lagom.imports().run(&file, &options, false, None, &mut |_, _| true).unwrap();
+        assert_eq!(report.imported as usize, rows);
+        let took = start.elapsed();
+        (took, took)
+    };
+    let encrypted = run(Lagom::create(&dir.join("import.db"), &MemoryKeyStore::new()).unwrap().lagom);
+    let plain = run(Lagom::unencrypted_for_benchmark(&dir.join("import-plain.db")).unwrap());
+    print_row(&format!("import {rows} CSV rows in one transaction (one run)"), encrypted, plain);
+    println!("  {:.0} µs a row encrypted", encrypted.0.as_secs_f64() * 1e6 / rows as f64);
 }
 
 /// Search as a salesperson types: a prefix, a name, a broad prefix, diacritics, two words.
-fn search(lagom: &Lagom) {
-    let queries = ["ostlund", "anna", "an", "ål", "erik johansson", "skåne data 4", "anna.ostlund12", "zzz"];
+fn search(pair: &Pair) {
+    let queries = ["a", "an", "ål", "ostlund", "anna", "erik johansson", "skåne data 4", "anna.ostlund12", "zzz"];
     for q in queries {
-        let hits = lagom.contacts().search(q).unwrap().len();
-        report(&format!("search {q:?} ({hits} shown)"), time(50, |_| lagom.contacts().search(q).unwrap()));
+        let hits = pair.encrypted.contacts().search(q).unwrap().len();
+        both(&format!("search {q:?} ({hits} shown)"), 50, pair, |l, _| l.contacts().search(q).unwrap());
     }
 }
 
-fn retention(lagom: &Lagom) {
+fn retention(pair: &Pair) {
     // Retention: the sweep (every contact's expiry over its purposes) and the home view.
-    let due_today = lagom.retention().preview(None).unwrap().len();
-    report(
-        &format!("retention sweep (the app's daily one; {due_today} due today)"),
-        time(20, |_| lagom.retention().sweep().unwrap()),
-    );
-    report(
-        &format!("retention preview today ({due_today} due)"),
-        time(20, |_| lagom.retention().preview(None).unwrap()),
-    );
-    let home = lagom.home(None).unwrap();
-    report(
-        &format!(
-            "home view ({} due now, {} soon, {} withdrawn-only)",
-            home.due_now.len(),
-            home.due_soon.len(),
-            home.consent_withdrawn_only.len()
-        ),
-        time(20, |_| lagom.home(None).unwrap()),
-    );
-    let conn = lagom.connection();
-    report(
-        "home: exports this month (partial index)",
-        time(20, |_| {
-            conn.query_row(
-                "SELECT count(*) FROM audit_entry WHERE action = 'export' AND at >= '2026-11-01' AND at < '2026-12-01'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .unwrap()
-        }),
-    );
-    report("home: the request inbox", time(20, |_| lagom.requests().list().unwrap()));
+    let due_today = pair.encrypted.retention().preview(None).unwrap().len();
+    both(&format!("retention sweep (the daily one; {due_today} due today)"), 20, pair, |l, _| {
+        l.retention().sweep().unwrap()
+    });
+    both("retention preview today", 20, pair, |l, _| l.retention().preview(None).unwrap());
+    both("home view", 20, pair, |l, _| l.home(None).unwrap());
     let by_2030 = chrono::NaiveDate::from_ymd_opt(2030, 1, 1);
-    report(
-        "retention preview by 2030-01-01 (everyone due, named)",
-        time(5, |_| lagom.retention().preview(by_2030).unwrap()),
-    );
+    both("retention preview by 2030-01-01 (everyone due, named)", 5, pair, |l, _| {
+        l.retention().preview(by_2030).unwrap()
+    });
 }
 
 /// What `PRAGMA cipher_memory_security = ON` (SQLCipher wipes every allocation it frees and

@@ -105,6 +105,16 @@ impl Lagom {
         Ok(Lagom::with_store(store, clock))
     }
 
+    /// An **unencrypted** register with the same schema, for the benchmark's plain-SQLite
+    /// column only (feature `unencrypted-benchmark`, never enabled in a shipped binary).
+    #[cfg(feature = "unencrypted-benchmark")]
+    #[doc(hidden)]
+    pub fn unencrypted_for_benchmark(path: &Path) -> Result<Lagom> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let store = Store::unencrypted_for_benchmark(path, clock.as_ref())?;
+        Ok(Lagom::with_store(store, clock))
+    }
+
     fn with_store(store: Store, clock: Arc<dyn Clock>) -> Lagom {
         Lagom { store, actor: os_account(), clock }
     }

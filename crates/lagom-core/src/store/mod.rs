@@ -154,6 +154,18 @@ impl Store {
         Ok(Store { conn, path: path.to_owned(), _lock: lock })
     }
 
+    /// Opens (creating it when absent) an **unencrypted** SQLite file with the same schema,
+    /// settings and lock, for the benchmark's side-by-side figures only: built only with the
+    /// `unencrypted-benchmark` feature, which no shipped binary enables.
+    #[cfg(feature = "unencrypted-benchmark")]
+    pub fn unencrypted_for_benchmark(path: &Path, clock: &dyn Clock) -> Result<Store> {
+        let lock = acquire_lock(path)?;
+        let conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrations::apply(&conn, clock)?;
+        Ok(Store { conn, path: path.to_owned(), _lock: lock })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
