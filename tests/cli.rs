@@ -930,3 +930,159 @@ fn nothing_a_person_typed_appears_in_error_output_or_logs() {
         assert!(!stderr.contains(secret), "{secret:?} in: {stderr}");
     }
 }
+
+/// `program` as root: directly when the tests run as root, else through password-less sudo.
+fn as_root(program: &str) -> Command {
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    if root {
+        return Command::new(program);
+    }
+    let mut command = Command::new("sudo");
+    command.args(["-n", program]);
+    command
+}
+
+/// A small tmpfs mounted for one test and unmounted after: a disk that really fills up. Needs
+/// root or password-less sudo (CI runs as root); `None`, with the reason printed, otherwise.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(kib: u32) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let options = format!("size={kib}k,mode=0700");
+        let status = as_root("mount")
+            .args(["-t", "tmpfs", "-o", &options, "tmpfs"])
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .status();
+        if status.map(|s| s.success()).unwrap_or(false) {
+            Some(SmallDisk { dir })
+        } else {
+            eprintln!("skipped: mounting a small tmpfs needs root or password-less sudo");
+            None
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn remount_read_only(&self) {
+        assert!(as_root("mount").args(["-o", "remount,ro"]).arg(self.path()).status().unwrap().success());
+    }
+
+    /// Fills what is left with one file, up to the last byte the disk takes.
+    fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let filler = self.path().join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 4096];
+        while file.write_all(&chunk).is_ok() {}
+        let _ = file.write_all(&[0u8; 1]);
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = as_root("umount").arg(self.dir.path()).status();
+    }
+}
+
+fn contact_count(db: &Path) -> usize {
+    ok_json(db, &["contact", "list", "--json"]).as_array().unwrap().len()
+}
+
+#[test]
+fn a_full_disk_during_an_import_is_a_clear_error_and_the_register_is_as_it_was() {
+    let Some(disk) = SmallDisk::mount(1536) else { return };
+    let db = disk.path().join("lagom.db");
+    ok_json(&db, &["init", "--json"]);
+    add_anna(&db);
+    // Far more than the disk takes; the file itself is elsewhere.
+    let source = tempfile::tempdir().unwrap();
+    let mut csv = String::from("Förnamn;Efternamn;E-post;Företag\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("Person;Nummer{i};p{i}@full.example;Företaget nummer {i} AB\n"));
+    }
+    let file = source.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = lagom(&db, &["import", file.to_str().unwrap(), "--purpose", "Customer relationship"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the disk is full"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    assert!(intact(&db), "integrity and the audit chain after the failed import");
+    assert_eq!(contact_count(&db), 1, "none of the batch, Anna still there");
+    // Nothing else was left on the disk: the register, its lock and its key file.
+    let mut left: Vec<String> = std::fs::read_dir(disk.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["lagom.db", "lagom.db.key", "lagom.db.lock"]);
+}
+
+#[test]
+fn a_full_disk_during_an_export_leaves_no_half_written_file_and_records_no_export() {
+    let (db, _) = init();
+    let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
+    let Some(disk) = SmallDisk::mount(256) else { return };
+    let filler = disk.fill();
+    let out = disk.path().join("anna.zip");
+    let failed = lagom(&db.path, &["export", &anna, "--out", out.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("the disk is full"),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(disk.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["filler"], "no export and no temporary part of one");
+    assert!(intact(&db.path));
+    let keys = lagom_core::PassphraseStore::for_database(&db.path, PASSPHRASE);
+    let exports = lagom_core::Lagom::open(&db.path, &keys)
+        .unwrap()
+        .audit_for(&anna)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "export")
+        .count();
+    assert_eq!(exports, 0, "an export that was never written is not recorded as made");
+
+    // With room again, the same export succeeds: the disk was the only problem.
+    std::fs::remove_file(filler).unwrap();
+    let json = ok_json(&db.path, &["export", &anna, "--out", out.to_str().unwrap(), "--json"]);
+    assert!(out.exists(), "{json}");
+}
+
+#[test]
+fn a_register_on_a_read_only_disk_is_refused_by_name_and_left_byte_for_byte() {
+    let Some(disk) = SmallDisk::mount(1024) else { return };
+    let db = disk.path().join("lagom.db");
+    ok_json(&db, &["init", "--json"]);
+    add_anna(&db);
+    let snapshot = |dir: &Path| -> Vec<(std::ffi::OsString, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| (e.file_name(), std::fs::read(e.path()).unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(disk.path());
+    disk.remount_read_only();
+    for args in [&["contact", "list", "--json"][..], &["contact", "add", "--given-name", "Bo", "--family-name", "Ek"]] {
+        let out = lagom(&db, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("cannot be written") && stderr.contains("read-only"), "{stderr}");
+    }
+    assert_eq!(snapshot(disk.path()), before, "every file byte for byte, nothing new beside them");
+}

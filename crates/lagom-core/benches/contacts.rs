@@ -197,9 +197,7 @@ fn everything(pair: &Pair, dir: &std::path::Path) {
     });
     let (enc_ids, plain_ids) = (first_ids(&pair.encrypted, 1000), first_ids(&pair.plain, 1000));
     let ids = |l: &Lagom| if std::ptr::eq(l, &pair.encrypted) { &enc_ids } else { &plain_ids };
-    both("get one contact (fields, tags, purposes)", 200, pair, |l, i| {
-        l.contacts().get(&ids(l)[i % 1000]).unwrap()
-    });
+    both("get one contact (fields, tags, purposes)", 200, pair, |l, i| l.contacts().get(&ids(l)[i % 1000]).unwrap());
     both("update one contact (validate, write, reindex, audit)", 100, pair, |l, i| {
         l.contacts().update(&ids(l)[i % 1000], &input(i)).unwrap()
     });

@@ -77,6 +77,12 @@ pub enum Error {
     #[error("the disk is full: free some space and try again; nothing was saved")]
     DiskFull,
 
+    #[error(
+        "{path} cannot be written: the file, its folder or the disk is read-only (or belongs to \
+         someone else). Lagom changed nothing; make it writable, or copy the register elsewhere"
+    )]
+    ReadOnly { path: PathBuf },
+
     #[error("the database is in use by another Lagom (the app or a command); close it and try again")]
     InUse,
 
@@ -117,6 +123,7 @@ pub enum ErrorKind {
     InvalidRecoveryKey,
     WeakPassphrase,
     DiskFull,
+    ReadOnly,
     InUse,
     NotOpen,
     Cancelled,
@@ -142,6 +149,7 @@ impl Error {
             Error::InvalidRecoveryKey => ErrorKind::InvalidRecoveryKey,
             Error::WeakPassphrase { .. } => ErrorKind::WeakPassphrase,
             Error::DiskFull => ErrorKind::DiskFull,
+            Error::ReadOnly { .. } => ErrorKind::ReadOnly,
             Error::InUse => ErrorKind::InUse,
             Error::NotOpen => ErrorKind::NotOpen,
             Error::Cancelled => ErrorKind::Cancelled,
@@ -166,9 +174,15 @@ impl Error {
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        if source.raw_os_error() == Some(28) {
+        if source.raw_os_error() == Some(28) || source.kind() == std::io::ErrorKind::StorageFull {
             // ENOSPC
             return Error::DiskFull;
+        }
+        // EROFS (a read-only disk or mount), EACCES / EPERM (a read-only file or folder).
+        if matches!(source.raw_os_error(), Some(30 | 13 | 1))
+            || matches!(source.kind(), std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied)
+        {
+            return Error::ReadOnly { path: path.into() };
         }
         Error::Io { action, path: path.into(), source }
     }

@@ -205,14 +205,17 @@ pub(crate) fn write_zip(
     crate::store::publish_private_file(
         out,
         |file| {
-            let mut zip = zip::ZipWriter::new(&mut *file);
+            // Built in memory (the files already are), then written in one go: a full disk is
+            // then a plain write error, and the ZIP writer never retries on a failed file.
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
             let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
             for (name, bytes) in files {
                 zip.start_file(name.as_str(), options).map_err(std::io::Error::other)?;
                 zip.write_all(bytes)?;
             }
-            zip.finish().map_err(std::io::Error::other)?;
-            Ok(file.metadata()?.len())
+            let archive = zip.finish().map_err(std::io::Error::other)?.into_inner();
+            file.write_all(&archive)?;
+            Ok(archive.len() as u64)
         },
         before_publish,
     )
