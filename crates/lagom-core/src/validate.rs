@@ -234,4 +234,72 @@ mod tests {
         assert_eq!(country(&mut errors, "default_country", "XX"), None);
         assert_eq!(errors.fields.len(), 2);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// What a person might paste: any Unicode, with spaces, line breaks and controls.
+        fn text() -> impl Strategy<Value = String> {
+            proptest::string::string_regex("(.|\\s|[\\x00-\\x1f]){0,80}").unwrap_or_else(|_| unreachable!())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+            /// No input makes a validator panic; what one accepts, it accepts again unchanged
+            /// (a stored value never fails its own validation on the next save), and every
+            /// refusal names its field.
+            #[test]
+            fn validators_never_panic_and_accept_their_own_output(input in text(), country in "[A-Z]{2}") {
+                let mut errors = InvalidInput::default();
+                if let Some(value) = required_text(&mut errors, "name", &input, 100) {
+                    prop_assert_eq!(required_text(&mut InvalidInput::default(), "name", &value, 100), Some(value.clone()));
+                    prop_assert!(!value.chars().any(char::is_control) && value.trim() == value);
+                }
+                if let Some(value) = optional_email(&mut errors, "email", Some(&input)) {
+                    prop_assert_eq!(email(&value), Ok(value.clone()));
+                }
+                if let Some(value) = optional_phone(&mut errors, "phone", Some(&input), &country) {
+                    prop_assert!(value.starts_with('+'));
+                    prop_assert_eq!(phone(&value, &country), Some(value.clone()));
+                }
+                if let Some(value) = optional_multiline(&mut errors, "wording", Some(&input), 500) {
+                    prop_assert_eq!(optional_multiline(&mut InvalidInput::default(), "wording", Some(&value), 500), Some(value.clone()));
+                }
+                let _ = optional_language(&mut errors, "language", Some(&input));
+                let _ = country_code(&input);
+                let _ = iso_date(&input);
+                prop_assert!(errors.fields.iter().all(|e| !e.field.is_empty() && !e.message.is_empty()));
+            }
+
+            #[test]
+            fn an_accepted_email_is_stored_with_a_lower_case_domain_and_accepted_again(
+                local in "[a-zA-Z0-9._%+'-]{1,20}", domain in "[a-zA-Z0-9-]{1,10}\\.[a-zA-Z]{2,5}", pad in " {0,2}",
+            ) {
+                if let Ok(stored) = email(&format!("{pad}{local}@{domain}{pad}")) {
+                    prop_assert_eq!(&stored, &format!("{local}@{}", domain.to_lowercase()));
+                    prop_assert_eq!(email(&stored), Ok(stored.clone()));
+                }
+            }
+
+            #[test]
+            fn phone_numbers_in_any_common_shape_are_stored_alike(
+                digits in "7[02369][0-9]{7}", sep in "( |-|)",
+            ) {
+                let shapes = [
+                    format!("0{digits}"),
+                    format!("+46{digits}"),
+                    format!("0{}{sep}{}{sep}{}", &digits[..2], &digits[2..5], &digits[5..]),
+                    format!("+46 (0){digits}"),
+                ];
+                let stored: Vec<Option<String>> = shapes.iter().map(|s| phone(s, "SE")).collect();
+                prop_assert!(stored.iter().all(|s| s == &stored[0]), "{:?} -> {:?}", shapes, stored);
+            }
+        }
+
+        fn country_code(text: &str) -> Option<String> {
+            country(&mut InvalidInput::default(), "country", text)
+        }
+    }
 }
