@@ -8,9 +8,10 @@
 //! chain still verifies while nothing about the person can be recovered or confirmed.
 //! Triggers refuse UPDATE and DELETE except the redaction done inside an erase.
 //!
-//! A new record is one entry (field `*`) whose value lists every set field as JSON pairs, under
-//! one commitment: a created contact costs one link, not one per field. [`for_subject`] shows it
-//! field by field; an update is one entry per changed field (old → new).
+//! A new contact is one entry (field `*`) without values: what it was created with is its record
+//! and the old values of every later change, so [`for_subject`] shows the creation field by field
+//! without the trail holding a second copy of the person. An update is one entry per changed
+//! field (old → new).
 
 use hmac::{Hmac, Mac};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -236,13 +237,27 @@ pub(crate) fn record(ctx: &Ctx<'_>, change: Change<'_>) -> Result<()> {
 /// The audited fields of a record as (field, value), in a fixed order.
 pub(crate) type Fields = Vec<(&'static str, Option<String>)>;
 
-/// The `field` of the one entry that records a new record: its `new_value` holds every set
-/// field as a JSON list of `[field, value]` pairs, in the record's field order.
-const EVERY_FIELD: &str = "*";
+/// The `field` of the one entry that records a new contact. It holds no values: what the
+/// contact was created with is its record now and the old values of the changes made since,
+/// so a copy would only double the personal data the register holds (and the file's size).
+pub(crate) const EVERY_FIELD: &str = "*";
 
-/// Records what changed between `before` (`None` for something new) and `after`: one entry for
-/// a new record (every set field, under one commitment, so a created contact costs one link of
-/// the chain, not one per field), and one entry per changed field of an update.
+/// Records the creation of a contact: who, when, one link of the chain ([`EVERY_FIELD`]).
+pub(crate) fn record_creation(ctx: &Ctx<'_>, subject_id: &str) -> Result<()> {
+    record(
+        ctx,
+        Change {
+            action: AuditAction::Create,
+            subject_id: Some(subject_id),
+            field: Some(EVERY_FIELD),
+            old_value: None,
+            new_value: None,
+        },
+    )
+}
+
+/// One entry per field whose value differs between `before` (`None` for something new) and
+/// `after`: every set field of a new record, every changed field of an update.
 pub(crate) fn record_field_changes(
     ctx: &Ctx<'_>,
     action: AuditAction,
@@ -250,23 +265,8 @@ pub(crate) fn record_field_changes(
     before: Option<&Fields>,
     after: &Fields,
 ) -> Result<()> {
-    let Some(before) = before else {
-        let set: Vec<serde_json::Value> =
-            after.iter().filter_map(|(field, value)| value.as_deref().map(|v| serde_json::json!([field, v]))).collect();
-        let values = serde_json::Value::Array(set).to_string();
-        return record(
-            ctx,
-            Change {
-                action,
-                subject_id: Some(subject_id),
-                field: Some(EVERY_FIELD),
-                old_value: None,
-                new_value: Some(&values),
-            },
-        );
-    };
     for (field, new_value) in after {
-        let old_value = before.iter().find(|(f, _)| f == field).and_then(|(_, v)| v.as_deref());
+        let old_value = before.and_then(|b| b.iter().find(|(f, _)| f == field)).and_then(|(_, v)| v.as_deref());
         if old_value == new_value.as_deref() {
             continue;
         }
@@ -284,20 +284,28 @@ pub(crate) fn record_field_changes(
     Ok(())
 }
 
-/// An entry as people read it: a new record's one entry becomes one row per field it set, all
-/// with the entry's sequence number; any other entry (and a redacted one) stays as it is.
-fn readable(entry: AuditEntry) -> Vec<AuditEntry> {
-    let pairs = match (entry.field.as_deref(), entry.new_value.as_deref()) {
-        (Some(EVERY_FIELD), Some(values)) => serde_json::from_str::<Vec<(String, String)>>(values).ok(),
-        _ => None,
-    };
-    match pairs {
-        Some(pairs) => pairs
-            .into_iter()
-            .map(|(field, value)| AuditEntry { field: Some(field), new_value: Some(value), ..entry.clone() })
-            .collect(),
-        None => vec![entry],
+/// The entries as people read them: a contact's creation ([`EVERY_FIELD`]) becomes one row per
+/// field it was created with, each value read back from the first later change of that field
+/// (its old value) or, when it never changed, from `current` (the contact now, as audited).
+fn readable(entries: Vec<AuditEntry>, current: Option<&Fields>) -> Vec<AuditEntry> {
+    let mut out = Vec::with_capacity(entries.len() + 16);
+    for (i, entry) in entries.iter().enumerate() {
+        let created = entry.action == AuditAction::Create.as_str() && entry.field.as_deref() == Some(EVERY_FIELD);
+        let Some(current) = current.filter(|_| created) else {
+            out.push(entry.clone());
+            continue;
+        };
+        for (field, now) in current {
+            let later = entries[i + 1..]
+                .iter()
+                .find(|e| e.action == AuditAction::Update.as_str() && e.field.as_deref() == Some(*field));
+            let value = later.map_or_else(|| now.clone(), |change| change.old_value.clone());
+            if let Some(value) = value {
+                out.push(AuditEntry { field: Some((*field).to_owned()), new_value: Some(value), ..entry.clone() });
+            }
+        }
     }
+    out
 }
 
 /// Removes the values and secrets of every entry about `subject_id`. Only inside an erase
@@ -310,8 +318,9 @@ pub(crate) fn redact_subject(conn: &Connection, subject_id: &str) -> Result<usiz
         .execute([subject_id])?)
 }
 
-/// The entries about one subject, oldest first.
-pub fn for_subject(conn: &Connection, subject_id: &str) -> Result<Vec<AuditEntry>> {
+/// The entries about one subject, oldest first; for a contact, `current` is its audited fields
+/// now, from which its creation is shown field by field.
+pub(crate) fn for_subject(conn: &Connection, subject_id: &str, current: Option<&Fields>) -> Result<Vec<AuditEntry>> {
     let entries = conn
         .prepare_cached(
             "SELECT e.seq, e.at, e.actor, e.action, e.subject_id, e.field, e.old_value, e.new_value,
@@ -333,7 +342,7 @@ pub fn for_subject(conn: &Connection, subject_id: &str) -> Result<Vec<AuditEntry
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(entries.into_iter().flat_map(readable).collect())
+    Ok(readable(entries, current))
 }
 
 /// Walks the whole chain: every link, every hash, and every commitment whose secret remains.

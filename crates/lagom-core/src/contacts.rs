@@ -170,7 +170,7 @@ impl<'a> Contacts<'a> {
         ])?;
         self.replace_links(&id, &valid)?;
         let created = self.get(&id)?;
-        self.record_changes(AuditAction::Create, &id, None, &created)?;
+        audit::record_creation(&self.ctx, &id)?;
         tx.commit()?;
         Ok(created)
     }
@@ -216,15 +216,15 @@ impl<'a> Contacts<'a> {
         }
         self.replace_links(id, &valid)?;
         let after = self.get(id)?;
-        self.record_changes(AuditAction::Update, id, Some(&before), &after)?;
+        self.record_changes(id, &before, &after)?;
         tx.commit()?;
         Ok(after)
     }
 
-    /// One audit entry per field that changed (every set field, for a new contact).
-    fn record_changes(&self, action: AuditAction, id: &str, before: Option<&Contact>, after: &Contact) -> Result<()> {
-        let before = before.map(audited_fields);
-        audit::record_field_changes(&self.ctx, action, id, before.as_ref(), &audited_fields(after))
+    /// One audit entry per field that changed.
+    fn record_changes(&self, id: &str, before: &Contact, after: &Contact) -> Result<()> {
+        let before = audited_fields(before);
+        audit::record_field_changes(&self.ctx, AuditAction::Update, id, Some(&before), &audited_fields(after))
     }
 
     pub fn get(&self, id: &str) -> Result<Contact> {
@@ -518,7 +518,7 @@ impl<'a> Contacts<'a> {
 }
 
 /// The personal fields of a contact as text, as the audit trail records them.
-fn audited_fields(c: &Contact) -> audit::Fields {
+pub(crate) fn audited_fields(c: &Contact) -> audit::Fields {
     let join = |items: Vec<String>| (!items.is_empty()).then(|| items.join(", "));
     vec![
         ("given_name", Some(c.given_name.clone())),

@@ -126,7 +126,7 @@ pub(crate) fn export_person(
     let retention_holds = Retention::new(ctx).holds(contact_id)?;
     let (retention_due_since, retention_due_expires) = Retention::new(ctx).due_since(contact_id)?.unzip();
     let export_id = new_id();
-    let audit_entries = audit::for_subject(ctx.conn, contact_id)?;
+    let audit_entries = audit::for_subject(ctx.conn, contact_id, Some(&crate::contacts::audited_fields(&contact)))?;
     let now = ctx.now();
     let actor = ctx.actor;
 

@@ -193,7 +193,12 @@ impl Lagom {
 
     /// The audit entries about one contact, oldest first.
     pub fn audit_for(&self, contact_id: &str) -> Result<Vec<AuditEntry>> {
-        audit::for_subject(&self.store.conn, contact_id)
+        let current = match self.contacts().get(contact_id) {
+            Ok(contact) => Some(contacts::audited_fields(&contact)),
+            Err(Error::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        audit::for_subject(&self.store.conn, contact_id, current.as_ref())
     }
 
     pub fn path(&self) -> &Path {

@@ -563,13 +563,11 @@ impl<'a> Retention<'a> {
         let offset = self.ctx.clock.utc_offset_seconds() / 60;
         let consents = if needs_consent { consent_states(conn, offset)? } else { Vec::new() };
         let mut former_since = conn.prepare_cached(
-            // A change of stage, or a creation as a former customer (one entry, `audit::EVERY_FIELD`, listing every
-            // field as JSON `[field, value]` pairs; a value's own quotes are escaped, so the
-            // pair cannot be matched inside another value).
+            // The last change of stage to former customer; without one, a contact that is a
+            // former customer now was created as one (`audit::EVERY_FIELD`, the creation).
             "SELECT max(at) FROM audit_entry
              WHERE subject_id = ?1
-               AND ((field = 'stage' AND new_value = 'former_customer')
-                    OR (field = '*' AND instr(new_value, '[\"stage\",\"former_customer\"]') > 0))",
+               AND ((field = 'stage' AND new_value = 'former_customer') OR (field = '*' AND action = 'create'))",
         )?;
 
         let mut contacts_statement = conn.prepare_cached(
