@@ -91,9 +91,9 @@ pub struct ContactPage {
 /// How many results a search returns, best first.
 pub const SEARCH_LIMIT: u32 = 50;
 
-/// A search with at most this many matches is ranked by relevance; a broader one is listed in
-/// name order ([`Contacts::search`]).
-pub const RANKED_AT_MOST: u32 = 500;
+/// A search with at most this many matches is ranked by relevance; a broader one lists the most
+/// recently added first ([`Contacts::search`]).
+pub const RANKED_AT_MOST: u32 = 100;
 
 /// The contacts of one open store.
 #[derive(Debug)]
@@ -317,18 +317,29 @@ impl<'a> Contacts<'a> {
         let Some((family, given, seq)) = key else {
             return self.list(0, limit);
         };
-        let contacts = self
-            .ctx
-            .conn
-            .prepare_cached(&format!(
+        // "After (family, given, seq)" as three seeks into the name index, in order: the same
+        // name with a later row, the same family name with a later given name, a later family
+        // name. (SQLite does not seek on a row-value comparison: it scanned from the top.)
+        let mut contacts: Vec<ContactSummary> = Vec::new();
+        for after in [
+            "c.family_name = ?1 COLLATE NOCASE AND c.given_name = ?2 COLLATE NOCASE AND c.seq > ?3",
+            "c.family_name = ?1 COLLATE NOCASE AND c.given_name > ?2 COLLATE NOCASE",
+            "c.family_name > ?1 COLLATE NOCASE",
+        ] {
+            let wanted = limit.saturating_sub(u32::try_from(contacts.len()).unwrap_or(u32::MAX));
+            if wanted == 0 {
+                break;
+            }
+            let mut statement = self.ctx.conn.prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS}
                  FROM contact c INDEXED BY contact_by_name LEFT JOIN organisation o ON o.id = c.organisation_id
-                 WHERE (c.family_name COLLATE NOCASE, c.given_name COLLATE NOCASE, c.seq) > (?1, ?2, ?3)
+                 WHERE {after}
                  ORDER BY c.family_name COLLATE NOCASE, c.given_name COLLATE NOCASE, c.seq
                  LIMIT ?4"
-            ))?
-            .query_map(params![family, given, seq, limit], summary_from_row)?
-            .collect::<rusqlite::Result<_>>()?;
+            ))?;
+            let page = statement.query_map(params![family, given, seq, wanted], summary_from_row)?;
+            contacts.extend(page.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
         Ok(ContactPage { total, contacts })
     }
 
@@ -337,9 +348,10 @@ impl<'a> Contacts<'a> {
     /// returns the start of the list.
     ///
     /// Up to [`RANKED_AT_MOST`] matches are ranked by relevance (bm25); a broader match (a
-    /// first letter or two, a common name) is listed in name order instead: ranking scores
-    /// every match, which at 100 000 contacts took 10–20 ms for one keystroke, and the best
-    /// 50 of thousands of prefix matches are not more useful than the first 50 by name.
+    /// first letter or two, a common name) lists the most recently added first. Ranking reads
+    /// every match's positions and scores it: at 100 000 contacts it took 10–20 ms a keystroke
+    /// for thousands of matches that are all about equally relevant, where reading the index
+    /// backwards stops after the first 50.
     pub fn search(&self, text: &str) -> Result<Vec<ContactSummary>> {
         let Some(query) = fts_query(text) else {
             return Ok(self.list(0, SEARCH_LIMIT)?.contacts);
@@ -348,29 +360,17 @@ impl<'a> Contacts<'a> {
         let matches: u32 = conn
             .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ?1 LIMIT ?2)")?
             .query_row(params![query, RANKED_AT_MOST + 1], |row| row.get(0))?;
-        let sql = if matches <= RANKED_AT_MOST {
-            format!(
+        let order = if matches <= RANKED_AT_MOST { "f.rank" } else { "f.rowid DESC" };
+        let results = conn
+            .prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS}
                  FROM contact_fts f
                  JOIN contact c ON c.seq = f.rowid
                  LEFT JOIN organisation o ON o.id = c.organisation_id
                  WHERE contact_fts MATCH ?1
-                 ORDER BY f.rank
+                 ORDER BY {order}
                  LIMIT ?2"
-            )
-        } else {
-            // The name index walked from the top, each contact checked against the matches.
-            format!(
-                "SELECT {SUMMARY_COLUMNS}
-                 FROM contact c INDEXED BY contact_by_name
-                 LEFT JOIN organisation o ON o.id = c.organisation_id
-                 WHERE c.seq IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?1)
-                 ORDER BY c.family_name COLLATE NOCASE, c.given_name COLLATE NOCASE, c.seq
-                 LIMIT ?2"
-            )
-        };
-        let results = conn
-            .prepare_cached(&sql)?
+            ))?
             .query_map(params![query, SEARCH_LIMIT], summary_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(results)
