@@ -99,6 +99,9 @@ pub const RANKED_AT_MOST: u32 = 100;
 #[derive(Debug)]
 pub struct Contacts<'a> {
     ctx: Ctx<'a>,
+    /// The settings' default country for phone numbers, read once per handle (an import
+    /// validates thousands of rows through one).
+    default_country: std::cell::OnceCell<String>,
 }
 
 struct ValidContact {
@@ -132,16 +135,18 @@ pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ContactSummary
 
 impl<'a> Contacts<'a> {
     pub(crate) fn new(ctx: Ctx<'a>) -> Self {
-        Contacts { ctx }
+        Contacts { ctx, default_country: std::cell::OnceCell::new() }
     }
 
     /// Validates and stores a new contact; returns it as stored.
     pub fn create(&self, input: &ContactInput) -> Result<Contact> {
-        self.create_with_source(input, None)
+        let id = self.insert(input, None)?;
+        self.get(&id)
     }
 
-    /// [`Contacts::create`], recording where the contact came from (an import).
-    pub(crate) fn create_with_source(&self, input: &ContactInput, source: Option<&str>) -> Result<Contact> {
+    /// Validates and stores a new contact, recording where it came from (an import), and
+    /// returns its id.
+    pub(crate) fn insert(&self, input: &ContactInput, source: Option<&str>) -> Result<String> {
         let valid = self.validate(input)?;
         let id = new_id();
         let now = self.ctx.now();
@@ -168,11 +173,10 @@ impl<'a> Contacts<'a> {
             now,
             source,
         ])?;
-        self.replace_links(&id, &valid)?;
-        let created = self.get(&id)?;
+        self.add_links(&id, &valid)?;
         audit::record_creation(&self.ctx, &id)?;
         tx.commit()?;
-        Ok(created)
+        Ok(id)
     }
 
     /// Validates and replaces every field of an existing contact.
@@ -426,12 +430,18 @@ impl<'a> Contacts<'a> {
     }
 
     fn validate(&self, input: &ContactInput) -> Result<ValidContact> {
-        let default_country = crate::settings::Settings::load(self.ctx.conn)?.default_country;
+        let default_country = match self.default_country.get() {
+            Some(country) => country,
+            None => {
+                let country = crate::settings::Settings::load(self.ctx.conn)?.default_country;
+                self.default_country.get_or_init(|| country)
+            }
+        };
         let mut errors = InvalidInput::default();
         let given_name = validate::required_text(&mut errors, "given_name", &input.given_name, MAX_NAME_CHARS);
         let family_name = validate::required_text(&mut errors, "family_name", &input.family_name, MAX_NAME_CHARS);
         let email = validate::optional_email(&mut errors, "email", input.email.as_deref());
-        let phone = validate::optional_phone(&mut errors, "phone", input.phone.as_deref(), &default_country);
+        let phone = validate::optional_phone(&mut errors, "phone", input.phone.as_deref(), default_country);
         let organisation =
             validate::optional_text(&mut errors, "organisation", input.organisation.as_deref(), MAX_ORGANISATION_CHARS);
         let role = validate::optional_text(&mut errors, "role", input.role.as_deref(), MAX_SHORT_TEXT_CHARS);
@@ -501,6 +511,10 @@ impl<'a> Contacts<'a> {
     fn replace_links(&self, id: &str, valid: &ValidContact) -> Result<()> {
         self.ctx.conn.prepare_cached("DELETE FROM contact_purpose WHERE contact_id = ?1")?.execute([id])?;
         self.ctx.conn.prepare_cached("DELETE FROM contact_tag WHERE contact_id = ?1")?.execute([id])?;
+        self.add_links(id, valid)
+    }
+
+    fn add_links(&self, id: &str, valid: &ValidContact) -> Result<()> {
         for purpose_id in &valid.purpose_ids {
             self.ctx
                 .conn

@@ -822,7 +822,7 @@ impl<'a> Imports<'a> {
             let id = match (duplicate, choice(row.line), &row.duplicate_of) {
                 (false, _, _) | (true, DuplicateChoice::KeepBoth, _) => {
                     report.imported += 1;
-                    contacts.create_with_source(&row.contact, Some(&source))?.id
+                    contacts.insert(&row.contact, Some(&source))?
                 }
                 (true, DuplicateChoice::Update, Some(existing)) => {
                     report.updated += 1;
