@@ -804,6 +804,9 @@ impl<'a> Imports<'a> {
         let source = format!("import: {}, {}", source_label(&options.file_name, &report.rows), self.ctx.today());
         let choice =
             |line: u32| options.per_row.iter().find(|(l, _)| *l == line).map_or(options.duplicates, |(_, c)| *c);
+        // A large batch touches pages all over the indexes (ids are random): a bigger page cache
+        // for its length saves SQLCipher decrypting evicted pages again. Back to normal after.
+        let _cache = BatchCache::enlarge(self.ctx.conn, count(report.rows.iter()))?;
         let tx = self.ctx.begin()?;
         tx.execute("INSERT INTO fts_deferred (since) SELECT coalesce(max(seq), 0) FROM contact", [])?;
         // Any failure below returns before the commit, and `tx` rolls the whole batch back.
@@ -895,6 +898,29 @@ impl<'a> Imports<'a> {
             return Err(invalid_file("no column holds names: map a column to given name, family name or full name"));
         }
         Ok(mapping)
+    }
+}
+
+/// A page cache sized for a batch while it runs (about 1.5 KiB a row, between the normal 64 MiB
+/// and 256 MiB), restored when dropped.
+struct BatchCache<'c> {
+    conn: &'c rusqlite::Connection,
+    normal: i64,
+}
+
+impl<'c> BatchCache<'c> {
+    fn enlarge(conn: &'c rusqlite::Connection, rows: u32) -> Result<BatchCache<'c>> {
+        let normal: i64 = conn.query_row("PRAGMA cache_size", [], |row| row.get(0))?;
+        // Never smaller than it is (a negative size is in KiB, a positive one in pages).
+        let wanted_kib = (i64::from(rows) * 3 / 2).min(256 * 1024).max(-normal.min(0));
+        conn.execute_batch(&format!("PRAGMA cache_size = -{wanted_kib}"))?;
+        Ok(BatchCache { conn, normal })
+    }
+}
+
+impl Drop for BatchCache<'_> {
+    fn drop(&mut self) {
+        let _ = self.conn.execute_batch(&format!("PRAGMA cache_size = {}", self.normal));
     }
 }
 
