@@ -1,6 +1,8 @@
 //! Contacts: the essential, structured fields of a person, their organisation, interest
 //! tags and purposes, and instant search over names, email and organisation.
 
+use std::collections::HashMap;
+
 use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -394,14 +396,26 @@ impl<'a> Contacts<'a> {
         Ok(keys)
     }
 
-    /// The contact with the email or phone of a key from [`Contacts::check`].
-    pub(crate) fn find_by_key(&self, key: &str) -> Result<Option<String>> {
-        let (sql, value) = match key.split_once(':') {
-            Some(("email", email)) => ("SELECT id FROM contact WHERE email = ?1 COLLATE NOCASE LIMIT 1", email),
-            Some(("phone", phone)) => ("SELECT id FROM contact WHERE phone = ?1 LIMIT 1", phone),
-            _ => return Ok(None),
-        };
-        Ok(self.ctx.conn.prepare_cached(sql)?.query_row([value], |row| row.get(0)).optional()?)
+    /// Every contact's duplicate keys (as [`Contacts::check`] makes them) and its id, the
+    /// oldest contact for a key shared by several: one pass over the register, so an import
+    /// compares emails in any letter case (`Åsa@…` and `åsa@…`), which SQLite's `NOCASE` (ASCII
+    /// only) could not, and needs no index on email or phone.
+    pub(crate) fn duplicate_keys(&self) -> Result<HashMap<String, String>> {
+        let mut keys = HashMap::new();
+        let mut statement = self.ctx.conn.prepare(
+            "SELECT id, email, phone FROM contact WHERE email IS NOT NULL OR phone IS NOT NULL ORDER BY seq",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            if let Some(email) = row.get::<_, Option<String>>(1)? {
+                keys.entry(format!("email:{}", email.to_lowercase())).or_insert_with(|| id.clone());
+            }
+            if let Some(phone) = row.get::<_, Option<String>>(2)? {
+                keys.entry(format!("phone:{phone}")).or_insert(id);
+            }
+        }
+        Ok(keys)
     }
 
     /// Updates a contact from an imported row: the row's non-empty fields replace the

@@ -25,6 +25,12 @@ CREATE INDEX contact_by_email ON contact (email COLLATE NOCASE);
 CREATE INDEX contact_by_phone ON contact (phone);
 "#;
 
+/// Duplicates are found in one pass over the register (`Contacts::duplicate_keys`), in any
+/// letter case: the indexes on email and phone made for lookups one row at a time go.
+pub(crate) const NO_DUPLICATE_INDEXES: &str = "
+DROP INDEX IF EXISTS contact_by_email;
+DROP INDEX IF EXISTS contact_by_phone;";
+
 /// Present only inside an import's transaction (`since`: the last contact before it): the
 /// contacts the import adds go into the search index in one statement at its end, not one
 /// at a time (FTS5 writes its pending index at every statement that touches it).
@@ -726,6 +732,7 @@ impl<'a> Imports<'a> {
         let purpose = self.purpose(options)?;
         let mapping = self.mapping(file, options)?;
         let contacts = Contacts::new(self.ctx);
+        let register = if file.rows.is_empty() { HashMap::new() } else { contacts.duplicate_keys()? };
         let mut seen: HashMap<String, u32> = HashMap::new();
         let mut rows = Vec::with_capacity(file.rows.len());
         for row in &file.rows {
@@ -750,7 +757,7 @@ impl<'a> Imports<'a> {
             let mut duplicate_of_line = None;
             for key in &keys {
                 if duplicate_of.is_none() {
-                    duplicate_of = contacts.find_by_key(key)?;
+                    duplicate_of = register.get(key).cloned();
                 }
                 if duplicate_of_line.is_none() {
                     duplicate_of_line = seen.get(key).copied();

@@ -366,3 +366,18 @@ fn the_register_extract_of_an_imported_contact_says_where_the_data_came_from() {
     let expected = format!("came to us in a list we imported (import: kunder.csv, {})", lagom.clock().today());
     assert!(report.contains(&expected), "Art. 15(1)(g): {report}");
 }
+
+#[test]
+fn an_email_differing_only_in_non_ascii_letter_case_is_a_duplicate() {
+    let (_dir, lagom) = register();
+    let first = import::read("Name,Email\nÅsa Öst,ÅSA.ÖST@example.se\n".as_bytes()).unwrap();
+    run(&lagom, &first, &options("Customer relationship")).unwrap();
+    let existing = lagom.contacts().list(0, 1).unwrap().contacts[0].id.clone();
+    // The same person in another list, her address typed in lower case.
+    let again = import::read("Name,Email\nÅsa Öst,åsa.öst@Example.SE\nBo Ek,bo@example.se\n".as_bytes()).unwrap();
+    let preview = lagom.imports().preview(&again, &options("Customer relationship")).unwrap();
+    assert_eq!(preview.rows[0].duplicate_of.as_deref(), Some(existing.as_str()));
+    assert_eq!(preview.rows[1].duplicate_of, None);
+    let report = run(&lagom, &again, &options("Customer relationship")).unwrap();
+    assert_eq!((report.imported, report.skipped), (1, 1));
+}

@@ -401,7 +401,7 @@ fn free_text_request_references_of_older_tombstones_are_replaced_on_upgrade() {
          DROP TABLE interaction; DROP TABLE interaction_outcome; DROP TABLE request;
          DROP TABLE retention_hold; ALTER TABLE purpose DROP COLUMN retention_anchor;
          DROP TABLE retention_due; DROP INDEX contact_retention; DROP INDEX consent_event_by_contact_purpose;
-         DROP INDEX audit_export_by_at; DROP INDEX contact_by_email; DROP INDEX contact_by_phone;
+         DROP INDEX audit_export_by_at;
          ALTER TABLE contact DROP COLUMN source;
          DROP TRIGGER contact_fts_after_insert; DROP TABLE fts_deferred;
          CREATE TRIGGER contact_fts_after_insert AFTER INSERT ON contact BEGIN

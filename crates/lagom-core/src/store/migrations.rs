@@ -29,6 +29,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::audit::EXPORTS_BY_DATE),
     Step::Sql(crate::import::SCHEMA),
     Step::Sql(crate::import::DEFERRED_INDEX_SCHEMA),
+    Step::Sql(crate::import::NO_DUPLICATE_INDEXES),
 ];
 
 /// The schema version this build writes and understands.
