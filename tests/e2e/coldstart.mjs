@@ -14,7 +14,8 @@ const contacts = Number(process.argv[3] ?? 100000);
 const cli = process.env.LAGOM_CLI ?? 'target/release/lagom';
 const db = freshDatabase();
 
-/** Resident memory (VmRSS, KiB) of every process whose command line names `pattern`. */
+/** Resident memory (VmRSS; and of it, anonymous memory and the proportional share of shared
+ * pages, from smaps_rollup; KiB) of every process whose command line names `pattern`. */
 function residentKiB(pattern) {
   const found = [];
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
@@ -22,7 +23,12 @@ function residentKiB(pattern) {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
       if (!cmdline.includes(pattern)) continue;
       const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (rss) found.push({ pid, name: cmdline.split(' ')[0].split('/').at(-1), kib: Number(rss[1]) });
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(rollup)?.[1] ?? 0);
+      if (rss) {
+        const name = cmdline.split(' ')[0].split('/').at(-1);
+        found.push({ pid, name, kib: Number(rss[1]), anonymous: field('Anonymous'), pss: field('Pss') });
+      }
     } catch {
       // The process ended while being read.
     }
@@ -82,7 +88,10 @@ try {
   const app = last.filter((p) => p.name === 'lagom-desktop').reduce((sum, p) => sum + p.kib, 0);
   const total = last.reduce((sum, p) => sum + p.kib, 0);
   console.log(`  resident memory 1 s after the list: app process ${(app / 1024).toFixed(0)} MiB, with WebKit's processes ${(total / 1024).toFixed(0)} MiB`);
-  for (const p of last) console.log(`    ${p.name} (${p.pid}): ${(p.kib / 1024).toFixed(0)} MiB`);
+  for (const p of last) {
+    const mib = (kib) => `${(kib / 1024).toFixed(0)} MiB`;
+    console.log(`    ${p.name} (${p.pid}): RSS ${mib(p.kib)}, anonymous ${mib(p.anonymous)}, PSS ${mib(p.pss)}`);
+  }
 } finally {
   stopDriver();
 }

@@ -10,8 +10,9 @@
 //!
 //! A new contact is one entry (field `*`) without values: what it was created with is its record
 //! and the old values of every later change, so [`for_subject`] shows the creation field by field
-//! without the trail holding a second copy of the person. An update is one entry per changed
-//! field (old → new).
+//! without the trail holding a second copy of the person, after checking what it read back
+//! against the creation's commitment (an HMAC over the person's own fields as created, with the
+//! entry's secret). An update is one entry per changed field (old → new).
 
 use hmac::{Hmac, Mac};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -190,6 +191,11 @@ fn link_hash(link: &Link<'_>) -> Vec<u8> {
 
 /// Appends one entry to the chain. Call inside the transaction that makes the change.
 pub(crate) fn record(ctx: &Ctx<'_>, change: Change<'_>) -> Result<()> {
+    record_committed(ctx, change, |secret| commitment(secret, change.old_value, change.new_value))
+}
+
+/// [`record`] with the commitment made by `commit` from the entry's fresh secret.
+fn record_committed(ctx: &Ctx<'_>, change: Change<'_>, commit: impl FnOnce(&[u8]) -> Vec<u8>) -> Result<()> {
     let (conn, actor) = (ctx.conn, ctx.actor);
     let (last_seq, prev_hash): (i64, Vec<u8>) = conn
         .prepare_cached("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")?
@@ -200,7 +206,7 @@ pub(crate) fn record(ctx: &Ctx<'_>, change: Change<'_>) -> Result<()> {
     let at = ctx.now();
     let mut secret = [0u8; 32];
     crate::store::keys::fill_random(&mut secret)?;
-    let commitment = commitment(&secret, change.old_value, change.new_value);
+    let commitment = commit(&secret);
     let hash = link_hash(&Link {
         prev_hash: &prev_hash,
         seq,
@@ -240,20 +246,62 @@ pub(crate) type Fields = Vec<(&'static str, Option<String>)>;
 /// The `field` of the one entry that records a new contact. It holds no values: what the
 /// contact was created with is its record now and the old values of the changes made since,
 /// so a copy would only double the personal data the register holds (and the file's size).
+/// Its commitment covers the person's own fields as created ([`COMMITTED_AT_CREATION`]), so
+/// what is read back is checked against what was created ([`for_subject`]).
 pub(crate) const EVERY_FIELD: &str = "*";
 
-/// Records the creation of a contact: who, when, one link of the chain ([`EVERY_FIELD`]).
-pub(crate) fn record_creation(ctx: &Ctx<'_>, subject_id: &str) -> Result<()> {
-    record(
-        ctx,
-        Change {
-            action: AuditAction::Create,
-            subject_id: Some(subject_id),
-            field: Some(EVERY_FIELD),
-            old_value: None,
-            new_value: None,
-        },
-    )
+/// The fields a creation's commitment covers: the contact's own values, which change only
+/// through audited updates. Tags, purposes and the organisation are names from shared lists
+/// (renamed or deleted for everyone), read back as they are named now.
+const COMMITTED_AT_CREATION: &[&str] = &[
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "role",
+    "channel",
+    "material",
+    "language",
+    "stage",
+    "owner",
+    "source",
+];
+
+/// HMAC over the committed fields of `fields`, each named and length-prefixed, `None` distinct
+/// from empty.
+fn creation_commitment(secret: &[u8], fields: &Fields) -> Vec<u8> {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    for name in COMMITTED_AT_CREATION {
+        let value = fields.iter().find(|(field, _)| field == name).and_then(|(_, v)| v.as_deref());
+        for part in [Some(*name), value] {
+            match part {
+                None => mac.update(&u64::MAX.to_be_bytes()),
+                Some(v) => {
+                    mac.update(&(v.len() as u64).to_be_bytes());
+                    mac.update(v.as_bytes());
+                }
+            }
+        }
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Records the creation of a contact with `fields` (as [`Fields`] of the new contact): who,
+/// when, one link of the chain ([`EVERY_FIELD`]), no values.
+pub(crate) fn record_creation(ctx: &Ctx<'_>, subject_id: &str, fields: &Fields) -> Result<()> {
+    let change = Change {
+        action: AuditAction::Create,
+        subject_id: Some(subject_id),
+        field: Some(EVERY_FIELD),
+        old_value: None,
+        new_value: None,
+    };
+    record_committed(ctx, change, |secret| creation_commitment(secret, fields))
+}
+
+fn is_creation(action: &str, field: Option<&str>) -> bool {
+    action == AuditAction::Create.as_str() && field == Some(EVERY_FIELD)
 }
 
 /// One entry per field whose value differs between `before` (`None` for something new) and
@@ -284,24 +332,46 @@ pub(crate) fn record_field_changes(
     Ok(())
 }
 
+/// An entry with what is needed to check a creation read back: its secret (gone once erased)
+/// and its commitment.
+struct Stored {
+    entry: AuditEntry,
+    secret: Option<Vec<u8>>,
+    commitment: Vec<u8>,
+}
+
 /// The entries as people read them: a contact's creation ([`EVERY_FIELD`]) becomes one row per
 /// field it was created with, each value read back from the first later change of that field
-/// (its old value) or, when it never changed, from `current` (the contact now, as audited).
-fn readable(entries: Vec<AuditEntry>, current: Option<&Fields>) -> Vec<AuditEntry> {
-    let mut out = Vec::with_capacity(entries.len() + 16);
-    for (i, entry) in entries.iter().enumerate() {
-        let created = entry.action == AuditAction::Create.as_str() && entry.field.as_deref() == Some(EVERY_FIELD);
-        let Some(current) = current.filter(|_| created) else {
+/// (its old value) or, when it never changed, from `current` (the contact now, as audited) —
+/// shown only when the values read back match the creation's commitment. When they do not
+/// (the record or the trail was changed outside Lagom), the creation stays one row, no values.
+fn readable(stored: Vec<Stored>, current: Option<&Fields>) -> Vec<AuditEntry> {
+    let mut out = Vec::with_capacity(stored.len() + 16);
+    for (i, item) in stored.iter().enumerate() {
+        let entry = &item.entry;
+        let (Some(current), Some(secret), true) =
+            (current, &item.secret, is_creation(&entry.action, entry.field.as_deref()))
+        else {
             out.push(entry.clone());
             continue;
         };
-        for (field, now) in current {
-            let later = entries[i + 1..]
-                .iter()
-                .find(|e| e.action == AuditAction::Update.as_str() && e.field.as_deref() == Some(*field));
-            let value = later.map_or_else(|| now.clone(), |change| change.old_value.clone());
+        let created: Fields = current
+            .iter()
+            .map(|(field, now)| {
+                let later = stored[i + 1..]
+                    .iter()
+                    .map(|s| &s.entry)
+                    .find(|e| e.action == AuditAction::Update.as_str() && e.field.as_deref() == Some(*field));
+                (*field, later.map_or_else(|| now.clone(), |change| change.old_value.clone()))
+            })
+            .collect();
+        if creation_commitment(secret, &created) != item.commitment {
+            out.push(entry.clone());
+            continue;
+        }
+        for (field, value) in created {
             if let Some(value) = value {
-                out.push(AuditEntry { field: Some((*field).to_owned()), new_value: Some(value), ..entry.clone() });
+                out.push(AuditEntry { field: Some(field.to_owned()), new_value: Some(value), ..entry.clone() });
             }
         }
     }
@@ -321,28 +391,32 @@ pub(crate) fn redact_subject(conn: &Connection, subject_id: &str) -> Result<usiz
 /// The entries about one subject, oldest first; for a contact, `current` is its audited fields
 /// now, from which its creation is shown field by field.
 pub(crate) fn for_subject(conn: &Connection, subject_id: &str, current: Option<&Fields>) -> Result<Vec<AuditEntry>> {
-    let entries = conn
+    let stored = conn
         .prepare_cached(
             "SELECT e.seq, e.at, e.actor, e.action, e.subject_id, e.field, e.old_value, e.new_value,
-                    s.seq IS NULL
+                    s.seq IS NULL, s.secret, e.commitment
              FROM audit_entry e LEFT JOIN audit_secret s ON s.seq = e.seq
              WHERE e.subject_id = ?1 ORDER BY e.seq",
         )?
         .query_map([subject_id], |row| {
-            Ok(AuditEntry {
-                seq: row.get(0)?,
-                at: row.get(1)?,
-                actor: row.get(2)?,
-                action: row.get(3)?,
-                subject_id: row.get(4)?,
-                field: row.get(5)?,
-                old_value: row.get(6)?,
-                new_value: row.get(7)?,
-                redacted: row.get(8)?,
+            Ok(Stored {
+                entry: AuditEntry {
+                    seq: row.get(0)?,
+                    at: row.get(1)?,
+                    actor: row.get(2)?,
+                    action: row.get(3)?,
+                    subject_id: row.get(4)?,
+                    field: row.get(5)?,
+                    old_value: row.get(6)?,
+                    new_value: row.get(7)?,
+                    redacted: row.get(8)?,
+                },
+                secret: row.get(9)?,
+                commitment: row.get(10)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(readable(entries, current))
+    Ok(readable(stored, current))
 }
 
 /// Walks the whole chain: every link, every hash, and every commitment whose secret remains.
@@ -381,6 +455,9 @@ pub fn verify(conn: &Connection) -> Result<AuditVerification> {
         let erased: bool = row.get(12)?;
         report.entries += 1;
         let commitment_ok = match &secret {
+            // A creation's commitment covers values it does not hold: it is checked when the
+            // contact's trail is read ([`for_subject`]); here the chain covers the commitment.
+            Some(_) if is_creation(&action, field.as_deref()) => old_value.is_none() && new_value.is_none(),
             Some(secret) => commitment(secret, old_value.as_deref(), new_value.as_deref()) == stored_commitment,
             // Only an erasure redacts, so a redacted entry needs its subject's tombstone:
             // otherwise removing a secret would hide a changed value.

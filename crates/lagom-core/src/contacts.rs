@@ -90,7 +90,7 @@ pub struct ContactPage {
     pub contacts: Vec<ContactSummary>,
 }
 
-/// How many results a search returns, best first.
+/// How many results a search returns (whole-word matches first; see [`Contacts::search`]).
 pub const SEARCH_LIMIT: u32 = 50;
 
 /// A search with at most this many matches is ranked by relevance; a broader one lists the most
@@ -176,7 +176,7 @@ impl<'a> Contacts<'a> {
             source,
         ])?;
         self.add_links(&id, &valid)?;
-        audit::record_creation(&self.ctx, &id)?;
+        audit::record_creation(&self.ctx, &id, &created_fields(valid, source))?;
         tx.commit()?;
         Ok(id)
     }
@@ -353,33 +353,62 @@ impl<'a> Contacts<'a> {
     /// word is a prefix, case and diacritics are ignored (`ostl` finds `Östlund`). Blank text
     /// returns the start of the list.
     ///
-    /// Up to [`RANKED_AT_MOST`] matches are ranked by relevance (bm25); a broader match (a
-    /// first letter or two, a common name) lists the most recently added first. Ranking reads
-    /// every match's positions and scores it: at 100 000 contacts it took 10–20 ms a keystroke
-    /// for thousands of matches that are all about equally relevant, where reading the index
-    /// backwards stops after the first 50.
+    /// Contacts matching the words whole come first (`berg` puts Berg before Bergström), then
+    /// those matching them as prefixes. Within each, up to [`RANKED_AT_MOST`] matches are ranked
+    /// by relevance (bm25); a broader set (a first letter, a common name) lists the most recently
+    /// added first. Ranking reads every match's positions and scores it: at 100 000 contacts it
+    /// took 10–20 ms a keystroke for thousands of matches that are all about equally relevant,
+    /// where reading the index backwards stops after the first few.
     pub fn search(&self, text: &str) -> Result<Vec<ContactSummary>> {
-        let Some(query) = fts_query(text) else {
+        let (Some(whole), Some(prefix)) = (fts_query(text, false), fts_query(text, true)) else {
             return Ok(self.list(0, SEARCH_LIMIT)?.contacts);
         };
+        let limit = SEARCH_LIMIT as usize;
+        let mut seqs: Vec<i64> = Vec::with_capacity(limit);
+        for query in [whole, prefix] {
+            if seqs.len() == limit {
+                break;
+            }
+            for seq in self.best_matches(&query)? {
+                if seqs.len() == limit {
+                    break;
+                }
+                if !seqs.contains(&seq) {
+                    seqs.push(seq);
+                }
+            }
+        }
+        let mut statement = self.ctx.conn.prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM contact c LEFT JOIN organisation o ON o.id = c.organisation_id
+             WHERE c.seq = ?1"
+        ))?;
+        let mut found = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            // An index entry without its contact (never expected) is skipped, not an error.
+            if let Some(summary) = statement.query_row([seq], summary_from_row).optional()? {
+                found.push(summary);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The row numbers of the best [`SEARCH_LIMIT`] matches of an FTS5 `query`: ranked when
+    /// there are at most [`RANKED_AT_MOST`], else the newest.
+    fn best_matches(&self, query: &str) -> Result<Vec<i64>> {
         let conn = self.ctx.conn;
-        let matches: u32 = conn
-            .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ?1 LIMIT ?2)")?
-            .query_row(params![query, RANKED_AT_MOST + 1], |row| row.get(0))?;
-        let order = if matches <= RANKED_AT_MOST { "f.rank" } else { "f.rowid DESC" };
-        let results = conn
-            .prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS}
-                 FROM contact_fts f
-                 JOIN contact c ON c.seq = f.rowid
-                 LEFT JOIN organisation o ON o.id = c.organisation_id
-                 WHERE contact_fts MATCH ?1
-                 ORDER BY {order}
-                 LIMIT ?2"
-            ))?
-            .query_map(params![query, SEARCH_LIMIT], summary_from_row)?
+        // Read backwards from the newest: for a broad search this pass is all the index work.
+        let newest: Vec<i64> = conn
+            .prepare_cached("SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2")?
+            .query_map(params![query, RANKED_AT_MOST + 1], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(results)
+        if newest.len() > RANKED_AT_MOST as usize {
+            return Ok(newest);
+        }
+        let ranked = conn
+            .prepare_cached("SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?1 ORDER BY rank LIMIT ?2")?
+            .query_map(params![query, SEARCH_LIMIT], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ranked)
     }
 
     /// Validates `input` as [`Contacts::create`] would, and returns the keys a duplicate
@@ -566,15 +595,40 @@ pub(crate) fn audited_fields(c: &Contact) -> audit::Fields {
     ]
 }
 
+/// The audited fields of a contact just stored from `valid`, without reading it back (the
+/// creation's commitment covers the contact's own fields; tags and purposes are not needed).
+fn created_fields(valid: ValidContact, source: Option<&str>) -> audit::Fields {
+    audited_fields(&Contact {
+        id: String::new(),
+        given_name: valid.given_name,
+        family_name: valid.family_name,
+        email: valid.email,
+        phone: valid.phone,
+        organisation: valid.organisation,
+        role: valid.role,
+        channel: valid.channel,
+        material: valid.material,
+        language: valid.language,
+        stage: valid.stage,
+        owner: valid.owner,
+        tags: Vec::new(),
+        purposes: Vec::new(),
+        source: source.map(str::to_owned),
+        created_at: String::new(),
+        updated_at: String::new(),
+    })
+}
+
 /// Turns what a person typed into an FTS5 query: every word a quoted prefix, all required.
 /// Quoting makes FTS5 syntax characters (`"`, `*`, `:`, `-`, `OR`) plain text.
-fn fts_query(text: &str) -> Option<String> {
+fn fts_query(text: &str, prefix: bool) -> Option<String> {
     let normalised = validate::clean(text)?;
+    let star = if prefix { "*" } else { "" };
     let terms: Vec<String> = normalised
         .split_whitespace()
         .map(|word| word.replace('"', ""))
         .filter(|word| word.chars().any(char::is_alphanumeric))
-        .map(|word| format!("\"{word}\"*"))
+        .map(|word| format!("\"{word}\"{star}"))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
 }
@@ -585,10 +639,11 @@ mod tests {
 
     #[test]
     fn search_text_becomes_quoted_prefixes() {
-        assert_eq!(fts_query("  ").as_deref(), None);
-        assert_eq!(fts_query("ost").as_deref(), Some("\"ost\"*"));
-        assert_eq!(fts_query("anna ö").as_deref(), Some("\"anna\"* \"ö\"*"));
-        assert_eq!(fts_query("a\"b OR -c").as_deref(), Some("\"ab\"* \"OR\"* \"-c\"*"));
-        assert_eq!(fts_query("\" * -").as_deref(), None);
+        assert_eq!(fts_query("  ", true).as_deref(), None);
+        assert_eq!(fts_query("ost", true).as_deref(), Some("\"ost\"*"));
+        assert_eq!(fts_query("ost", false).as_deref(), Some("\"ost\""));
+        assert_eq!(fts_query("anna ö", true).as_deref(), Some("\"anna\"* \"ö\"*"));
+        assert_eq!(fts_query("a\"b OR -c", true).as_deref(), Some("\"ab\"* \"OR\"* \"-c\"*"));
+        assert_eq!(fts_query("\" * -", true).as_deref(), None);
     }
 }

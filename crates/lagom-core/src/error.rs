@@ -79,7 +79,7 @@ pub enum Error {
 
     #[error(
         "{path} cannot be written: the file, its folder or the disk is read-only (or belongs to \
-         someone else). Lagom changed nothing; make it writable, or copy the register elsewhere"
+         someone else). Nothing was changed; make it writable, or choose another place"
     )]
     ReadOnly { path: PathBuf },
 
@@ -174,14 +174,15 @@ impl Error {
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        if source.raw_os_error() == Some(28) || source.kind() == std::io::ErrorKind::StorageFull {
-            // ENOSPC
+        use std::io::ErrorKind as Kind;
+        // ENOSPC (28 on Unix; Windows reports it through the kind only).
+        if source.kind() == Kind::StorageFull || (cfg!(unix) && source.raw_os_error() == Some(28)) {
             return Error::DiskFull;
         }
-        // EROFS (a read-only disk or mount), EACCES / EPERM (a read-only file or folder).
-        if matches!(source.raw_os_error(), Some(30 | 13 | 1))
-            || matches!(source.kind(), std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied)
-        {
+        // A place Lagom must write to that is read-only (a read-only disk, or a file or folder
+        // it may not write). Reading a file it may not read stays an I/O error.
+        let writing = !matches!(action, "read" | "open" | "parse" | "decode" | "resolve" | "read random bytes from");
+        if writing && matches!(source.kind(), Kind::ReadOnlyFilesystem | Kind::PermissionDenied) {
             return Error::ReadOnly { path: path.into() };
         }
         Error::Io { action, path: path.into(), source }
@@ -193,6 +194,7 @@ impl From<rusqlite::Error> for Error {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => Error::DiskFull,
+            Some(ErrorCode::ReadOnly) => Error::ReadOnly { path: "the register".into() },
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::InUse,
             _ => Error::Storage(e),
         }

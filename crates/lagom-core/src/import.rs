@@ -45,6 +45,21 @@ WHEN NOT EXISTS (SELECT 1 FROM fts_deferred) BEGIN
 END;
 "#;
 
+/// A marker row left behind (never by Lagom: an import removes it inside its own transaction)
+/// would keep every new contact out of the search index: at open, remove it and rebuild.
+pub(crate) fn repair_deferred_index(conn: &rusqlite::Connection) -> Result<()> {
+    let left: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM fts_deferred)", [], |row| row.get(0))?;
+    if left {
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             DELETE FROM fts_deferred;
+             INSERT INTO contact_fts (contact_fts) VALUES ('rebuild');
+             COMMIT;",
+        )?;
+    }
+    Ok(())
+}
+
 /// Puts the contacts added since [`DEFERRED_INDEX_SCHEMA`]'s marker into the search index and
 /// removes the marker. Inside the import's transaction, before its commit.
 const INDEX_DEFERRED: &str = "
@@ -918,9 +933,12 @@ struct BatchCache<'c> {
 impl<'c> BatchCache<'c> {
     fn enlarge(conn: &'c rusqlite::Connection, rows: u32) -> Result<BatchCache<'c>> {
         let normal: i64 = conn.query_row("PRAGMA cache_size", [], |row| row.get(0))?;
-        // Never smaller than it is (a negative size is in KiB, a positive one in pages).
-        let wanted_kib = (i64::from(rows) * 3 / 2).min(256 * 1024).max(-normal.min(0));
-        conn.execute_batch(&format!("PRAGMA cache_size = -{wanted_kib}"))?;
+        // Never smaller than it is (a negative size is in KiB; a positive one, in pages, is
+        // left alone).
+        if normal < 0 {
+            let wanted_kib = (i64::from(rows) * 3 / 2).min(256 * 1024).max(-normal);
+            conn.execute_batch(&format!("PRAGMA cache_size = -{wanted_kib}"))?;
+        }
         Ok(BatchCache { conn, normal })
     }
 }

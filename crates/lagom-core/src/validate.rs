@@ -275,12 +275,15 @@ mod tests {
 
             #[test]
             fn an_accepted_email_is_stored_with_a_lower_case_domain_and_accepted_again(
-                local in "[a-zA-Z0-9._%+'-]{1,20}", domain in "[a-zA-Z0-9-]{1,10}\\.[a-zA-Z]{2,5}", pad in " {0,2}",
+                local in "[a-zA-Z0-9._%+'-]{1,20}", domain in "[a-zA-Z0-9]([a-zA-Z0-9-]{0,8}[a-zA-Z0-9])?\\.[a-zA-Z]{2,5}", pad in " {0,2}",
             ) {
-                if let Ok(stored) = email(&format!("{pad}{local}@{domain}{pad}")) {
-                    prop_assert_eq!(&stored, &format!("{local}@{}", domain.to_lowercase()));
-                    prop_assert_eq!(email(&stored), Ok(stored.clone()));
-                }
+                // Dots may not start, end or double in a local part (RFC 5322's dot-atom).
+                prop_assume!(!local.starts_with('.') && !local.ends_with('.') && !local.contains(".."));
+                let stored = email(&format!("{pad}{local}@{domain}{pad}"));
+                prop_assert!(stored.is_ok(), "{}@{} refused: {:?}", local, domain, stored);
+                let stored = stored.unwrap_or_default();
+                prop_assert_eq!(&stored, &format!("{local}@{}", domain.to_lowercase()));
+                prop_assert_eq!(email(&stored), Ok(stored.clone()));
             }
 
             #[test]
@@ -294,6 +297,8 @@ mod tests {
                     format!("+46 (0){digits}"),
                 ];
                 let stored: Vec<Option<String>> = shapes.iter().map(|s| phone(s, "SE")).collect();
+                let expected = format!("+46{digits}");
+                prop_assert_eq!(stored[0].as_deref(), Some(expected.as_str()), "{:?}", shapes);
                 prop_assert!(stored.iter().all(|s| s == &stored[0]), "{:?} -> {:?}", shapes, stored);
             }
         }

@@ -226,6 +226,19 @@ fn a_created_contact_is_one_audit_entry_without_values_read_back_field_by_field(
     assert!(entries.iter().filter(|e| e.action == "create").all(|e| e.seq == seq));
     assert!(db.lagom.verify_audit().unwrap().is_intact());
 
+    // A record changed outside Lagom no longer matches the creation's commitment: the creation
+    // is then shown without values rather than with ones it never had.
+    conn.execute("UPDATE contact SET given_name = 'Anne' WHERE id = ?1", [&anna]).unwrap();
+    let creation: Vec<_> = db.lagom.audit_for(&anna).unwrap().into_iter().filter(|e| e.action == "create").collect();
+    assert_eq!(creation.len(), 1, "{creation:?}");
+    assert_eq!((creation[0].field.as_deref(), creation[0].new_value.as_deref()), (Some("*"), None));
+    conn.execute("UPDATE contact SET given_name = 'Anna' WHERE id = ?1", [&anna]).unwrap();
+    let restored = db.lagom.audit_for(&anna).unwrap();
+    assert!(
+        restored.iter().any(|e| e.action == "create" && e.field.as_deref() == Some("given_name")),
+        "matching again, shown field by field again"
+    );
+
     // The creation is in the chain like any other entry.
     conn.execute_batch("DROP TRIGGER audit_entry_append_only").unwrap();
     conn.execute("UPDATE audit_entry SET actor = 'mallory' WHERE seq = ?1", [seq]).unwrap();
@@ -776,11 +789,22 @@ fn a_busy_checkpoint_after_the_erase_reports_success_with_a_warning() {
 fn verify_requires_a_tombstone_for_every_redacted_entry() {
     let db = open();
     let anna = person(&db.lagom, "Anna", "Berg", &["Customer relationship"]);
+    let mut changed = db.lagom.contacts().get(&anna).unwrap();
+    changed.role = Some("CFO".into());
+    let input = ContactInput {
+        given_name: changed.given_name,
+        family_name: changed.family_name,
+        email: changed.email,
+        role: changed.role,
+        purposes: vec!["Customer relationship".into()],
+        ..ContactInput::default()
+    };
+    db.lagom.contacts().update(&anna, &input).unwrap();
     let conn = db.lagom.connection();
     // Hiding a change by deleting its secret and value, without any erasure, must show.
     conn.execute_batch("DROP TRIGGER audit_secret_no_delete; DROP TRIGGER audit_entry_append_only;").unwrap();
     let seq: i64 = conn
-        .query_row("SELECT seq FROM audit_entry WHERE subject_id = ?1 AND action = 'create'", [&anna], |r| r.get(0))
+        .query_row("SELECT seq FROM audit_entry WHERE subject_id = ?1 AND field = 'role'", [&anna], |r| r.get(0))
         .unwrap();
     conn.execute("DELETE FROM audit_secret WHERE seq = ?1", [seq]).unwrap();
     conn.execute("UPDATE audit_entry SET old_value = NULL, new_value = NULL WHERE seq = ?1", [seq]).unwrap();

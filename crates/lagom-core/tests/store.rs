@@ -568,3 +568,19 @@ fn cached_statements_are_not_prepared_again_on_every_use() {
     let statement = lagom.connection().prepare_cached(SQL).unwrap();
     assert_eq!(statement.get_status(rusqlite::StatementStatus::RePrepare), 0, "parsed and planned once");
 }
+
+#[test]
+fn a_search_index_marker_left_behind_is_repaired_when_the_register_opens() {
+    let (_dir, path) = temp_db();
+    let keys = MemoryKeyStore::new();
+    let lagom = Lagom::create(&path, &keys).unwrap().lagom;
+    // As if an import's marker had been committed: new contacts would stay out of the index.
+    lagom.connection().execute("INSERT INTO fts_deferred (since) VALUES (0)", []).unwrap();
+    lagom.contacts().create(&anna()).unwrap();
+    assert!(lagom.contacts().search("ostlund").unwrap().is_empty());
+    drop(lagom);
+    let lagom = Lagom::open(&path, &keys).unwrap();
+    assert_eq!(lagom.contacts().search("ostlund").unwrap().len(), 1, "indexed again");
+    lagom.contacts().create(&ContactInput { given_name: "Bo".into(), family_name: "Ek".into(), ..anna() }).unwrap();
+    assert_eq!(lagom.contacts().search("ek").unwrap().len(), 1, "new contacts are indexed as they come");
+}

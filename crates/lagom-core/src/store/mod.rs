@@ -149,6 +149,7 @@ impl Store {
         }
         configure(&conn)?;
         migrations::apply(&conn, clock)?;
+        crate::import::repair_deferred_index(&conn)?;
         // Frames an interrupted erase could not truncate are moved into the main file now.
         let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(Store { conn, path: path.to_owned(), _lock: lock })
@@ -158,8 +159,12 @@ impl Store {
     /// settings and lock, for the benchmark's side-by-side figures only: built only with the
     /// `unencrypted-benchmark` feature, which no shipped binary enables.
     #[cfg(feature = "unencrypted-benchmark")]
+    #[doc(hidden)]
     pub fn unencrypted_for_benchmark(path: &Path, clock: &dyn Clock) -> Result<Store> {
         let lock = acquire_lock(path)?;
+        if !path.exists() {
+            create_private_file(path)?;
+        }
         let conn = Connection::open(path)?;
         configure(&conn)?;
         migrations::apply(&conn, clock)?;
