@@ -151,10 +151,15 @@ fn put(hasher: &mut Sha256, part: Option<&[u8]>) {
 }
 
 fn commitment(secret: &[u8], old_value: Option<&str>, new_value: Option<&str>) -> Vec<u8> {
+    keyed_hash(secret, [old_value, new_value])
+}
+
+/// HMAC-SHA-256 under `secret` over `parts`, each length-prefixed, `None` distinct from empty.
+fn keyed_hash<'a>(secret: &[u8], parts: impl IntoIterator<Item = Option<&'a str>>) -> Vec<u8> {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    for value in [old_value, new_value] {
-        match value {
+    for part in parts {
+        match part {
             None => mac.update(&u64::MAX.to_be_bytes()),
             Some(v) => {
                 mac.update(&(v.len() as u64).to_be_bytes());
@@ -270,21 +275,8 @@ const COMMITTED_AT_CREATION: &[&str] = &[
 /// HMAC over the committed fields of `fields`, each named and length-prefixed, `None` distinct
 /// from empty.
 fn creation_commitment(secret: &[u8], fields: &Fields) -> Vec<u8> {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    for name in COMMITTED_AT_CREATION {
-        let value = fields.iter().find(|(field, _)| field == name).and_then(|(_, v)| v.as_deref());
-        for part in [Some(*name), value] {
-            match part {
-                None => mac.update(&u64::MAX.to_be_bytes()),
-                Some(v) => {
-                    mac.update(&(v.len() as u64).to_be_bytes());
-                    mac.update(v.as_bytes());
-                }
-            }
-        }
-    }
-    mac.finalize().into_bytes().to_vec()
+    let value = |name: &str| fields.iter().find(|(field, _)| *field == name).and_then(|(_, v)| v.as_deref());
+    keyed_hash(secret, COMMITTED_AT_CREATION.iter().flat_map(|name| [Some(*name), value(name)]))
 }
 
 /// Records the creation of a contact with `fields` (as [`Fields`] of the new contact): who,
