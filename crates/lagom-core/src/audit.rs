@@ -135,6 +135,23 @@ WHEN NOT EXISTS (SELECT 1 FROM erase_guard) BEGIN
 END;
 "#;
 
+/// The link to the previous entry is its hash, which the previous row already holds: it is
+/// not stored twice (32 bytes an entry). The hash itself still covers it.
+pub(crate) const NO_STORED_PREVIOUS_HASH: &str = r#"
+DROP TRIGGER audit_entry_append_only;
+ALTER TABLE audit_entry DROP COLUMN prev_hash;
+CREATE TRIGGER audit_entry_append_only BEFORE UPDATE ON audit_entry
+WHEN NOT EXISTS (SELECT 1 FROM erase_guard)
+  OR new.old_value IS NOT NULL OR new.new_value IS NOT NULL
+  OR new.seq IS NOT old.seq OR new.at IS NOT old.at OR new.actor IS NOT old.actor
+  OR new.action IS NOT old.action OR new.subject_id IS NOT old.subject_id
+  OR new.field IS NOT old.field OR new.commitment IS NOT old.commitment
+  OR new.hash IS NOT old.hash
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+"#;
+
 /// Exports by date, for the home view's count of exports this month (a partial index: only
 /// the export entries, a few per person).
 pub(crate) const EXPORTS_BY_DATE: &str = "CREATE INDEX audit_export_by_at ON audit_entry (at) WHERE action = 'export';";
@@ -224,8 +241,8 @@ fn record_committed(ctx: &Ctx<'_>, change: Change<'_>, commit: impl FnOnce(&[u8]
     });
     conn.prepare_cached(
         "INSERT INTO audit_entry (seq, at, actor, action, subject_id, field, old_value, new_value,
-                                  commitment, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                  commitment, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         seq,
@@ -237,7 +254,6 @@ fn record_committed(ctx: &Ctx<'_>, change: Change<'_>, commit: impl FnOnce(&[u8]
         change.old_value,
         change.new_value,
         commitment,
-        prev_hash,
         hash
     ])?;
     conn.prepare_cached("INSERT INTO audit_secret (seq, secret) VALUES (?1, ?2)")?
@@ -415,7 +431,7 @@ pub(crate) fn for_subject(conn: &Connection, subject_id: &str, current: Option<&
 pub fn verify(conn: &Connection) -> Result<AuditVerification> {
     let mut statement = conn.prepare(
         "SELECT e.seq, e.at, e.actor, e.action, e.subject_id, e.field, e.old_value, e.new_value,
-                e.commitment, e.prev_hash, e.hash, s.secret,
+                e.commitment, e.hash, s.secret,
                 -- An erasure of the subject: a tombstone, no contact any more, and a later erase
                 -- entry in the chain itself (which a forged tombstone alone cannot add).
                 t.id IS NOT NULL
@@ -441,10 +457,9 @@ pub fn verify(conn: &Connection) -> Result<AuditVerification> {
         let old_value: Option<String> = row.get(6)?;
         let new_value: Option<String> = row.get(7)?;
         let stored_commitment: Vec<u8> = row.get(8)?;
-        let prev_hash: Vec<u8> = row.get(9)?;
-        let hash: Vec<u8> = row.get(10)?;
-        let secret: Option<Vec<u8>> = row.get(11)?;
-        let erased: bool = row.get(12)?;
+        let hash: Vec<u8> = row.get(9)?;
+        let secret: Option<Vec<u8>> = row.get(10)?;
+        let erased: bool = row.get(11)?;
         report.entries += 1;
         let commitment_ok = match &secret {
             // A creation's commitment covers values it does not hold: it is checked when the
@@ -458,8 +473,9 @@ pub fn verify(conn: &Connection) -> Result<AuditVerification> {
                 erased && old_value.is_none() && new_value.is_none()
             }
         };
+        // Linked to the entry before it: a removed, inserted or reordered entry breaks here.
         let recomputed = link_hash(&Link {
-            prev_hash: &prev_hash,
+            prev_hash: &expected_prev,
             seq,
             at: &at,
             actor: &actor,
@@ -468,7 +484,7 @@ pub fn verify(conn: &Connection) -> Result<AuditVerification> {
             field: field.as_deref(),
             commitment: &stored_commitment,
         });
-        let intact = seq == expected_seq && prev_hash == expected_prev && recomputed == hash && commitment_ok;
+        let intact = seq == expected_seq && recomputed == hash && commitment_ok;
         if !intact && report.first_broken.is_none() {
             report.first_broken = Some(u32::try_from(seq).unwrap_or(u32::MAX));
         }

@@ -221,7 +221,6 @@ pub const PERSONAL: &[PersonalTable] = &[
             ("old_value", Some(Audit)),
             ("new_value", Some(Audit)),
             ("commitment", None),
-            ("prev_hash", None),
             ("hash", None),
         ],
         erasure: Erasure::RedactValues,

@@ -404,6 +404,7 @@ fn free_text_request_references_of_older_tombstones_are_replaced_on_upgrade() {
          DROP INDEX audit_export_by_at;
          ALTER TABLE contact DROP COLUMN source;
          DROP TRIGGER contact_fts_after_insert; DROP TABLE fts_deferred;
+         ALTER TABLE audit_entry ADD COLUMN prev_hash BLOB;
          CREATE TRIGGER contact_fts_after_insert AFTER INSERT ON contact BEGIN
              INSERT INTO contact_fts (rowid, given_name, family_name, email, organisation)
              VALUES (new.seq, new.given_name, new.family_name, new.email, NULL);

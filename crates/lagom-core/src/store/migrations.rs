@@ -30,6 +30,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::import::SCHEMA),
     Step::Sql(crate::import::DEFERRED_INDEX_SCHEMA),
     Step::Sql(crate::import::NO_DUPLICATE_INDEXES),
+    Step::Sql(crate::audit::NO_STORED_PREVIOUS_HASH),
 ];
 
 /// The schema version this build writes and understands.
