@@ -33,7 +33,7 @@ step "Rust tests: core on real encrypted files, the CLI as a process, bindings, 
 # In CI (root) the disk-full and read-only tests must mount their tmpfs, never skip.
 mount_tests=()
 if [ "${CI:-}" = "true" ]; then mount_tests=(LAGOM_REQUIRE_MOUNT_TESTS=1); fi
-scripts/keyring-session.sh env LAGOM_TEST_KEYCHAIN=1 "${mount_tests[@]}" cargo test --workspace --features lagom-desktop/e2e,lagom-core/unencrypted-benchmark
+scripts/keyring-session.sh env LAGOM_TEST_KEYCHAIN=1 ${mount_tests[@]+"${mount_tests[@]}"} cargo test --workspace --features lagom-desktop/e2e,lagom-core/unencrypted-benchmark
 
 step "No lock-in: a stock SQLCipher 4 opens the file with the recovery key alone"
 target/lockin-venv/bin/python tests/lockin.py "${CARGO_TARGET_DIR:-target}/debug/lagom"

@@ -1,6 +1,6 @@
 //! The audit trail: who did what to whose data, when. Append-only and tamper-evident.
 //!
-//! Each entry is chained: `hash = SHA-256(prev_hash ‖ seq ‖ at ‖ actor ‖ action ‖ subject ‖
+//! Each entry is chained: `hash = SHA-256(previous entry's hash ‖ seq ‖ at ‖ actor ‖ action ‖ subject ‖
 //! field ‖ commitment)`. The values themselves (old → new) are not hashed directly: a plain
 //! hash of an email address is guessable and would itself be personal data. Instead the chain
 //! covers `commitment = HMAC-SHA-256(secret, old ‖ new)` with a random per-entry secret kept in
@@ -59,6 +59,10 @@ pub struct AuditEntry {
     pub new_value: Option<String>,
     /// The values were removed by an erasure; the entry still proves that something happened.
     pub redacted: bool,
+    /// A contact's creation whose values could not be confirmed: what the record and its later
+    /// changes say it was created with does not match the creation's commitment, or the record
+    /// does not follow from its changes. The record or the trail was changed outside Lagom.
+    pub unconfirmed: bool,
 }
 
 /// The outcome of checking the whole chain.
@@ -351,8 +355,9 @@ struct Stored {
 /// The entries as people read them: a contact's creation ([`EVERY_FIELD`]) becomes one row per
 /// field it was created with, each value read back from the first later change of that field
 /// (its old value) or, when it never changed, from `current` (the contact now, as audited) —
-/// shown only when the values read back match the creation's commitment. When they do not
-/// (the record or the trail was changed outside Lagom), the creation stays one row, no values.
+/// shown only when the values read back match the creation's commitment and the record follows
+/// from its changes. When not (the record or the trail was changed outside Lagom), the creation
+/// stays one row without values, marked `unconfirmed`.
 fn readable(stored: Vec<Stored>, current: Option<&Fields>) -> Vec<AuditEntry> {
     let mut out = Vec::with_capacity(stored.len() + 16);
     for (i, item) in stored.iter().enumerate() {
@@ -363,18 +368,27 @@ fn readable(stored: Vec<Stored>, current: Option<&Fields>) -> Vec<AuditEntry> {
             out.push(entry.clone());
             continue;
         };
+        let updates = |field| changes_of(&stored[i + 1..], field);
         let created: Fields = current
             .iter()
             .map(|(field, now)| {
-                let later = stored[i + 1..]
-                    .iter()
-                    .map(|s| &s.entry)
-                    .find(|e| e.action == AuditAction::Update.as_str() && e.field.as_deref() == Some(*field));
-                (*field, later.map_or_else(|| now.clone(), |change| change.old_value.clone()))
+                (*field, updates(field).next().map_or_else(|| now.clone(), |first| first.old_value.clone()))
             })
             .collect();
-        if creation_commitment(secret, &created) != item.commitment {
-            out.push(entry.clone());
+        // Each of the person's own fields must follow from its creation through its changes
+        // (every change starts where the one before ended) to the record now.
+        let follows = current.iter().filter(|(field, _)| COMMITTED_AT_CREATION.contains(field)).all(|(field, now)| {
+            let mut value = created.iter().find(|(f, _)| f == field).and_then(|(_, v)| v.clone());
+            for change in updates(field) {
+                if change.old_value != value {
+                    return false;
+                }
+                value.clone_from(&change.new_value);
+            }
+            value == *now
+        });
+        if !follows || creation_commitment(secret, &created) != item.commitment {
+            out.push(AuditEntry { unconfirmed: true, ..entry.clone() });
             continue;
         }
         for (field, value) in created {
@@ -384,6 +398,14 @@ fn readable(stored: Vec<Stored>, current: Option<&Fields>) -> Vec<AuditEntry> {
         }
     }
     out
+}
+
+/// The updates of `field` among `entries`, oldest first.
+fn changes_of<'a>(entries: &'a [Stored], field: &'a str) -> impl Iterator<Item = &'a AuditEntry> + 'a {
+    entries
+        .iter()
+        .map(|s| &s.entry)
+        .filter(move |e| e.action == AuditAction::Update.as_str() && e.field.as_deref() == Some(field))
 }
 
 /// Removes the values and secrets of every entry about `subject_id`. Only inside an erase
@@ -418,6 +440,7 @@ pub(crate) fn for_subject(conn: &Connection, subject_id: &str, current: Option<&
                     old_value: row.get(6)?,
                     new_value: row.get(7)?,
                     redacted: row.get(8)?,
+                    unconfirmed: false,
                 },
                 secret: row.get(9)?,
                 commitment: row.get(10)?,

@@ -176,7 +176,9 @@ impl Error {
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         use std::io::ErrorKind as Kind;
         // ENOSPC (28 on Unix; Windows reports it through the kind only).
-        if source.kind() == Kind::StorageFull || (cfg!(unix) && source.raw_os_error() == Some(28)) {
+        if matches!(source.kind(), Kind::StorageFull | Kind::QuotaExceeded)
+            || (cfg!(unix) && source.raw_os_error() == Some(28))
+        {
             return Error::DiskFull;
         }
         // A place Lagom must write to that is read-only (a read-only disk, or a file or folder
@@ -194,10 +196,20 @@ impl From<rusqlite::Error> for Error {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => Error::DiskFull,
-            Some(ErrorCode::ReadOnly) => Error::ReadOnly { path: "the register".into() },
+            // Not SQLITE_READONLY_DBMOVED (1032): the file was moved or replaced while open.
+            Some(ErrorCode::ReadOnly) if extended_code(&e) != Some(1032) => {
+                Error::ReadOnly { path: "the register".into() }
+            }
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::InUse,
             _ => Error::Storage(e),
         }
+    }
+}
+
+fn extended_code(e: &rusqlite::Error) -> Option<std::ffi::c_int> {
+    match e {
+        rusqlite::Error::SqliteFailure(failure, _) => Some(failure.extended_code),
+        _ => None,
     }
 }
 

@@ -403,7 +403,9 @@ fn interaction_rows(interactions: &[Interaction]) -> Vec<Vec<String>> {
 }
 
 fn audit_rows(entries: &[AuditEntry]) -> Vec<Vec<String>> {
-    let mut rows = vec![["seq", "at", "actor", "action", "field", "old_value", "new_value"].map(String::from).to_vec()];
+    let mut rows = vec![
+        ["seq", "at", "actor", "action", "field", "old_value", "new_value", "unconfirmed"].map(String::from).to_vec(),
+    ];
     rows.extend(entries.iter().map(|e| {
         vec![
             e.seq.to_string(),
@@ -413,6 +415,7 @@ fn audit_rows(entries: &[AuditEntry]) -> Vec<Vec<String>> {
             opt(&e.field),
             opt(&e.old_value),
             opt(&e.new_value),
+            if e.unconfirmed { "yes" } else { "" }.to_owned(),
         ]
     }));
     rows

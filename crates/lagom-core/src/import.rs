@@ -46,18 +46,22 @@ END;
 "#;
 
 /// A marker row left behind (never by Lagom: an import removes it inside its own transaction)
-/// would keep every new contact out of the search index: at open, remove it and rebuild.
-pub(crate) fn repair_deferred_index(conn: &rusqlite::Connection) -> Result<()> {
-    let left: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM fts_deferred)", [], |row| row.get(0))?;
-    if left {
-        conn.execute_batch(
+/// would keep every new contact out of the search index: at open, remove it and rebuild. Best
+/// effort: a register that cannot be written now (a full or read-only disk) still opens, so
+/// requests can be answered, and the repair is tried again at the next open.
+pub(crate) fn repair_deferred_index(conn: &rusqlite::Connection) {
+    let left = conn.query_row("SELECT EXISTS (SELECT 1 FROM fts_deferred)", [], |row| row.get::<_, bool>(0));
+    if left.unwrap_or(false) {
+        let repaired = conn.execute_batch(
             "BEGIN IMMEDIATE;
              DELETE FROM fts_deferred;
              INSERT INTO contact_fts (contact_fts) VALUES ('rebuild');
              COMMIT;",
-        )?;
+        );
+        if repaired.is_err() && !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
     }
-    Ok(())
 }
 
 /// Puts the contacts added since [`DEFERRED_INDEX_SCHEMA`]'s marker into the search index and

@@ -232,12 +232,22 @@ fn a_created_contact_is_one_audit_entry_without_values_read_back_field_by_field(
     let creation: Vec<_> = db.lagom.audit_for(&anna).unwrap().into_iter().filter(|e| e.action == "create").collect();
     assert_eq!(creation.len(), 1, "{creation:?}");
     assert_eq!((creation[0].field.as_deref(), creation[0].new_value.as_deref()), (Some("*"), None));
+    assert!(creation[0].unconfirmed);
     conn.execute("UPDATE contact SET given_name = 'Anna' WHERE id = ?1", [&anna]).unwrap();
     let restored = db.lagom.audit_for(&anna).unwrap();
     assert!(
         restored.iter().any(|e| e.action == "create" && e.field.as_deref() == Some("given_name")),
         "matching again, shown field by field again"
     );
+
+    // A field that was changed, then changed again outside Lagom: the record no longer follows
+    // from its changes, although the creation's own values still match.
+    conn.execute("UPDATE contact SET family_name = 'Evil' WHERE id = ?1", [&anna]).unwrap();
+    let creation: Vec<_> = db.lagom.audit_for(&anna).unwrap().into_iter().filter(|e| e.action == "create").collect();
+    assert_eq!(creation.len(), 1);
+    assert!(creation[0].unconfirmed);
+    conn.execute("UPDATE contact SET family_name = 'Lind' WHERE id = ?1", [&anna]).unwrap();
+    assert!(db.lagom.audit_for(&anna).unwrap().iter().all(|e| !e.unconfirmed));
 
     // The creation is in the chain like any other entry.
     conn.execute_batch("DROP TRIGGER audit_entry_append_only").unwrap();

@@ -585,3 +585,47 @@ fn a_search_index_marker_left_behind_is_repaired_when_the_register_opens() {
     lagom.contacts().create(&ContactInput { given_name: "Bo".into(), family_name: "Ek".into(), ..anna() }).unwrap();
     assert_eq!(lagom.contacts().search("ek").unwrap().len(), 1, "new contacts are indexed as they come");
 }
+
+#[test]
+fn an_audit_trail_that_stored_previous_hashes_verifies_and_erases_after_the_upgrade() {
+    let (_dir, path) = temp_db();
+    let keys = MemoryKeyStore::new();
+    let lagom = Lagom::create(&path, &keys).unwrap().lagom;
+    let bo_input = ContactInput { given_name: "Bo".into(), family_name: "Ek".into(), ..anna() };
+    let anna = lagom.contacts().create(&anna()).unwrap().id;
+    let bo = lagom.contacts().create(&bo_input).unwrap().id;
+    // As schema 16 left it: each entry also stored the previous entry's hash, and the
+    // append-only trigger guarded that column too.
+    lagom
+        .connection()
+        .execute_batch(
+            "DROP TRIGGER audit_entry_append_only;
+             ALTER TABLE audit_entry ADD COLUMN prev_hash BLOB;
+             UPDATE audit_entry SET prev_hash = coalesce(
+                 (SELECT p.hash FROM audit_entry p WHERE p.seq = audit_entry.seq - 1), zeroblob(32));
+             CREATE TRIGGER audit_entry_append_only BEFORE UPDATE ON audit_entry
+             WHEN NOT EXISTS (SELECT 1 FROM erase_guard)
+               OR new.old_value IS NOT NULL OR new.new_value IS NOT NULL
+               OR new.prev_hash IS NOT old.prev_hash OR new.hash IS NOT old.hash
+             BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+             PRAGMA user_version = 16;",
+        )
+        .unwrap();
+    drop(lagom);
+    let lagom = Lagom::open(&path, &keys).unwrap();
+    let columns: Vec<String> = lagom
+        .connection()
+        .prepare("SELECT name FROM pragma_table_info('audit_entry')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert!(!columns.contains(&"prev_hash".to_owned()), "{columns:?}");
+    assert!(lagom.verify_audit().unwrap().is_intact());
+    lagom.rights().erase(&bo, None).unwrap();
+    let report = lagom.verify_audit().unwrap();
+    assert!(report.is_intact() && report.redacted > 0, "{report:?}");
+    assert!(lagom.audit_for(&anna).unwrap().iter().any(|e| e.field.as_deref() == Some("given_name")));
+    assert!(lagom.connection().execute("UPDATE audit_entry SET actor = 'x'", []).is_err(), "still append-only");
+}

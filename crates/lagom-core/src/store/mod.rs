@@ -149,7 +149,7 @@ impl Store {
         }
         configure(&conn)?;
         migrations::apply(&conn, clock)?;
-        crate::import::repair_deferred_index(&conn)?;
+        crate::import::repair_deferred_index(&conn);
         // Frames an interrupted erase could not truncate are moved into the main file now.
         let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(Store { conn, path: path.to_owned(), _lock: lock })
