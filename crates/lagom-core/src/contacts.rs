@@ -90,6 +90,21 @@ pub struct ContactPage {
     pub contacts: Vec<ContactSummary>,
 }
 
+/// The search index again, with an index of one-character prefixes: a search for one letter
+/// (`a`) read and merged the lists of every word starting with it (6–8 ms at 100 000
+/// contacts); now it reads one list. Rebuilt from the contacts in the same transaction.
+pub(crate) const ONE_LETTER_PREFIX_INDEX: &str = r#"
+DROP TABLE contact_fts;
+CREATE VIRTUAL TABLE contact_fts USING fts5(
+    given_name, family_name, email, organisation,
+    content = 'contact_search', content_rowid = 'seq',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1'
+);
+INSERT INTO contact_fts (contact_fts, rank) VALUES ('secure-delete', 1);
+INSERT INTO contact_fts (contact_fts) VALUES ('rebuild');
+"#;
+
 /// How many results a search returns (whole-word matches first; see [`Contacts::search`]).
 pub const SEARCH_LIMIT: u32 = 50;
 

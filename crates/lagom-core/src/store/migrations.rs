@@ -31,6 +31,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::import::DEFERRED_INDEX_SCHEMA),
     Step::Sql(crate::import::NO_DUPLICATE_INDEXES),
     Step::Sql(crate::audit::NO_STORED_PREVIOUS_HASH),
+    Step::Sql(crate::contacts::ONE_LETTER_PREFIX_INDEX),
 ];
 
 /// The schema version this build writes and understands.
