@@ -92,14 +92,18 @@ pub struct ContactPage {
 
 /// The search index again, with an index of one-character prefixes: a search for one letter
 /// (`a`) read and merged the lists of every word starting with it (6–8 ms at 100 000
-/// contacts); now it reads one list. Rebuilt from the contacts in the same transaction.
+/// contacts); now it reads one list. Searches are words and prefixes, never phrases, so the
+/// index keeps which column a word is in but not its position (`detail = 'column'`), and bm25
+/// reads column sizes from the few rows it ranks instead of a stored copy (`columnsize = 0`):
+/// 55 bytes a contact instead of 99 with the prefix index, 62 before it. Rebuilt from the
+/// contacts in the same transaction.
 pub(crate) const ONE_LETTER_PREFIX_INDEX: &str = r#"
 DROP TABLE contact_fts;
 CREATE VIRTUAL TABLE contact_fts USING fts5(
     given_name, family_name, email, organisation,
     content = 'contact_search', content_rowid = 'seq',
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '1'
+    prefix = '1', detail = 'column', columnsize = 0
 );
 INSERT INTO contact_fts (contact_fts, rank) VALUES ('secure-delete', 1);
 INSERT INTO contact_fts (contact_fts) VALUES ('rebuild');
@@ -634,15 +638,18 @@ fn created_fields(valid: ValidContact, source: Option<&str>) -> audit::Fields {
     })
 }
 
-/// Turns what a person typed into an FTS5 query: every word a quoted prefix, all required.
+/// Turns what a person typed into an FTS5 query: every word a quoted term (a prefix when
+/// `prefix`), all required.
 /// Quoting makes FTS5 syntax characters (`"`, `*`, `:`, `-`, `OR`) plain text.
 fn fts_query(text: &str, prefix: bool) -> Option<String> {
     let normalised = validate::clean(text)?;
     let star = if prefix { "*" } else { "" };
+    // Split where the index's tokenizer splits (anything not a letter or digit), so every term
+    // is one token: `anna@bygg` is `anna` and `bygg`, never a phrase (the index keeps no
+    // positions), and quotes or FTS5 operators are plain text.
     let terms: Vec<String> = normalised
-        .split_whitespace()
-        .map(|word| word.replace('"', ""))
-        .filter(|word| word.chars().any(char::is_alphanumeric))
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
         .map(|word| format!("\"{word}\"{star}"))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
@@ -658,7 +665,8 @@ mod tests {
         assert_eq!(fts_query("ost", true).as_deref(), Some("\"ost\"*"));
         assert_eq!(fts_query("ost", false).as_deref(), Some("\"ost\""));
         assert_eq!(fts_query("anna ö", true).as_deref(), Some("\"anna\"* \"ö\"*"));
-        assert_eq!(fts_query("a\"b OR -c", true).as_deref(), Some("\"ab\"* \"OR\"* \"-c\"*"));
+        assert_eq!(fts_query("a\"b OR -c", true).as_deref(), Some("\"a\"* \"b\"* \"OR\"* \"c\"*"));
+        assert_eq!(fts_query("anna@bygg.se", false).as_deref(), Some("\"anna\" \"bygg\" \"se\""));
         assert_eq!(fts_query("\" * -", true).as_deref(), None);
     }
 }
