@@ -720,7 +720,7 @@ fn home_settings_the_sweep_unmatched_requests_and_the_accountability_pack_from_t
     // The accountability pack: private, every file listed, no name in it.
     let out = db.path.with_file_name("pack.zip");
     let receipt = ok_json(&db.path, &["accountability-pack", "--out", out.to_str().unwrap(), "--lang", "sv", "--json"]);
-    assert_eq!(receipt["files"].as_array().unwrap().len(), 7, "{receipt}");
+    assert_eq!(receipt["files"].as_array().unwrap().len(), 8, "{receipt}");
     assert_eq!(receipt["audit_intact"], true);
     #[cfg(unix)]
     {
@@ -1096,4 +1096,50 @@ fn a_register_on_a_read_only_disk_is_refused_by_name_and_left_byte_for_byte() {
         assert!(stderr.contains("cannot be written") && stderr.contains("read-only"), "{stderr}");
     }
     assert_eq!(snapshot(disk.path()), before, "every file byte for byte, nothing new beside them");
+}
+
+#[test]
+fn a_breach_is_reported_listed_with_its_deadline_and_closed_from_the_command_line() {
+    let (db, _) = init();
+    let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
+    let laptop = ok_json(
+        &db.path,
+        &["breach", "add", "--discovered", "2026-01-30T22:30:00+01:00", "--kind", "lost_device", "--json"],
+    );
+    assert_eq!(laptop["id"], "BREACH-2026-001");
+    assert_eq!(laptop["deadline"], "2026-02-02T21:30:00Z");
+    assert_eq!((laptop["everyone"].as_bool(), laptop["affected"].as_u64()), (Some(true), Some(1)));
+    let mail = ok_json(
+        &db.path,
+        &[
+            "breach",
+            "add",
+            "--discovered",
+            "2026-02-01T08:00:00Z",
+            "--kind",
+            "wrong_recipient",
+            "--contacts",
+            &anna,
+            "--json",
+        ],
+    );
+    assert_eq!(mail["affected"], 1);
+    let list = ok_json(&db.path, &["breach", "list", "--json"]);
+    let deadlines: Vec<&str> = list.as_array().unwrap().iter().map(|b| b["deadline"].as_str().unwrap()).collect();
+    assert_eq!(deadlines, ["2026-02-02T21:30:00Z", "2026-02-04T08:00:00Z"], "open ones, nearest deadline first");
+
+    let closed = ok_json(
+        &db.path,
+        &["breach", "close", "BREACH-2026-001", "--status", "notified", "--reason", "IMY 2026-123", "--json"],
+    );
+    assert_eq!(closed["status"], "notified");
+    let no_reason = lagom(&db.path, &["breach", "close", "BREACH-2026-002", "--status", "not_required"]);
+    assert_eq!(no_reason.status.code(), Some(2), "{}", String::from_utf8_lossy(&no_reason.stderr));
+    for bad in [
+        &["breach", "add", "--discovered", "2026-02-01", "--kind", "other"][..],
+        &["breach", "add", "--discovered", "2026-02-01T08:00:00Z", "--kind", "stolen"],
+        &["breach", "add", "--discovered", "2026-02-01T08:00:00Z", "--kind", "other", "--contacts", "nobody"],
+    ] {
+        assert_eq!(lagom(&db.path, bad).status.code(), Some(2), "{bad:?}");
+    }
 }

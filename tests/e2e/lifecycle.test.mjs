@@ -2,11 +2,23 @@
 // Home and is erased by "Erase the due ones now"; a request recorded in the inbox shows its due
 // date and how it was counted.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, startDriver, stopDriver } from './driver.mjs';
+import {
+  addContact,
+  appBinary,
+  byTestId,
+  createRegister,
+  freshDatabase,
+  launchApp,
+  listedNames,
+  startDriver,
+  stopDriver,
+  waitForAppExit,
+} from './driver.mjs';
 
 let browser;
 // The file the open dialog "chooses" (the e2e seam): Excel's Swedish CSV with one bad row.
@@ -17,8 +29,10 @@ writeFileSync(
   'Förnamn;Efternamn;E-post;Anteckning\nIda;Import;ida@import.example;ringer på fredagar\nJon;Import;jon@import.example;\nKim;Import;inte-en-adress;\n',
 );
 
+const db = freshDatabase();
+
 before(async () => {
-  await startDriver({ LAGOM_DB: freshDatabase(), LANG: 'en_GB.UTF-8', LANGUAGE: 'en', LAGOM_E2E_OPEN_FILE: importFile });
+  await startDriver({ LAGOM_DB: db, LANG: 'en_GB.UTF-8', LANGUAGE: 'en', LAGOM_E2E_OPEN_FILE: importFile });
   browser = await launchApp();
   await createRegister(browser);
 });
@@ -118,4 +132,29 @@ test('an import shows its preview with the bad row, then imports the valid rows 
   await browser.waitUntil(async () => (await listedNames(browser)).join() === 'Ida Import,Jon Import', {
     timeoutMsg: 'both valid rows are in the register',
   });
+});
+
+test('a breach reported with lagom shows its 72-hour deadline at the top of Home', async () => {
+  await browser.deleteSession();
+  await waitForAppExit();
+  // An hour ago; the same register, its key from the same keychain.
+  const discovered = new Date(Date.now() - 3600 * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const cli = join(dirname(appBinary), 'lagom');
+  const args = ['--db', db, 'breach', 'add', '--discovered', discovered, '--kind', 'lost_device', '--json'];
+  // The closed app may hold the register's lock for a moment after its window is gone.
+  let reported;
+  for (let attempt = 0; !reported; attempt++) {
+    try {
+      reported = JSON.parse(execFileSync(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString());
+    } catch (error) {
+      if (attempt >= 50 || !/in use by another Lagom/.test(String(error.stderr))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  browser = await launchApp();
+  const breaches = await byTestId(browser, 'home-breaches', 20000);
+  const text = await breaches.getText();
+  assert.match(text, new RegExp(`${reported.id} · Lost or stolen device`));
+  assert.match(text, /Notify IMY by .* \(72 hours from discovery\)/);
+  assert.match(text, /7[01] h left/);
 });

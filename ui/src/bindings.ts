@@ -3,7 +3,7 @@
 
 export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "read_only" | "in_use" | "not_open" | "cancelled" | "storage" | "io";
 
-export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched" | "identity_not_checked" | "invalid_import" | "basis_mismatch";
+export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched" | "identity_not_checked" | "invalid_import" | "basis_mismatch" | "unknown_contact" | "identity_number" | "breach_closed";
 
 export type FieldError = { 
 /**
@@ -368,6 +368,10 @@ export type Home = {
  */
 today: string, 
 /**
+ * Open breaches with their 72-hour deadline, nearest first: shown at the top until closed.
+ */
+breaches: Array<Breach>, 
+/**
  * Open requests overdue or due within [`REQUEST_HORIZON_DAYS`], overdue first.
  */
 requests: Array<Request>, 
@@ -395,6 +399,32 @@ automatic_erasure: boolean, grace_days: number,
  * An open request not yet matched to a contact: automatic erasure waits for it.
  */
 automatic_paused_by: string | null, };
+
+export type Breach = { 
+/**
+ * `BREACH-2026-001`.
+ */
+id: string, kind: BreachKind, 
+/**
+ * RFC 3339, UTC.
+ */
+discovered_at: string, 
+/**
+ * Discovery plus 72 hours, RFC 3339, UTC.
+ */
+deadline: string, 
+/**
+ * Whole hours until the deadline (negative once it has passed); while open.
+ */
+hours_left: number | null, everyone: boolean, 
+/**
+ * How many contacts it affected when it was reported.
+ */
+affected: number, consequences: string | null, measures: string | null, recorded_at: string, recorded_by: string, status: BreachStatus, closed_at: string | null, closed_by: string | null, reason: string | null, };
+
+export type BreachKind = "lost_device" | "wrong_recipient" | "unauthorised_access" | "other";
+
+export type BreachStatus = "open" | "notified" | "not_required";
 
 export type PackReceipt = { path: string, bytes: number, files: Array<string>, 
 /**

@@ -4,6 +4,7 @@
 //! Contract: exit 0 on success, 2 on invalid input (the message names the field), 1 on any
 //! other error. Messages go to stderr; `--json` output goes to stdout and is stable.
 
+mod breach;
 mod consent;
 mod contact;
 mod database;
@@ -26,6 +27,7 @@ use lagom_core::{ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom, Passph
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use breach::BreachCommand;
 use consent::ConsentCommand;
 use contact::ContactCommand;
 use interaction::InteractionCommand;
@@ -68,6 +70,9 @@ enum Command {
     /// Data-subject requests and their legal deadlines: add, list, extend, close, refuse.
     #[command(subcommand)]
     Request(RequestCommand),
+    /// The breach register: report, list and close breaches, with the 72-hour deadline.
+    #[command(subcommand)]
+    Breach(BreachCommand),
     /// Retention: who is due for erasure and why, erasing them, legal holds.
     #[command(subcommand)]
     Retention(RetentionCommand),
@@ -178,6 +183,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Purpose(command) => purpose::run(&open(&db)?, command),
         Command::Interaction(command) => interaction::run(&open(&db)?, command),
         Command::Request(command) => request::run(&open(&db)?, command),
+        Command::Breach(command) => breach::run(&open(&db)?, command),
         Command::Retention(command) => retention::run(&open(&db)?, command),
         Command::Home { as_of, json } => home::run(&open(&db)?, as_of, json),
         Command::Import(args) => import::run(&open(&db)?, args),

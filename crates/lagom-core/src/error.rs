@@ -271,6 +271,12 @@ pub enum FieldErrorCode {
     InvalidImport,
     /// The lawful basis given does not match the purpose's.
     BasisMismatch,
+    /// A contact id that is not in the register.
+    UnknownContact,
+    /// Text that holds a Swedish personal identity number, where none belongs.
+    IdentityNumber,
+    /// The breach is already closed (notified, or not requiring notification).
+    BreachClosed,
 }
 
 /// A refused input: every field that was wrong, so a form can mark them all at once.

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::audit::{self, AuditAction, AuditEntry, Change};
+use crate::breaches::Breach;
 use crate::clock::new_id;
 use crate::consent::{ConsentEvent, ConsentLedger, ConsentState, OptOuts};
 use crate::contacts::{Contact, Contacts};
@@ -59,6 +60,8 @@ struct Data<'a> {
     opt_outs: &'a OptOuts,
     interactions: &'a [Interaction],
     requests: &'a [Request],
+    /// Personal data breaches that affected the person (Art. 33, 34).
+    breaches: &'a [Breach],
     retention_holds: &'a [Hold],
     /// The day the retention sweep first found the person due for erasure, and the expiry it
     /// saw, if it has.
@@ -123,6 +126,7 @@ pub(crate) fn export_person(
         all_purposes.iter().filter(|p| contact.purposes.iter().any(|cp| cp.id == p.id)).collect();
     let interactions = Interactions::new(ctx).list(contact_id)?;
     let requests = Requests::new(ctx).for_contact(contact_id)?;
+    let breaches = crate::breaches::Breaches::new(ctx).of_contact(contact_id)?;
     let retention_holds = Retention::new(ctx).holds(contact_id)?;
     let (retention_due_since, retention_due_expires) = Retention::new(ctx).due_since(contact_id)?.unzip();
     let export_id = new_id();
@@ -141,6 +145,7 @@ pub(crate) fn export_person(
         opt_outs: &opt_outs,
         interactions: &interactions,
         requests: &requests,
+        breaches: &breaches,
         retention_holds: &retention_holds,
         retention_due_since,
         retention_due_expires,

@@ -1,4 +1,5 @@
-//! The home view: what needs attention now. Requests near or past their deadline, contacts
+//! The home view: what needs attention now. Open breaches with their 72-hour deadline, requests
+//! near or past their deadline, contacts
 //! due for erasure (in their grace period) and due in the next 30 days, contacts held only
 //! for consent purposes whose consent is withdrawn, and this month's exports and erasures.
 
@@ -6,6 +7,7 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::breaches::{Breach, Breaches};
 use crate::context::Ctx;
 use crate::error::Result;
 use crate::requests::{Request, Requests};
@@ -22,6 +24,8 @@ pub const REQUEST_HORIZON_DAYS: u64 = 7;
 pub struct Home {
     /// The day the view counts as today.
     pub today: String,
+    /// Open breaches with their 72-hour deadline, nearest first: shown at the top until closed.
+    pub breaches: Vec<Breach>,
     /// Open requests overdue or due within [`REQUEST_HORIZON_DAYS`], overdue first.
     pub requests: Vec<Request>,
     /// All open requests (the inbox's badge).
@@ -62,6 +66,7 @@ pub(crate) fn build(ctx: Ctx<'_>, as_of: Option<NaiveDate>) -> Result<Home> {
         |sql: &str| -> Result<u32> { Ok(ctx.conn.prepare_cached(sql)?.query_row([&from, &to], |row| row.get(0))?) };
     Ok(Home {
         today: today.to_string(),
+        breaches: Breaches::new(ctx).open()?,
         requests,
         open_requests,
         due_now: attention.due_now,

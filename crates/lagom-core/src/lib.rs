@@ -7,6 +7,7 @@
 
 pub mod accountability;
 pub mod audit;
+pub mod breaches;
 pub mod clock;
 pub mod consent;
 pub mod contacts;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 pub use accountability::PackReceipt;
 pub use audit::{AuditEntry, AuditVerification};
+pub use breaches::{Affected, Breach, BreachInput, Breaches};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentOverview, ConsentState, OptOuts};
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
@@ -50,8 +52,9 @@ pub use settings::{Controller, Settings};
 pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
 pub use store::{SCHEMA_VERSION, Store, canonical_path, default_path};
 pub use vocab::{
-    Channel, ConsentEventKind, ConsentSource, ExtensionReason, HoldReason, IdentityCheck, InteractionKind, LawfulBasis,
-    MarketingChannel, Material, RefusalReason, RequestKind, RequestStatus, RetentionAnchor, Stage, UiLanguage,
+    BreachKind, BreachStatus, Channel, ConsentEventKind, ConsentSource, ExtensionReason, HoldReason, IdentityCheck,
+    InteractionKind, LawfulBasis, MarketingChannel, Material, RefusalReason, RequestKind, RequestStatus,
+    RetentionAnchor, Stage, UiLanguage,
 };
 
 /// One open Lagom database.
@@ -132,6 +135,10 @@ impl Lagom {
     /// Who the audit trail and the consent ledger name as acting.
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    pub fn breaches(&self) -> Breaches<'_> {
+        Breaches::new(self.ctx())
     }
 
     pub fn consent(&self) -> ConsentLedger<'_> {

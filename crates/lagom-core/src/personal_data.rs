@@ -118,6 +118,12 @@ pub const PERSONAL: &[PersonalTable] = &[
         erasure: Erasure::DeleteRows("DELETE FROM retention_due WHERE contact_id = ?1"),
     },
     PersonalTable {
+        table: "breach_contact",
+        purpose: "Document a personal data breach and whom it affected (Art. 33(5), Art. 34)",
+        columns: &[("breach_id", Some(Relationship)), ("contact_id", None)],
+        erasure: Erasure::KeptAsRecord,
+    },
+    PersonalTable {
         table: "request",
         purpose: "Answer the person's requests on time, and show it (Art. 12(3), Art. 5(2))",
         columns: &[
@@ -241,6 +247,10 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
     OtherTable { table: "interaction_outcome", why: "the vocabulary of interaction outcomes" },
     OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
     OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
+    OtherTable {
+        table: "breach",
+        why: "the breach register (Art. 33(5)): the incident, dates and counts; persons only by internal id in breach_contact",
+    },
     OtherTable { table: "fts_deferred", why: "a marker (a row number) that exists only inside an import transaction" },
 ];
 

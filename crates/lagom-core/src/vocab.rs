@@ -124,6 +124,22 @@ text_enum! {
 }
 
 text_enum! {
+    /// What kind of personal data breach happened (Art. 33).
+    BreachKind {
+        LostDevice = "lost_device",
+        WrongRecipient = "wrong_recipient",
+        UnauthorisedAccess = "unauthorised_access",
+        Other = "other",
+    }
+}
+
+text_enum! {
+    /// Where a breach stands: open until the supervisory authority is notified, or until it is
+    /// closed as not requiring notification (with the reason).
+    BreachStatus { Open = "open", Notified = "notified", NotRequired = "not_required" }
+}
+
+text_enum! {
     /// Where a data-subject request stands.
     RequestStatus { Open = "open", Extended = "extended", Answered = "answered", Refused = "refused" }
 }

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use lagom_core::{
-    ConsentInput, ConsentSource, ContactInput, FieldErrorCode, FixedClock, IdentityCheck, Lagom, MemoryKeyStore,
-    RefusalReason, ReportLanguage, RequestInput, RequestKind, RetentionAnchor,
+    Affected, BreachInput, BreachKind, BreachStatus, ConsentInput, ConsentSource, ContactInput, FieldErrorCode,
+    FixedClock, IdentityCheck, Lagom, MemoryKeyStore, RefusalReason, ReportLanguage, RequestInput, RequestKind,
+    RetentionAnchor,
 };
 
 struct World {
@@ -288,7 +289,7 @@ fn the_accountability_pack_holds_every_record_with_its_hash_and_names_nobody() {
     };
     let manifest: serde_json::Value = serde_json::from_str(&read("manifest.json")).unwrap();
     let files = manifest["files"].as_array().unwrap();
-    assert_eq!(files.len(), 6);
+    assert_eq!(files.len(), 7);
     for file in files {
         let name = file["name"].as_str().unwrap();
         let bytes = read(name);
@@ -644,4 +645,121 @@ fn a_day_is_the_users_calendar_day_not_utc() {
     let expiry = lagom.retention().expiry_of(&id).unwrap().unwrap();
     assert_eq!(expiry.expires, "2026-02-01");
     assert_eq!(expiry.rule, "Events: 12 months after the contact was recorded on 2025-02-01");
+}
+
+// ---- Breaches (Art. 33, 34) ---------------------------------------------------------------
+
+fn breach(kind: BreachKind, discovered: &str, affected: Affected) -> BreachInput {
+    BreachInput {
+        kind,
+        discovered: discovered.into(),
+        affected,
+        consequences: Some("Names and email addresses may be read by the wrong recipient.".into()),
+        measures: Some("Asked the recipient to delete the mail.".into()),
+    }
+}
+
+#[test]
+fn a_breach_has_its_72_hour_deadline_across_day_and_month_boundaries_and_stays_on_home_until_closed() {
+    // Noon UTC on 31 January; discovered at 22:30 Stockholm time on 30 January (21:30 UTC).
+    let w = world(2026, 1, 31);
+    let anna = w.person("Anna", &["Customer relationship"]);
+    let added = w
+        .lagom
+        .breaches()
+        .add(&breach(BreachKind::WrongRecipient, "2026-01-30T22:30:00+01:00", Affected::Contacts(vec![anna.clone()])))
+        .unwrap();
+    assert_eq!(added.id, "BREACH-2026-001");
+    assert_eq!(added.discovered_at, "2026-01-30T21:30:00Z");
+    assert_eq!(added.deadline, "2026-02-02T21:30:00Z", "72 hours on, into the next month");
+    assert_eq!(added.hours_left, Some(57));
+    assert_eq!(added.affected, 1);
+    assert_eq!(w.lagom.home(None).unwrap().breaches, std::slice::from_ref(&added));
+
+    // Past the deadline it is still on Home, overdue, until it is closed.
+    w.set("2026-02-03");
+    let overdue = &w.lagom.home(None).unwrap().breaches[0];
+    assert_eq!(overdue.hours_left, Some(-14));
+    let reasonless = w.lagom.breaches().close(&added.id, BreachStatus::NotRequired, None).unwrap_err();
+    assert_eq!(reasonless.field_errors()[0].code, FieldErrorCode::Required);
+    let closed = w
+        .lagom
+        .breaches()
+        .close(&added.id, BreachStatus::NotRequired, Some("One recipient, a customer who confirmed deletion."))
+        .unwrap();
+    assert_eq!((closed.status, closed.hours_left), (BreachStatus::NotRequired, None));
+    assert!(w.lagom.home(None).unwrap().breaches.is_empty());
+    let again = w.lagom.breaches().close(&added.id, BreachStatus::Notified, None).unwrap_err();
+    assert_eq!(again.field_errors()[0].code, FieldErrorCode::BreachClosed);
+
+    // A lost laptop affects everyone in the register; the next reference follows.
+    w.person("Bo", &["Customer relationship"]);
+    let laptop =
+        w.lagom.breaches().add(&breach(BreachKind::LostDevice, "2026-02-03T08:00:00Z", Affected::Everyone)).unwrap();
+    assert_eq!((laptop.id.as_str(), laptop.affected, laptop.everyone), ("BREACH-2026-002", 2, true));
+    let listed: Vec<String> = w.lagom.breaches().list().unwrap().into_iter().map(|b| b.id).collect();
+    assert_eq!(listed, ["BREACH-2026-002", "BREACH-2026-001"], "open first");
+    let audited =
+        w.lagom
+            .connection()
+            .query_row("SELECT count(*) FROM audit_entry WHERE subject_id LIKE 'BREACH-%'", [], |r| r.get::<_, i64>(0));
+    assert_eq!(audited.unwrap(), 3, "reported twice, closed once");
+}
+
+#[test]
+fn a_breach_report_refuses_a_future_discovery_bad_times_unknown_contacts_and_identity_numbers() {
+    let w = world(2026, 3, 1);
+    let fields = |input: &BreachInput| -> Vec<(String, FieldErrorCode)> {
+        w.lagom.breaches().add(input).unwrap_err().field_errors().iter().map(|e| (e.field.clone(), e.code)).collect()
+    };
+    let future = breach(BreachKind::Other, "2026-03-02T09:00:00Z", Affected::Everyone);
+    assert_eq!(fields(&future), [("discovered".into(), FieldErrorCode::DateInFuture)]);
+    let no_offset = breach(BreachKind::Other, "2026-02-28 09:00", Affected::Everyone);
+    assert_eq!(fields(&no_offset), [("discovered".into(), FieldErrorCode::InvalidDate)]);
+    let nobody = breach(BreachKind::Other, "2026-02-28T09:00:00Z", Affected::Contacts(vec!["no-such-id".into()]));
+    assert_eq!(fields(&nobody), [("affected".into(), FieldErrorCode::UnknownContact)]);
+    let mut named = breach(BreachKind::Other, "2026-02-28T09:00:00Z", Affected::Everyone);
+    named.consequences = Some("The file held 19121212 1212 and more.".into());
+    assert_eq!(fields(&named), [("consequences".into(), FieldErrorCode::IdentityNumber)]);
+    assert!(w.lagom.breaches().list().unwrap().is_empty(), "nothing recorded");
+}
+
+#[test]
+fn a_breach_stays_in_the_register_after_an_affected_person_is_erased_and_is_in_their_export_before() {
+    let w = world(2026, 3, 1);
+    let anna = w.person("Anna", &["Customer relationship"]);
+    let reported = w
+        .lagom
+        .breaches()
+        .add(&breach(BreachKind::WrongRecipient, "2026-03-01T10:00:00Z", Affected::Contacts(vec![anna.clone()])))
+        .unwrap();
+    let out = w.dir.path().join("anna.zip");
+    w.lagom.export_person(&anna, &out, ReportLanguage::En).unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut data = String::new();
+    zip.by_name("data.json").unwrap().read_to_string(&mut data).unwrap();
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data["breaches"][0]["id"], reported.id.as_str());
+
+    w.lagom.rights().erase(&anna, None).unwrap();
+    let kept = w.lagom.breaches().get(&reported.id).unwrap();
+    assert_eq!(kept.affected, 1, "the record of the breach is kept (Art. 33(5))");
+    let ids: i64 = w
+        .lagom
+        .connection()
+        .query_row("SELECT count(*) FROM breach_contact WHERE contact_id = ?1", [&anna], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ids, 1, "by the erased contact's random id, which now names only a tombstone");
+
+    let pack = w.dir.path().join("pack.zip");
+    w.lagom.accountability_pack(&pack, ReportLanguage::En).unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&pack).unwrap()).unwrap();
+    let mut register = String::new();
+    zip.by_name("breach-register.csv").unwrap().read_to_string(&mut register).unwrap();
+    assert!(
+        register.contains(&reported.id)
+            && register.contains("wrong_recipient")
+            && register.contains("2026-03-04T10:00:00Z")
+    );
+    assert!(!register.contains("Anna"), "names nobody");
 }

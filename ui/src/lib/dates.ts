@@ -16,3 +16,12 @@ export function dateText(date: string): string {
     dateStyle: 'medium',
   });
 }
+
+/** A stored moment (RFC 3339, UTC) in the local time zone and the display language. */
+export function dateTimeText(moment: string): string {
+  if (!moment) return '';
+  return new Date(moment).toLocaleString(locale() === 'sv' ? 'sv-SE' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+}

@@ -1,6 +1,7 @@
 // Every visible string, in English and Swedish. Code refers to keys, never to sentences;
 // the Swedish catalogue must have every English key (the type says so).
 import type {
+  BreachKind,
   Channel,
   ErrorKind,
   FieldErrorCode,
@@ -203,6 +204,11 @@ export const en = {
   'home.title': 'What needs attention',
   'home.as_of': 'As of {date}',
   'home.requests': 'Requests due within a week',
+  'home.breaches': 'Personal data breaches: notify the supervisory authority',
+  'home.breach_deadline': 'Notify IMY by {when} (72 hours from discovery)',
+  'home.breach_hours_left': '{hours} h left',
+  'home.breach_overdue': 'Overdue by {hours} h',
+  'home.breach_close_hint': 'Close it with lagom breach close when notified, or with the reason notification is not required.',
   'home.requests_none': 'No request is due within a week.',
   'home.open_requests': '{count} open in the inbox',
   'home.due_now': 'Due for erasure now',
@@ -523,6 +529,11 @@ export const sv: Record<MessageKey, string> = {
   'home.title': 'Det här behöver göras',
   'home.as_of': 'Per {date}',
   'home.requests': 'Begäranden som ska besvaras inom en vecka',
+  'home.breaches': 'Personuppgiftsincidenter: anmäl till tillsynsmyndigheten',
+  'home.breach_deadline': 'Anmäl till IMY senast {when} (72 timmar från upptäckten)',
+  'home.breach_hours_left': '{hours} tim kvar',
+  'home.breach_overdue': 'Försenad med {hours} tim',
+  'home.breach_close_hint': 'Avsluta med lagom breach close när den är anmäld, eller med skälet till att anmälan inte krävs.',
   'home.requests_none': 'Ingen begäran ska besvaras inom en vecka.',
   'home.open_requests': '{count} öppna i inkorgen',
   'home.due_now': 'Ska raderas nu',
@@ -671,6 +682,7 @@ type Vocab = {
   errorKind: Record<ErrorKind, string>;
   language: Record<string, string>;
   requestKind: Record<RequestKind, string>;
+  breachKind: Record<BreachKind, string>;
   requestStatus: Record<RequestStatus, string>;
   extension: Record<ExtensionReason, string>;
   refusal: Record<RefusalReason, string>;
@@ -719,6 +731,9 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       unknown_answer: "Give the id of this contact's export or erasure.",
       answer_mismatch: 'That does not answer this kind of request.',
       request_closed: 'The request is already answered or refused.',
+      unknown_contact: 'That contact is not in the register.',
+      identity_number: 'Holds a personal identity number: describe the incident, not the persons.',
+      breach_closed: 'This breach is already closed.',
       already_extended: 'The request was already extended once.',
       extension_too_late: 'The first deadline has passed: too late to extend.',
       request_mismatch: "That is not this person's open erasure request; nothing was erased.",
@@ -750,6 +765,12 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       cancelled: 'Cancelled; nothing was saved.',
       storage: 'A database error occurred.',
       io: 'A file error occurred.',
+    },
+    breachKind: {
+      lost_device: 'Lost or stolen device',
+      wrong_recipient: 'Sent to the wrong recipient',
+      unauthorised_access: 'Unauthorised access',
+      other: 'Other',
     },
     requestKind: {
       access: 'Access',
@@ -829,6 +850,9 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       unknown_answer: 'Ange id för kontaktens export eller radering.',
       answer_mismatch: 'Det besvarar inte den här typen av begäran.',
       request_closed: 'Begäran är redan besvarad eller avslagen.',
+      unknown_contact: 'Kontakten finns inte i registret.',
+      identity_number: 'Innehåller ett personnummer: beskriv händelsen, inte personerna.',
+      breach_closed: 'Incidenten är redan avslutad.',
       already_extended: 'Begäran har redan förlängts en gång.',
       extension_too_late: 'Den första fristen har passerat: för sent att förlänga.',
       request_mismatch: 'Det är inte personens öppna begäran om radering; inget raderades.',
@@ -860,6 +884,12 @@ export const vocab: Record<'en' | 'sv', Vocab> = {
       cancelled: 'Avbrutet; inget sparades.',
       storage: 'Ett databasfel inträffade.',
       io: 'Ett filfel inträffade.',
+    },
+    breachKind: {
+      lost_device: 'Förlorad eller stulen enhet',
+      wrong_recipient: 'Skickat till fel mottagare',
+      unauthorised_access: 'Obehörig åtkomst',
+      other: 'Annat',
     },
     requestKind: {
       access: 'Tillgång',

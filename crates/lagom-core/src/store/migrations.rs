@@ -32,6 +32,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::import::NO_DUPLICATE_INDEXES),
     Step::Sql(crate::audit::NO_STORED_PREVIOUS_HASH),
     Step::Sql(crate::contacts::ONE_LETTER_PREFIX_INDEX),
+    Step::Sql(crate::breaches::SCHEMA),
 ];
 
 /// The schema version this build writes and understands.
