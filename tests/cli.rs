@@ -1104,7 +1104,16 @@ fn a_breach_is_reported_listed_with_its_deadline_and_closed_from_the_command_lin
     let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
     let laptop = ok_json(
         &db.path,
-        &["breach", "add", "--discovered", "2026-01-30T22:30:00+01:00", "--kind", "lost_device", "--json"],
+        &[
+            "breach",
+            "add",
+            "--discovered",
+            "2026-01-30T22:30:00+01:00",
+            "--kind",
+            "lost_device",
+            "--everyone",
+            "--json",
+        ],
     );
     assert_eq!(laptop["id"], "BREACH-2026-001");
     assert_eq!(laptop["deadline"], "2026-02-02T21:30:00Z");
@@ -1136,8 +1145,9 @@ fn a_breach_is_reported_listed_with_its_deadline_and_closed_from_the_command_lin
     let no_reason = lagom(&db.path, &["breach", "close", "BREACH-2026-002", "--status", "not_required"]);
     assert_eq!(no_reason.status.code(), Some(2), "{}", String::from_utf8_lossy(&no_reason.stderr));
     for bad in [
-        &["breach", "add", "--discovered", "2026-02-01", "--kind", "other"][..],
-        &["breach", "add", "--discovered", "2026-02-01T08:00:00Z", "--kind", "stolen"],
+        &["breach", "add", "--discovered", "2026-02-01", "--kind", "other", "--everyone"][..],
+        &["breach", "add", "--discovered", "2026-02-01T08:00:00Z", "--kind", "other"],
+        &["breach", "add", "--discovered", "2026-02-01T08:00:00Z", "--kind", "stolen", "--everyone"],
         &["breach", "add", "--discovered", "2026-02-01T08:00:00Z", "--kind", "other", "--contacts", "nobody"],
     ] {
         assert_eq!(lagom(&db.path, bad).status.code(), Some(2), "{bad:?}");

@@ -140,7 +140,7 @@ test('a breach reported with lagom shows its 72-hour deadline at the top of Home
   // An hour ago; the same register, its key from the same keychain.
   const discovered = new Date(Date.now() - 3600 * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
   const cli = join(dirname(appBinary), 'lagom');
-  const args = ['--db', db, 'breach', 'add', '--discovered', discovered, '--kind', 'lost_device', '--json'];
+  const args = ['--db', db, 'breach', 'add', '--discovered', discovered, '--kind', 'lost_device', '--everyone', '--json'];
   // The closed app may hold the register's lock for a moment after its window is gone.
   let reported;
   for (let attempt = 0; !reported; attempt++) {

@@ -17,7 +17,10 @@ pub enum BreachCommand {
         /// lost_device, wrong_recipient, unauthorised_access or other.
         #[arg(long, value_parser = parse_text_enum::<BreachKind>)]
         kind: BreachKind,
-        /// The affected contacts' ids, comma separated [default: everyone in the register].
+        /// Everyone in the register is affected (a lost or stolen laptop).
+        #[arg(long, required_unless_present = "contacts", conflicts_with = "contacts")]
+        everyone: bool,
+        /// The affected contacts' ids, comma separated.
         #[arg(long, value_delimiter = ',', value_name = "ID,ID")]
         contacts: Vec<String>,
         /// The likely consequences for the persons.
@@ -53,8 +56,8 @@ pub enum BreachCommand {
 pub fn run(lagom: &Lagom, command: BreachCommand) -> Result<()> {
     let breaches = lagom.breaches();
     let (breach, json) = match command {
-        BreachCommand::Add { discovered, kind, contacts, consequences, measures, json } => {
-            let affected = if contacts.is_empty() { Affected::Everyone } else { Affected::Contacts(contacts) };
+        BreachCommand::Add { discovered, kind, everyone, contacts, consequences, measures, json } => {
+            let affected = if everyone { Affected::Everyone } else { Affected::Contacts(contacts) };
             (breaches.add(&BreachInput { kind, discovered, affected, consequences, measures })?, json)
         }
         BreachCommand::List { json } => {
@@ -74,12 +77,13 @@ pub fn run(lagom: &Lagom, command: BreachCommand) -> Result<()> {
     Ok(())
 }
 
-fn show(b: &Breach) {
+pub fn show(b: &Breach) {
     let left = match b.hours_left {
         Some(hours) if hours < 0 => format!("  OVERDUE by {} h", -hours),
         Some(hours) => format!("  {hours} h left"),
         None => String::new(),
     };
     let whom = if b.everyone { format!("everyone ({})", b.affected) } else { format!("{} contacts", b.affected) };
-    println!("{}  {:<19} {:<12} notify by {}{left}  {whom}", b.id, b.kind, b.status, b.deadline);
+    let (kind, status) = (b.kind.to_string(), b.status.to_string());
+    println!("{}  {kind:<19} {status:<12} notify by {}{left}  {whom}", b.id, b.deadline);
 }

@@ -12,6 +12,10 @@ pub fn run(lagom: &Lagom, as_of: Option<NaiveDate>, json: bool) -> Result<()> {
         return print_json(&home);
     }
     println!("as of {}", home.today);
+    if !home.breaches.is_empty() {
+        println!("OPEN BREACHES: notify the supervisory authority within 72 hours of discovery");
+        home.breaches.iter().for_each(crate::breach::show);
+    }
     println!("requests due within a week or overdue: {} (open: {})", home.requests.len(), home.open_requests);
     for r in &home.requests {
         let state = if r.overdue { "OVERDUE" } else { "due" };

@@ -103,8 +103,6 @@ fn erasure_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
     Ok(rows)
 }
 
-/// Every request with its deadline and whether it was met; contacts as internal ids only
-/// (an unmatched requester's name is never in the pack).
 /// The breach register (Art. 33(5)): each breach with its deadline and how it was closed;
 /// whom it affected as a count (the ids stay in the register).
 fn breach_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
@@ -150,6 +148,8 @@ fn breach_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
     Ok(rows)
 }
 
+/// Every request with its deadline and whether it was met; contacts as internal ids only
+/// (an unmatched requester's name is never in the pack).
 fn request_rows(ctx: Ctx<'_>) -> Result<Vec<Vec<String>>> {
     let mut rows = vec![
         [

@@ -102,6 +102,31 @@ pub struct Breach {
     pub reason: Option<String>,
 }
 
+/// A breach as an affected person's export shows it: what happened and when, not the
+/// register's free text (which may mention others) nor who recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreachSummary {
+    pub id: String,
+    pub kind: BreachKind,
+    pub discovered_at: String,
+    pub deadline: String,
+    pub status: BreachStatus,
+    pub closed_at: Option<String>,
+}
+
+impl From<Breach> for BreachSummary {
+    fn from(b: Breach) -> Self {
+        BreachSummary {
+            id: b.id,
+            kind: b.kind,
+            discovered_at: b.discovered_at,
+            deadline: b.deadline,
+            status: b.status,
+            closed_at: b.closed_at,
+        }
+    }
+}
+
 /// The breach register of one open store.
 #[derive(Debug)]
 pub struct Breaches<'a> {
@@ -123,7 +148,7 @@ impl<'a> Breaches<'a> {
                 errors.push("discovered", FieldErrorCode::DateInFuture, "is in the future");
                 None
             }
-            Ok(at) => Some(at.with_timezone(&Utc)),
+            Ok(at) => Some(at),
             Err(_) => {
                 errors.push(
                     "discovered",
@@ -133,35 +158,62 @@ impl<'a> Breaches<'a> {
                 None
             }
         };
+        let conn = self.ctx.conn;
         let consequences = incident_text(&mut errors, "consequences", input.consequences.as_deref());
         let measures = incident_text(&mut errors, "measures", input.measures.as_deref());
-        let conn = self.ctx.conn;
         let contact_ids: Vec<String> = match &input.affected {
             Affected::Everyone => Vec::new(),
-            Affected::Contacts(ids) => {
-                let mut ids: Vec<String> = ids.iter().map(|id| id.trim().to_owned()).collect();
+            Affected::Contacts(given) => {
+                let mut exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?;
+                let mut ids: Vec<String> = Vec::with_capacity(given.len());
+                for (position, id) in given.iter().map(|id| id.trim()).enumerate() {
+                    if !exists.exists([id])? {
+                        errors.push(
+                            "affected",
+                            FieldErrorCode::UnknownContact,
+                            format!("the contact in position {} is not in the register", position + 1),
+                        );
+                        break;
+                    }
+                    ids.push(id.to_owned());
+                }
                 ids.sort();
                 ids.dedup();
-                if ids.is_empty() {
+                if given.is_empty() {
                     errors.push("affected", FieldErrorCode::Required, "names no contact");
-                }
-                let mut exists = conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?;
-                if let Some(unknown) = ids.iter().position(|id| !exists.exists([id]).unwrap_or(false)) {
-                    errors.push(
-                        "affected",
-                        FieldErrorCode::UnknownContact,
-                        format!("the contact in position {} is not in the register", unknown + 1),
-                    );
                 }
                 ids
             }
         };
+        // The persons named in the text would outlive their erasure in the register.
+        let mut names = conn.prepare_cached("SELECT family_name, email FROM contact WHERE id = ?1")?;
+        for id in &contact_ids {
+            let (family, email): (String, Option<String>) = names.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            for (field, text) in [("consequences", &consequences), ("measures", &measures)] {
+                let text = text.as_deref().unwrap_or_default().to_lowercase();
+                let named = [Some(family.as_str()), email.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|value| value.chars().count() > 2 && text.contains(&value.to_lowercase()));
+                if named && !errors.fields.iter().any(|e| e.field == field) {
+                    errors.push(
+                        field,
+                        FieldErrorCode::PersonNamed,
+                        "names an affected person: describe the incident, not the persons",
+                    );
+                }
+            }
+        }
         let (Some(discovered), true) = (discovered, errors.fields.is_empty()) else {
             return Err(Error::Invalid(errors));
         };
 
+        // The year as the reporter wrote it (a breach found at 00:30 on New Year's Day in
+        // Stockholm belongs to the new year).
+        let year = discovered.format("%Y").to_string();
+        let discovered = discovered.with_timezone(&Utc);
         let tx = self.ctx.begin()?;
-        let id = self.next_reference(discovered)?;
+        let id = self.next_reference(&year)?;
         let everyone = matches!(input.affected, Affected::Everyone);
         let affected: u32 = if everyone {
             conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?
@@ -193,6 +245,9 @@ impl<'a> Breaches<'a> {
                 link.execute([&id, contact_id])?;
             }
         }
+        // The facts the deadline and the notification rest on are in the chain: moving the
+        // discovery later to hide a missed deadline shows.
+        let facts = format!("kind={}; discovered={}; affected={affected}", input.kind, clock::timestamp(discovered));
         audit::record(
             &self.ctx,
             Change {
@@ -200,7 +255,7 @@ impl<'a> Breaches<'a> {
                 subject_id: Some(&id),
                 field: Some("breach"),
                 old_value: None,
-                new_value: Some(input.kind.as_str()),
+                new_value: Some(&facts),
             },
         )?;
         tx.commit()?;
@@ -224,13 +279,18 @@ impl<'a> Breaches<'a> {
             _ => {}
         }
         errors.into_result()?;
-        let breach = self.get(id)?;
-        if breach.status != BreachStatus::Open {
+        let id = id.trim();
+        let tx = self.ctx.begin()?;
+        let closed = tx
+            .prepare_cached(
+                "UPDATE breach SET status = ?2, closed_at = ?3, closed_by = ?4, reason = ?5
+                 WHERE id = ?1 AND status = 'open'",
+            )?
+            .execute(params![id, status, self.ctx.now(), self.ctx.actor, reason])?;
+        if closed != 1 {
+            self.get(id)?;
             return Err(Error::invalid("id", FieldErrorCode::BreachClosed, "this breach is already closed"));
         }
-        let tx = self.ctx.begin()?;
-        tx.prepare_cached("UPDATE breach SET status = ?2, closed_at = ?3, closed_by = ?4, reason = ?5 WHERE id = ?1")?
-            .execute(params![id, status, self.ctx.now(), self.ctx.actor, reason])?;
         audit::record(
             &self.ctx,
             Change {
@@ -263,7 +323,7 @@ impl<'a> Breaches<'a> {
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM breach
                  ORDER BY status <> 'open', CASE WHEN status = 'open' THEN discovered_at END,
-                          discovered_at DESC"
+                          discovered_at DESC, seq DESC"
             ))?
             .query_map([], |row| self.read_row(row))?
             .collect::<rusqlite::Result<_>>()?;
@@ -276,14 +336,17 @@ impl<'a> Breaches<'a> {
     }
 
     /// The breaches that affected a contact, by id (the person's export).
-    pub fn of_contact(&self, contact_id: &str) -> Result<Vec<Breach>> {
+    pub fn of_contact(&self, contact_id: &str) -> Result<Vec<BreachSummary>> {
         let ids: Vec<String> = self
             .ctx
             .conn
-            .prepare_cached("SELECT breach_id FROM breach_contact WHERE contact_id = ?1 ORDER BY breach_id")?
+            .prepare_cached(
+                "SELECT b.id FROM breach_contact bc JOIN breach b ON b.id = bc.breach_id
+                 WHERE bc.contact_id = ?1 ORDER BY b.discovered_at, b.seq",
+            )?
             .query_map([contact_id], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        ids.iter().map(|id| self.get(id)).collect()
+        ids.iter().map(|id| self.get(id).map(BreachSummary::from)).collect()
     }
 
     fn read_row(&self, row: &rusqlite::Row<'_>) -> rusqlite::Result<Breach> {
@@ -293,7 +356,8 @@ impl<'a> Breaches<'a> {
             .map(|at| at.with_timezone(&Utc) + Duration::hours(NOTIFY_WITHIN_HOURS))
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?;
         let hours_left = (status == BreachStatus::Open).then(|| {
-            let hours = (deadline - self.ctx.clock.now()).num_hours();
+            // Whole hours, rounded down: the first overdue minutes are -1, never 0.
+            let hours = (deadline - self.ctx.clock.now()).num_seconds().div_euclid(3600);
             i32::try_from(hours).unwrap_or(if hours < 0 { i32::MIN } else { i32::MAX })
         });
         Ok(Breach {
@@ -316,15 +380,14 @@ impl<'a> Breaches<'a> {
     }
 
     /// The next free `BREACH-YEAR-NNN` of the year of discovery.
-    fn next_reference(&self, discovered: DateTime<Utc>) -> Result<String> {
-        let year = discovered.format("%Y").to_string();
+    fn next_reference(&self, year: &str) -> Result<String> {
         let highest: i64 = self
             .ctx
             .conn
             .prepare_cached(
                 "SELECT COALESCE(max(CAST(substr(id, 13) AS INTEGER)), 0) FROM breach WHERE id GLOB 'BREACH-' || ?1 || '-*'",
             )?
-            .query_row([&year], |row| row.get(0))?;
+            .query_row([year], |row| row.get(0))?;
         Ok(format!("BREACH-{year}-{:03}", highest + 1))
     }
 }
@@ -336,8 +399,10 @@ const COLUMNS: &str = "id, kind, discovered_at, everyone, affected, consequences
 /// never a personal identity number (the register names persons by internal id only).
 fn incident_text(errors: &mut InvalidInput, field: &str, text: Option<&str>) -> Option<String> {
     let value = crate::validate::optional_multiline(errors, field, text, MAX_BREACH_TEXT_CHARS)?;
-    // A number written with a space before its last four digits spans two words.
-    let words: Vec<&str> = value.split_whitespace().collect();
+    // Split at anything but digits, `-` and `+` (so "(850101-1234)." is found); a number
+    // written with a space or a slash before its last four digits spans two pieces.
+    let words: Vec<&str> =
+        value.split(|c: char| !(c.is_ascii_digit() || c == '-' || c == '+')).filter(|w| !w.is_empty()).collect();
     let pairs = words.windows(2).map(|pair| pair.join(" "));
     if words.iter().any(|w| crate::import::is_personnummer(w))
         || pairs.into_iter().any(|p| crate::import::is_personnummer(&p))

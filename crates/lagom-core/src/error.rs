@@ -277,6 +277,8 @@ pub enum FieldErrorCode {
     IdentityNumber,
     /// The breach is already closed (notified, or not requiring notification).
     BreachClosed,
+    /// Text that names a person it must not (an affected contact in the breach register).
+    PersonNamed,
 }
 
 /// A refused input: every field that was wrong, so a form can mark them all at once.

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::audit::{self, AuditAction, AuditEntry, Change};
-use crate::breaches::Breach;
+use crate::breaches::BreachSummary;
 use crate::clock::new_id;
 use crate::consent::{ConsentEvent, ConsentLedger, ConsentState, OptOuts};
 use crate::contacts::{Contact, Contacts};
@@ -61,7 +61,7 @@ struct Data<'a> {
     interactions: &'a [Interaction],
     requests: &'a [Request],
     /// Personal data breaches that affected the person (Art. 33, 34).
-    breaches: &'a [Breach],
+    breaches: &'a [BreachSummary],
     retention_holds: &'a [Hold],
     /// The day the retention sweep first found the person due for erasure, and the expiry it
     /// saw, if it has.

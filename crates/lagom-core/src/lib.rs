@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 pub use accountability::PackReceipt;
 pub use audit::{AuditEntry, AuditVerification};
-pub use breaches::{Affected, Breach, BreachInput, Breaches};
+pub use breaches::{Affected, Breach, BreachInput, BreachSummary, Breaches};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentOverview, ConsentState, OptOuts};
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};

@@ -118,6 +118,28 @@ pub const PERSONAL: &[PersonalTable] = &[
         erasure: Erasure::DeleteRows("DELETE FROM retention_due WHERE contact_id = ?1"),
     },
     PersonalTable {
+        table: "breach",
+        purpose: "Document a personal data breach and how it was handled (Art. 33(5)); persons only by internal id",
+        columns: &[
+            ("seq", None),
+            ("id", None),
+            ("kind", Some(Relationship)),
+            ("discovered_at", Some(Relationship)),
+            ("everyone", None),
+            ("affected", None),
+            // About the incident; names of the affected contacts are refused.
+            ("consequences", Some(Relationship)),
+            ("measures", Some(Relationship)),
+            ("recorded_at", None),
+            ("recorded_by", Some(Audit)),
+            ("status", Some(Relationship)),
+            ("closed_at", Some(Relationship)),
+            ("closed_by", Some(Audit)),
+            ("reason", Some(Relationship)),
+        ],
+        erasure: Erasure::KeptAsRecord,
+    },
+    PersonalTable {
         table: "breach_contact",
         purpose: "Document a personal data breach and whom it affected (Art. 33(5), Art. 34)",
         columns: &[("breach_id", Some(Relationship)), ("contact_id", None)],
@@ -247,10 +269,6 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
     OtherTable { table: "interaction_outcome", why: "the vocabulary of interaction outcomes" },
     OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
     OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
-    OtherTable {
-        table: "breach",
-        why: "the breach register (Art. 33(5)): the incident, dates and counts; persons only by internal id in breach_contact",
-    },
     OtherTable { table: "fts_deferred", why: "a marker (a row number) that exists only inside an import transaction" },
 ];
 

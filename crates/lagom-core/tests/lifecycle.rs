@@ -676,16 +676,24 @@ fn a_breach_has_its_72_hour_deadline_across_day_and_month_boundaries_and_stays_o
     assert_eq!(added.affected, 1);
     assert_eq!(w.lagom.home(None).unwrap().breaches, std::slice::from_ref(&added));
 
+    // In the first minutes past the deadline it is overdue, not "0 hours left".
+    w.clock.set(Utc.with_ymd_and_hms(2026, 2, 2, 21, 50, 0).unwrap());
+    assert_eq!(w.lagom.home(None).unwrap().breaches[0].hours_left, Some(-1));
     // Past the deadline it is still on Home, overdue, until it is closed.
     w.set("2026-02-03");
     let overdue = &w.lagom.home(None).unwrap().breaches[0];
-    assert_eq!(overdue.hours_left, Some(-14));
+    assert_eq!(overdue.hours_left, Some(-15));
     let reasonless = w.lagom.breaches().close(&added.id, BreachStatus::NotRequired, None).unwrap_err();
     assert_eq!(reasonless.field_errors()[0].code, FieldErrorCode::Required);
+    // An id with spaces around it (pasted) closes the breach itself, once.
     let closed = w
         .lagom
         .breaches()
-        .close(&added.id, BreachStatus::NotRequired, Some("One recipient, a customer who confirmed deletion."))
+        .close(
+            &format!(" {} ", added.id),
+            BreachStatus::NotRequired,
+            Some("One recipient, a customer who confirmed deletion."),
+        )
         .unwrap();
     assert_eq!((closed.status, closed.hours_left), (BreachStatus::NotRequired, None));
     assert!(w.lagom.home(None).unwrap().breaches.is_empty());
@@ -721,7 +729,18 @@ fn a_breach_report_refuses_a_future_discovery_bad_times_unknown_contacts_and_ide
     let mut named = breach(BreachKind::Other, "2026-02-28T09:00:00Z", Affected::Everyone);
     named.consequences = Some("The file held 19121212 1212 and more.".into());
     assert_eq!(fields(&named), [("consequences".into(), FieldErrorCode::IdentityNumber)]);
+    let anna = w.person("Anna", &["Customer relationship"]);
+    let mut about_anna = breach(BreachKind::WrongRecipient, "2026-02-28T09:00:00Z", Affected::Contacts(vec![anna]));
+    about_anna.consequences = Some("Testsson's invoice went to another customer.".into());
+    assert_eq!(fields(&about_anna), [("consequences".into(), FieldErrorCode::PersonNamed)]);
+    let mut in_brackets = breach(BreachKind::Other, "2026-02-28T09:00:00Z", Affected::Everyone);
+    in_brackets.measures = Some("Deleted the list (121212-1212).".into());
+    assert_eq!(fields(&in_brackets), [("measures".into(), FieldErrorCode::IdentityNumber)]);
     assert!(w.lagom.breaches().list().unwrap().is_empty(), "nothing recorded");
+    // A breach found at 00:30 on New Year's Day in Stockholm belongs to the new year.
+    w.set("2027-01-02");
+    let new_year = w.lagom.breaches().add(&breach(BreachKind::Other, "2027-01-01T00:30:00+01:00", Affected::Everyone));
+    assert_eq!(new_year.unwrap().id, "BREACH-2027-001");
 }
 
 #[test]
@@ -740,6 +759,7 @@ fn a_breach_stays_in_the_register_after_an_affected_person_is_erased_and_is_in_t
     zip.by_name("data.json").unwrap().read_to_string(&mut data).unwrap();
     let data: serde_json::Value = serde_json::from_str(&data).unwrap();
     assert_eq!(data["breaches"][0]["id"], reported.id.as_str());
+    assert!(data["breaches"][0].get("measures").is_none(), "the register's free text is not the person's data");
 
     w.lagom.rights().erase(&anna, None).unwrap();
     let kept = w.lagom.breaches().get(&reported.id).unwrap();

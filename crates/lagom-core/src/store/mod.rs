@@ -17,6 +17,20 @@ use keys::{DbKey, KeyStore};
 
 pub use migrations::SCHEMA_VERSION;
 
+/// Waits for SQLite and SQLCipher to be initialised, once per process, before any connection
+/// is opened. `sqlite3_initialize` marks SQLite initialised and releases its mutex before it
+/// runs SQLCipher's own initialisation (`SQLITE_EXTRA_INIT`), so a second thread opening its
+/// first connection in that moment can be told "sqlcipher not initialized" and cannot set a
+/// key ("An error occurred with PRAGMA key"). Seen twice in about forty test runs, each time in
+/// the first test of a binary that opens registers on many threads at once; not reproduced on
+/// demand, so this is the cause as read from the source, closed off here.
+fn initialise_sqlcipher() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = Connection::open_in_memory();
+    });
+}
+
 /// What a plaintext SQLite file starts with; an encrypted one starts with a random salt.
 const PLAINTEXT_HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// SQLCipher 4's page size; an encrypted database is always a whole number of pages.
@@ -40,6 +54,7 @@ impl Store {
     /// a database that looks missing may be on an unmounted drive, moved or being restored, and
     /// its key must never be replaced. A creation that fails removes only what it made.
     pub fn create(path: &Path, keys: &dyn KeyStore, other: &dyn KeyStore, clock: &dyn Clock) -> Result<(Store, DbKey)> {
+        initialise_sqlcipher();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             create_private_dir(parent)?;
         }
@@ -132,6 +147,7 @@ impl Store {
     }
 
     fn open_with_key(path: &Path, key: &DbKey, lock: File, clock: &dyn Clock) -> Result<Store> {
+        initialise_sqlcipher();
         // No CREATE flag: a failed open can never leave a new empty database behind.
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
@@ -161,6 +177,7 @@ impl Store {
     #[cfg(feature = "unencrypted-benchmark")]
     #[doc(hidden)]
     pub fn unencrypted_for_benchmark(path: &Path, clock: &dyn Clock) -> Result<Store> {
+        initialise_sqlcipher();
         let lock = acquire_lock(path)?;
         if !path.exists() {
             create_private_file(path)?;
