@@ -186,11 +186,13 @@ impl<'a> Breaches<'a> {
             }
         };
         // The persons named in the text would outlive their erasure in the register.
+        let texts = [("consequences", &consequences), ("measures", &measures)]
+            .map(|(field, text)| (field, text.as_deref().unwrap_or_default().to_lowercase()));
         let mut names = conn.prepare_cached("SELECT family_name, email FROM contact WHERE id = ?1")?;
         for id in &contact_ids {
             let (family, email): (String, Option<String>) = names.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            for (field, text) in [("consequences", &consequences), ("measures", &measures)] {
-                let text = text.as_deref().unwrap_or_default().to_lowercase();
+            for (field, text) in &texts {
+                let field = *field;
                 let named = [Some(family.as_str()), email.as_deref()]
                     .into_iter()
                     .flatten()
@@ -211,7 +213,7 @@ impl<'a> Breaches<'a> {
         // The year as the reporter wrote it (a breach found at 00:30 on New Year's Day in
         // Stockholm belongs to the new year).
         let year = discovered.format("%Y").to_string();
-        let discovered = discovered.with_timezone(&Utc);
+        let discovered_at = clock::timestamp(discovered.with_timezone(&Utc));
         let tx = self.ctx.begin()?;
         let id = self.next_reference(&year)?;
         let everyone = matches!(input.affected, Affected::Everyone);
@@ -228,7 +230,7 @@ impl<'a> Breaches<'a> {
         .execute(params![
             id,
             input.kind,
-            clock::timestamp(discovered),
+            discovered_at,
             everyone,
             affected,
             consequences,
@@ -247,7 +249,7 @@ impl<'a> Breaches<'a> {
         }
         // The facts the deadline and the notification rest on are in the chain: moving the
         // discovery later to hide a missed deadline shows.
-        let facts = format!("kind={}; discovered={}; affected={affected}", input.kind, clock::timestamp(discovered));
+        let facts = format!("kind={}; discovered={discovered_at}; affected={affected}", input.kind);
         audit::record(
             &self.ctx,
             Change {

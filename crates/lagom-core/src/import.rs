@@ -832,14 +832,14 @@ impl<'a> Imports<'a> {
             |line: u32| options.per_row.iter().find(|(l, _)| *l == line).map_or(options.duplicates, |(_, c)| *c);
         // A large batch touches pages all over the indexes (ids are random): a bigger page cache
         // for its length saves SQLCipher decrypting evicted pages again. Back to normal after.
-        let _cache = BatchCache::enlarge(self.ctx.conn, count(report.rows.iter()))?;
+        let total = count(report.rows.iter());
+        let _cache = BatchCache::enlarge(self.ctx.conn, total)?;
         let tx = self.ctx.begin()?;
         tx.execute("INSERT INTO fts_deferred (since) SELECT coalesce(max(seq), 0) FROM contact", [])?;
         // Any failure below returns before the commit, and `tx` rolls the whole batch back.
         let batch = self.ctx.batch();
         let contacts = Contacts::new(batch);
         let ledger = ConsentLedger::new(batch);
-        let total = count(report.rows.iter());
         for (done, row) in report.rows.iter().enumerate() {
             if !progress(u32::try_from(done).unwrap_or(u32::MAX), total) {
                 return Err(Error::Cancelled);
