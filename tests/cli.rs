@@ -40,6 +40,13 @@ fn ok_json(db: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("lagom {args:?}: not JSON ({e})"))
 }
 
+/// Standard output of a successful run.
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = lagom(db, args);
+    assert!(out.status.success(), "lagom {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
 fn init() -> (Db, Value) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lagom.db");
@@ -1099,6 +1106,31 @@ fn a_register_on_a_read_only_disk_is_refused_by_name_and_left_byte_for_byte() {
 }
 
 #[test]
+fn an_information_notice_is_shown_in_either_language_and_format_recorded_as_given_and_listed_while_owed() {
+    let (db, _) = init();
+    let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
+    let owed = ok_json(&db.path, &["notice", "owed", "--json"]);
+    assert_eq!((owed["total"].as_u64(), owed["overdue"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(owed["contacts"][0]["article"], "art13");
+    let text = ok(&db.path, &["notice", "show", &anna, "--lang", "sv"]);
+    assert!(text.starts_with("Så behandlar vi dina personuppgifter\n====") && text.contains("IMY"), "{text}");
+    let md = ok(&db.path, &["notice", "show", &anna, "--lang", "en", "--format", "md"]);
+    assert!(md.starts_with("# How we handle your personal data") && md.contains("## Your rights"), "{md}");
+    let html = ok(&db.path, &["notice", "show", &anna, "--format", "html"]);
+    assert!(html.starts_with("<!doctype html>"));
+    let home = ok(&db.path, &["home"]);
+    assert!(home.contains("information notices owed: 1"), "{home}");
+    let bad = lagom(&db.path, &["notice", "given", &anna, "--channel", "pigeon"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let future = lagom(&db.path, &["notice", "given", &anna, "--channel", "email", "--on", "2999-01-01"]);
+    assert_eq!(future.status.code(), Some(2));
+    let given = ok_json(&db.path, &["notice", "given", &anna, "--channel", "email", "--json"]);
+    assert_eq!(given["given"][0]["channel"], "email");
+    assert_eq!(ok_json(&db.path, &["notice", "owed", "--json"])["total"], 0);
+    assert_eq!(lagom(&db.path, &["notice", "show", "no-such-id"]).status.code(), Some(1));
+}
+
+#[test]
 fn a_breach_is_reported_listed_with_its_deadline_and_closed_from_the_command_line() {
     let (db, _) = init();
     let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
@@ -1137,11 +1169,50 @@ fn a_breach_is_reported_listed_with_its_deadline_and_closed_from_the_command_lin
     let deadlines: Vec<&str> = list.as_array().unwrap().iter().map(|b| b["deadline"].as_str().unwrap()).collect();
     assert_eq!(deadlines, ["2026-02-02T21:30:00Z", "2026-02-04T08:00:00Z"], "open ones, nearest deadline first");
 
+    // Notified now, months after the deadline: the reasons for the delay are required.
+    let late = lagom(&db.path, &["breach", "close", "BREACH-2026-001", "--status", "notified"]);
+    assert_eq!(late.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&late.stderr).contains("delay_reason"),
+        "{}",
+        String::from_utf8_lossy(&late.stderr)
+    );
     let closed = ok_json(
         &db.path,
-        &["breach", "close", "BREACH-2026-001", "--status", "notified", "--reason", "IMY 2026-123", "--json"],
+        &[
+            "breach",
+            "close",
+            "BREACH-2026-001",
+            "--status",
+            "notified",
+            "--notified-at",
+            "2026-02-01T10:00:00+01:00",
+            "--reason",
+            "IMY 2026-123",
+            "--json",
+        ],
     );
-    assert_eq!(closed["status"], "notified");
+    assert_eq!(
+        (closed["status"].as_str(), closed["notified_at"].as_str()),
+        (Some("notified"), Some("2026-02-01T09:00:00Z"))
+    );
+    let assessed = ok(&db.path, &["breach", "assess", "BREACH-2026-001"]);
+    assert!(assessed.contains("Art. 34(3)(a)") && assessed.contains("wrapped by the passphrase"), "{assessed}");
+
+    // Telling the affected person: the notification, then the record, once.
+    let letter = ok(&db.path, &["breach", "notification", "BREACH-2026-002", "--contact", &anna, "--lang", "sv"]);
+    assert!(letter.starts_with("Om en personuppgiftsincident\n") && letter.contains("fel mottagare"), "{letter}");
+    let html = ok(&db.path, &["breach", "notification", "BREACH-2026-002", "--contact", &anna, "--format", "html"]);
+    assert!(html.starts_with("<!doctype html>") && html.contains("About a personal data breach"));
+    let told =
+        ok_json(&db.path, &["breach", "told", "BREACH-2026-002", "--contact", &anna, "--channel", "email", "--json"]);
+    assert_eq!(told["told_channel"], "email");
+    assert_eq!(
+        lagom(&db.path, &["breach", "told", "BREACH-2026-002", "--contact", &anna, "--channel", "post"]).status.code(),
+        Some(2)
+    );
+    let affected = ok_json(&db.path, &["breach", "affected", "BREACH-2026-002", "--json"]);
+    assert_eq!((affected["total"].as_u64(), affected["told"].as_u64()), (Some(1), Some(1)));
     let no_reason = lagom(&db.path, &["breach", "close", "BREACH-2026-002", "--status", "not_required"]);
     assert_eq!(no_reason.status.code(), Some(2), "{}", String::from_utf8_lossy(&no_reason.stderr));
     for bad in [

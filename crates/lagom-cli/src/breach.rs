@@ -3,9 +3,13 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use lagom_core::{Affected, Breach, BreachInput, BreachKind, BreachStatus, Lagom};
+use lagom_core::{
+    Affected, Breach, BreachClosing, BreachInput, BreachKind, BreachStatus, Channel, DocumentFormat, Lagom,
+    ReportLanguage,
+};
 
-use crate::{parse_text_enum, print_json};
+use crate::rights::parse_report_language;
+use crate::{parse_document_format, parse_text_enum, print_json};
 
 #[derive(Debug, Subcommand)]
 pub enum BreachCommand {
@@ -48,6 +52,54 @@ pub enum BreachCommand {
         /// Why (required for not_required), or the notification's reference.
         #[arg(long)]
         reason: Option<String>,
+        /// When the authority was notified, RFC 3339 (now when not given); notified only.
+        #[arg(long, value_name = "DATETIME")]
+        notified_at: Option<String>,
+        /// Why the notification came after 72 hours (required then, Art. 33(1)).
+        #[arg(long)]
+        delay_reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lagom's assessment of a lost or stolen device: whether telling the persons is likely
+    /// required (Art. 34(3)(a)), with its reasoning.
+    Assess {
+        id: String,
+        #[arg(long, default_value = "en", value_parser = parse_report_language)]
+        lang: ReportLanguage,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The affected contacts, and whether each was told (Art. 34).
+    Affected {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The notification to one affected person (Art. 34), to send them.
+    Notification {
+        id: String,
+        /// The affected contact's id.
+        #[arg(long)]
+        contact: String,
+        /// sv or en (the contact's language when not given).
+        #[arg(long, value_parser = parse_report_language)]
+        lang: Option<ReportLanguage>,
+        /// text, md or html.
+        #[arg(long, default_value = "text", value_parser = parse_document_format)]
+        format: DocumentFormat,
+    },
+    /// Record that an affected person was told of the breach.
+    Told {
+        id: String,
+        #[arg(long)]
+        contact: String,
+        /// email, phone, sms, post or meeting.
+        #[arg(long, value_parser = parse_text_enum::<Channel>)]
+        channel: Channel,
+        /// The day they were told, YYYY-MM-DD (today when not given).
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -68,7 +120,54 @@ pub fn run(lagom: &Lagom, command: BreachCommand) -> Result<()> {
             list.iter().for_each(show);
             return Ok(());
         }
-        BreachCommand::Close { id, status, reason, json } => (breaches.close(&id, status, reason.as_deref())?, json),
+        BreachCommand::Close { id, status, reason, notified_at, delay_reason, json } => {
+            (breaches.close(&id, &BreachClosing { status, reason, notified_at, delay_reason })?, json)
+        }
+        BreachCommand::Assess { id, lang, json } => {
+            let assessment = lagom.breach_assessment(&id, lang)?;
+            if json {
+                return print_json(&assessment);
+            }
+            match assessment {
+                Some(a) => {
+                    println!("{}", a.summary);
+                    a.reasoning.iter().for_each(|point| println!("- {point}"));
+                }
+                None => println!("Lagom assesses lost or stolen devices only; this breach is for the DPO to assess."),
+            }
+            return Ok(());
+        }
+        BreachCommand::Affected { id, json } => {
+            let affected = breaches.affected(&id, None)?;
+            if json {
+                return print_json(&affected);
+            }
+            println!("{} affected, {} told", affected.total, affected.told);
+            for c in &affected.contacts {
+                let name = match (&c.given_name, &c.family_name) {
+                    (Some(given), Some(family)) => format!("{given} {family}"),
+                    _ => "(erased)".to_owned(),
+                };
+                let told = match (&c.told_on, c.told_channel) {
+                    (Some(on), Some(channel)) => format!("told {on} by {channel}"),
+                    _ => "not told".to_owned(),
+                };
+                println!("  {}  {name}  {told}", c.contact_id);
+            }
+            return Ok(());
+        }
+        BreachCommand::Notification { id, contact, lang, format } => {
+            print!("{}", breaches.notification(&id, &contact, lang)?.render(format));
+            return Ok(());
+        }
+        BreachCommand::Told { id, contact, channel, on, json } => {
+            let told = breaches.record_told(&id, &contact, channel, on.as_deref())?;
+            if json {
+                return print_json(&told);
+            }
+            println!("{} told of {id} on {} by {channel}", told.contact_id, told.told_on.unwrap_or_default());
+            return Ok(());
+        }
     };
     if json {
         return print_json(&breach);
@@ -86,4 +185,8 @@ pub fn show(b: &Breach) {
     let whom = if b.everyone { format!("everyone ({})", b.affected) } else { format!("{} contacts", b.affected) };
     let (kind, status) = (b.kind.to_string(), b.status.to_string());
     println!("{}  {kind:<19} {status:<12} notify by {}{left}  {whom}", b.id, b.deadline);
+    if let Some(at) = &b.notified_at {
+        let late = b.delay_reason.as_deref().map(|r| format!(" (late: {r})")).unwrap_or_default();
+        println!("  notified {at}{late}");
+    }
 }

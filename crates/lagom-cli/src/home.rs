@@ -16,6 +16,12 @@ pub fn run(lagom: &Lagom, as_of: Option<NaiveDate>, json: bool) -> Result<()> {
         println!("OPEN BREACHES: notify the supervisory authority within 72 hours of discovery");
         home.breaches.iter().for_each(crate::breach::show);
     }
+    let notices = &home.notices;
+    println!("information notices owed: {} ({} overdue)", notices.total, notices.overdue);
+    for n in &notices.contacts {
+        let state = if n.overdue { "OVERDUE" } else { "due" };
+        println!("  {}  {} {}  {state} {}", n.contact_id, n.given_name, n.family_name, n.due);
+    }
     println!("requests due within a week or overdue: {} (open: {})", home.requests.len(), home.open_requests);
     for r in &home.requests {
         let state = if r.overdue { "OVERDUE" } else { "due" };

@@ -11,6 +11,7 @@ mod database;
 mod home;
 mod import;
 mod interaction;
+mod notice;
 mod purpose;
 mod request;
 mod retention;
@@ -23,7 +24,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use lagom_core::{ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom, PassphraseStore, ReportLanguage};
+use lagom_core::{
+    DocumentFormat, ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom, PassphraseStore, ReportLanguage,
+};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -70,9 +73,13 @@ enum Command {
     /// Data-subject requests and their legal deadlines: add, list, extend, close, refuse.
     #[command(subcommand)]
     Request(RequestCommand),
-    /// The breach register: report, list and close breaches, with the 72-hour deadline.
+    /// The breach register: report, list and close breaches, with the 72-hour deadline;
+    /// Lagom's assessment of a lost device; the notification to each affected person.
     #[command(subcommand)]
     Breach(BreachCommand),
+    /// The information notice each person is owed (Art. 13, 14): show, given, owed.
+    #[command(subcommand)]
+    Notice(notice::NoticeCommand),
     /// Retention: who is due for erasure and why, erasing them, legal holds.
     #[command(subcommand)]
     Retention(RetentionCommand),
@@ -155,6 +162,15 @@ pub(crate) fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
     lagom_core::validate::iso_date(text).ok_or_else(|| format!("'{text}' is not a date such as 2026-06-30"))
 }
 
+pub(crate) fn parse_document_format(text: &str) -> Result<DocumentFormat, String> {
+    match text {
+        "text" => Ok(DocumentFormat::Text),
+        "md" => Ok(DocumentFormat::Md),
+        "html" => Ok(DocumentFormat::Html),
+        other => Err(format!("'{other}' is not a format: text, md or html")),
+    }
+}
+
 pub(crate) fn parse_text_enum<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, String> {
     text.parse()
 }
@@ -184,6 +200,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Interaction(command) => interaction::run(&open(&db)?, command),
         Command::Request(command) => request::run(&open(&db)?, command),
         Command::Breach(command) => breach::run(&open(&db)?, command),
+        Command::Notice(command) => notice::run(&open(&db)?, command),
         Command::Retention(command) => retention::run(&open(&db)?, command),
         Command::Home { as_of, json } => home::run(&open(&db)?, as_of, json),
         Command::Import(args) => import::run(&open(&db)?, args),

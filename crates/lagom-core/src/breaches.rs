@@ -15,9 +15,15 @@ use ts_rs::TS;
 
 use crate::audit::{self, AuditAction, Change};
 use crate::clock;
+use crate::contacts::{Contact, Contacts};
 use crate::context::Ctx;
+use crate::document::{Block, Letter};
 use crate::error::{Error, FieldErrorCode, InvalidInput, Result};
-use crate::vocab::{BreachKind, BreachStatus};
+use crate::export::ReportLanguage;
+use crate::notices::{controller_rows, letter_language};
+use crate::settings::Settings;
+use crate::store::keys::KeyStoreKind;
+use crate::vocab::{BreachKind, BreachStatus, Channel};
 
 pub(crate) const SCHEMA: &str = r#"
 CREATE TABLE breach (
@@ -47,6 +53,20 @@ CREATE TABLE breach_contact (
     PRIMARY KEY (breach_id, contact_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX breach_contact_by_contact ON breach_contact (contact_id);
+"#;
+
+/// When the authority was notified and why it was late (Art. 33(1)), and when each affected
+/// person was told (Art. 34): added after the register shipped.
+pub(crate) const NOTIFICATION_SCHEMA: &str = r#"
+ALTER TABLE breach ADD COLUMN notified_at TEXT;
+ALTER TABLE breach ADD COLUMN delay_reason TEXT;
+ALTER TABLE breach_contact ADD COLUMN told_on TEXT;
+ALTER TABLE breach_contact ADD COLUMN told_channel TEXT
+    CHECK (told_channel IS NULL OR told_channel IN ('email', 'phone', 'sms', 'post', 'meeting'));
+CREATE TRIGGER breach_contact_told_once BEFORE UPDATE ON breach_contact
+WHEN OLD.told_on IS NOT NULL BEGIN
+    SELECT RAISE(ABORT, 'a person is recorded as told of a breach once');
+END;
 "#;
 
 /// How long the controller has to notify the supervisory authority after discovery (Art. 33(1)).
@@ -100,6 +120,57 @@ pub struct Breach {
     pub closed_at: Option<String>,
     pub closed_by: Option<String>,
     pub reason: Option<String>,
+    /// When the supervisory authority was notified (closed as notified), RFC 3339, UTC.
+    pub notified_at: Option<String>,
+    /// Why the authority was notified after the 72 hours (Art. 33(1)).
+    pub delay_reason: Option<String>,
+    /// How many affected persons are recorded as told (Art. 34).
+    pub told: u32,
+}
+
+/// How a breach is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BreachClosing {
+    /// `notified` or `not_required`.
+    pub status: BreachStatus,
+    /// Why notification is not required (required then), or a note on the notification.
+    pub reason: Option<String>,
+    /// When the authority was notified, RFC 3339 with offset; now when not given. Only with
+    /// `notified`; not in the future nor before discovery.
+    pub notified_at: Option<String>,
+    /// Required when notified after the deadline (Art. 33(1)).
+    pub delay_reason: Option<String>,
+}
+
+/// A person a breach affects, and whether they were told (Art. 34).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AffectedContact {
+    pub contact_id: String,
+    /// `None` once the person is erased (the id then names only a tombstone).
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub told_on: Option<String>,
+    pub told_channel: Option<Channel>,
+}
+
+/// The affected persons of a breach: how many, how many told, and the first ones by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AffectedContacts {
+    pub total: u32,
+    pub told: u32,
+    /// Not yet told first, then by name (at most the limit asked for).
+    pub contacts: Vec<AffectedContact>,
+}
+
+/// Lagom's assessment of a lost or stolen device (Art. 34(3)(a)), for the DPO to decide on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct BreachAssessment {
+    /// Telling the persons is unlikely to be required when the key was not exposed.
+    pub summary: String,
+    /// The facts and the reasoning, one point each.
+    pub reasoning: Vec<String>,
 }
 
 /// A breach as an affected person's export shows it: what happened and when, not the
@@ -264,12 +335,45 @@ impl<'a> Breaches<'a> {
         self.get(&id)
     }
 
-    /// Closes an open breach as notified to the supervisory authority, or as not requiring
-    /// notification (Art. 33(1): unlikely to result in a risk), with the reason; audited.
-    pub fn close(&self, id: &str, status: BreachStatus, reason: Option<&str>) -> Result<Breach> {
+    /// Closes an open breach as notified to the supervisory authority (when, and why late if
+    /// after the deadline), or as not requiring notification (Art. 33(1): unlikely to result in
+    /// a risk), with the reason; audited.
+    pub fn close(&self, id: &str, closing: &BreachClosing) -> Result<Breach> {
+        let id = id.trim();
+        let breach = self.get(id)?;
+        if breach.status != BreachStatus::Open {
+            return Err(Error::invalid("id", FieldErrorCode::BreachClosed, "this breach is already closed"));
+        }
         let mut errors = InvalidInput::default();
-        let reason = incident_text(&mut errors, "reason", reason);
-        match status {
+        let reason = incident_text(&mut errors, "reason", closing.reason.as_deref());
+        let delay_reason = incident_text(&mut errors, "delay_reason", closing.delay_reason.as_deref());
+        let now = self.ctx.clock.now();
+        let notified_at = match closing.status {
+            BreachStatus::Notified => match closing.notified_at.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => Some(now),
+                Some(text) => match DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc)) {
+                    Ok(at) if at > now => {
+                        errors.push("notified_at", FieldErrorCode::DateInFuture, "is in the future");
+                        None
+                    }
+                    Ok(at) if clock::timestamp(at) < breach.discovered_at => {
+                        errors.push("notified_at", FieldErrorCode::OutOfRange, "is before the breach was discovered");
+                        None
+                    }
+                    Ok(at) => Some(at),
+                    Err(_) => {
+                        errors.push(
+                            "notified_at",
+                            FieldErrorCode::InvalidDate,
+                            "is not a date and time with its offset",
+                        );
+                        None
+                    }
+                },
+            },
+            _ => None,
+        };
+        match closing.status {
             BreachStatus::Open => {
                 errors.push("status", FieldErrorCode::OutOfRange, "must be notified or not_required");
             }
@@ -278,21 +382,46 @@ impl<'a> Breaches<'a> {
                 FieldErrorCode::Required,
                 "is required: say why the breach is unlikely to result in a risk to the persons",
             ),
+            BreachStatus::NotRequired if closing.notified_at.is_some() || delay_reason.is_some() => errors.push(
+                "notified_at",
+                FieldErrorCode::OutOfRange,
+                "only a breach closed as notified has a notification time",
+            ),
+            BreachStatus::Notified
+                if delay_reason.is_none() && notified_at.is_some_and(|at| clock::timestamp(at) > breach.deadline) =>
+            {
+                errors.push(
+                    "delay_reason",
+                    FieldErrorCode::Required,
+                    "is required: the notification came after 72 hours, so it must give the reasons for the delay",
+                );
+            }
             _ => {}
         }
         errors.into_result()?;
-        let id = id.trim();
         let tx = self.ctx.begin()?;
         let closed = tx
             .prepare_cached(
-                "UPDATE breach SET status = ?2, closed_at = ?3, closed_by = ?4, reason = ?5
+                "UPDATE breach SET status = ?2, closed_at = ?3, closed_by = ?4, reason = ?5, notified_at = ?6,
+                                   delay_reason = ?7
                  WHERE id = ?1 AND status = 'open'",
             )?
-            .execute(params![id, status, self.ctx.now(), self.ctx.actor, reason])?;
+            .execute(params![
+                id,
+                closing.status,
+                self.ctx.now(),
+                self.ctx.actor,
+                reason,
+                notified_at.map(clock::timestamp),
+                delay_reason
+            ])?;
         if closed != 1 {
-            self.get(id)?;
             return Err(Error::invalid("id", FieldErrorCode::BreachClosed, "this breach is already closed"));
         }
+        let new_value = match notified_at {
+            Some(at) => format!("{}; notified_at={}", closing.status, clock::timestamp(at)),
+            None => closing.status.to_string(),
+        };
         audit::record(
             &self.ctx,
             Change {
@@ -300,11 +429,174 @@ impl<'a> Breaches<'a> {
                 subject_id: Some(id),
                 field: Some("breach/status"),
                 old_value: Some(BreachStatus::Open.as_str()),
-                new_value: Some(status.as_str()),
+                new_value: Some(&new_value),
             },
         )?;
         tx.commit()?;
         self.get(id)
+    }
+
+    /// The persons a breach affects: how many, how many told, and the first `limit` (every one
+    /// when `None`), not yet told first.
+    pub fn affected(&self, id: &str, limit: Option<u32>) -> Result<AffectedContacts> {
+        let id = id.trim();
+        self.get(id)?;
+        let conn = self.ctx.conn;
+        let (total, told): (u32, u32) = conn
+            .prepare_cached("SELECT count(*), count(told_on) FROM breach_contact WHERE breach_id = ?1")?
+            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let contacts = conn
+            .prepare_cached(
+                "SELECT bc.contact_id, c.given_name, c.family_name, c.email, bc.told_on, bc.told_channel
+                 FROM breach_contact bc LEFT JOIN contact c ON c.id = bc.contact_id
+                 WHERE bc.breach_id = ?1
+                 ORDER BY bc.told_on IS NOT NULL, c.family_name IS NULL, c.family_name, c.given_name, bc.contact_id
+                 LIMIT ?2",
+            )?
+            .query_map(params![id, limit.map_or(-1, i64::from)], |row| {
+                Ok(AffectedContact {
+                    contact_id: row.get(0)?,
+                    given_name: row.get(1)?,
+                    family_name: row.get(2)?,
+                    email: row.get(3)?,
+                    told_on: row.get(4)?,
+                    told_channel: row.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(AffectedContacts { total, told, contacts })
+    }
+
+    /// The notification to one affected person (Art. 34(2)): what happened, the likely
+    /// consequences, the measures taken, and whom to contact; in `language` (theirs by default).
+    pub fn notification(&self, id: &str, contact_id: &str, language: Option<ReportLanguage>) -> Result<Letter> {
+        let breach = self.get(id)?;
+        self.require_affected(&breach.id, contact_id)?;
+        let contact = Contacts::new(self.ctx).get(contact_id)?;
+        let settings = Settings::load(self.ctx.conn)?;
+        let language = language.unwrap_or_else(|| letter_language(&contact, &settings));
+        let (title, blocks) = notification_blocks(&breach, &contact, &settings, language);
+        Ok(Letter::new(contact.email.as_deref(), title, language, &blocks))
+    }
+
+    /// Records that an affected person was told of the breach, on `on` (today when `None`), by
+    /// `channel`; once per person; audited.
+    pub fn record_told(
+        &self,
+        id: &str,
+        contact_id: &str,
+        channel: Channel,
+        on: Option<&str>,
+    ) -> Result<AffectedContact> {
+        let breach = self.get(id)?;
+        self.require_affected(&breach.id, contact_id)?;
+        let today = self.ctx.today();
+        let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
+            None => today,
+            Some(text) => {
+                let discovered = DateTime::parse_from_rfc3339(&breach.discovered_at)
+                    .map(|at| at.with_timezone(&Utc).date_naive())
+                    .unwrap_or(today);
+                match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                    Ok(day) if day > today => {
+                        return Err(Error::invalid("on", FieldErrorCode::DateInFuture, "is in the future"));
+                    }
+                    Ok(day) if day < discovered => {
+                        return Err(Error::invalid(
+                            "on",
+                            FieldErrorCode::OutOfRange,
+                            "is before the breach was discovered",
+                        ));
+                    }
+                    Ok(day) => day,
+                    Err(_) => {
+                        return Err(Error::invalid("on", FieldErrorCode::InvalidDate, "is not a date (YYYY-MM-DD)"));
+                    }
+                }
+            }
+        };
+        let tx = self.ctx.begin()?;
+        let changed = tx
+            .prepare_cached(
+                "UPDATE breach_contact SET told_on = ?3, told_channel = ?4
+                 WHERE breach_id = ?1 AND contact_id = ?2 AND told_on IS NULL",
+            )?
+            .execute(params![breach.id, contact_id, on.to_string(), channel])?;
+        if changed != 1 {
+            return Err(Error::invalid(
+                "contact",
+                FieldErrorCode::Duplicate,
+                "this person is already recorded as told",
+            ));
+        }
+        let record = format!("breach={}; told_on={on}; channel={channel}", breach.id);
+        audit::record(
+            &self.ctx,
+            Change {
+                action: AuditAction::Create,
+                subject_id: Some(contact_id),
+                field: Some("breach_notification"),
+                old_value: None,
+                new_value: Some(&record),
+            },
+        )?;
+        tx.commit()?;
+        let found = self.affected_one(&breach.id, contact_id)?;
+        Ok(found)
+    }
+
+    /// Lagom's assessment of a lost or stolen device: what it knows of its own register's
+    /// protection (Art. 34(3)(a)); `None` for other kinds of breach.
+    pub(crate) fn assessment(
+        &self,
+        id: &str,
+        key_store: KeyStoreKind,
+        language: ReportLanguage,
+    ) -> Result<Option<BreachAssessment>> {
+        let breach = self.get(id)?;
+        if breach.kind != BreachKind::LostDevice {
+            return Ok(None);
+        }
+        let exports: u32 = self
+            .ctx
+            .conn
+            .prepare_cached("SELECT count(*) FROM audit_entry WHERE action = 'export' AND at <= ?1")?
+            .query_row([&breach.discovered_at], |row| row.get(0))?;
+        Ok(Some(assessment_text(key_store, exports, language)))
+    }
+
+    fn require_affected(&self, breach_id: &str, contact_id: &str) -> Result<()> {
+        let affected = self
+            .ctx
+            .conn
+            .prepare_cached("SELECT 1 FROM breach_contact WHERE breach_id = ?1 AND contact_id = ?2")?
+            .exists([breach_id, contact_id])?;
+        if !affected {
+            return Err(Error::invalid("contact", FieldErrorCode::UnknownContact, "is not affected by this breach"));
+        }
+        self.ctx.require_contact(contact_id)
+    }
+
+    fn affected_one(&self, breach_id: &str, contact_id: &str) -> Result<AffectedContact> {
+        let found = self
+            .ctx
+            .conn
+            .prepare_cached(
+                "SELECT c.given_name, c.family_name, c.email, bc.told_on, bc.told_channel
+                 FROM breach_contact bc LEFT JOIN contact c ON c.id = bc.contact_id
+                 WHERE bc.breach_id = ?1 AND bc.contact_id = ?2",
+            )?
+            .query_row([breach_id, contact_id], |row| {
+                Ok(AffectedContact {
+                    contact_id: contact_id.to_owned(),
+                    given_name: row.get(0)?,
+                    family_name: row.get(1)?,
+                    email: row.get(2)?,
+                    told_on: row.get(3)?,
+                    told_channel: row.get(4)?,
+                })
+            })?;
+        Ok(found)
     }
 
     pub fn get(&self, id: &str) -> Result<Breach> {
@@ -378,6 +670,9 @@ impl<'a> Breaches<'a> {
             closed_at: row.get(11)?,
             closed_by: row.get(12)?,
             reason: row.get(13)?,
+            notified_at: row.get(14)?,
+            delay_reason: row.get(15)?,
+            told: row.get(16)?,
         })
     }
 
@@ -395,7 +690,8 @@ impl<'a> Breaches<'a> {
 }
 
 const COLUMNS: &str = "id, kind, discovered_at, everyone, affected, consequences, measures, recorded_at, recorded_by,
-                       seq, status, closed_at, closed_by, reason";
+                       seq, status, closed_at, closed_by, reason, notified_at, delay_reason,
+                       (SELECT count(told_on) FROM breach_contact WHERE breach_id = breach.id)";
 
 /// Optional text about the incident: at most [`MAX_BREACH_TEXT_CHARS`], lines allowed, and
 /// never a personal identity number (the register names persons by internal id only).
@@ -417,4 +713,105 @@ fn incident_text(errors: &mut InvalidInput, field: &str, text: Option<&str>) -> 
         return None;
     }
     Some(value)
+}
+
+fn assessment_text(key_store: KeyStoreKind, exports: u32, language: ReportLanguage) -> BreachAssessment {
+    let sv = language == ReportLanguage::Sv;
+    let pick = |en: &str, sv_text: &str| if sv { sv_text.to_owned() } else { en.to_owned() };
+    let mut reasoning = vec![pick(
+        "The register is encrypted with SQLCipher 4 (AES-256 with a random 256-bit key, every page authenticated): without the key its file is unintelligible.",
+        "Registret är krypterat med SQLCipher 4 (AES-256 med en slumpmässig 256-bitars nyckel, varje sida autentiserad): utan nyckeln går filen inte att läsa.",
+    )];
+    reasoning.push(match key_store {
+        KeyStoreKind::Keychain => pick(
+            "Its key is in the operating system's keychain, which the login password locks: if the device was off or locked and its login password was not with it, the key was not exposed.",
+            "Nyckeln finns i operativsystemets nyckelring, som låses med inloggningslösenordet: om enheten var avstängd eller låst och lösenordet inte fanns med den, har nyckeln inte röjts.",
+        ),
+        KeyStoreKind::Passphrase => pick(
+            "Its key is wrapped by the passphrase asked for when Lagom opens (Argon2id): unless the passphrase was written down with the device, the key was not exposed.",
+            "Nyckeln är skyddad av lösenfrasen som Lagom frågar efter vid start (Argon2id): om lösenfrasen inte fanns nedskriven med enheten har nyckeln inte röjts.",
+        ),
+        KeyStoreKind::Memory => pick(
+            "Its key was held only in memory for this session.",
+            "Nyckeln fanns bara i minnet under sessionen.",
+        ),
+    });
+    reasoning.push(pick(
+        "Where the data is unintelligible to anyone not authorised to access it, telling the persons is not required (Art. 34(3)(a)).",
+        "När uppgifterna är oläsliga för den som inte har behörighet behöver de registrerade inte underrättas (art. 34.3 a).",
+    ));
+    reasoning.push(pick(
+        "Notifying the supervisory authority (IMY) is still required unless the breach is unlikely to result in a risk to the persons (Art. 33(1)); if you judge it unlikely, close the breach as not requiring notification and record why.",
+        "Anmälan till tillsynsmyndigheten (IMY) krävs ändå, om det inte är osannolikt att incidenten medför en risk för de registrerade (art. 33.1); bedömer ni det osannolikt, stäng incidenten som inte anmälningspliktig och skriv varför.",
+    ));
+    if exports > 0 {
+        reasoning.push(if sv {
+            format!("{exports} export(er) har gjorts ur registret före upptäckten: en exportfil på enheten är inte krypterad och omfattas inte av den här bedömningen.")
+        } else {
+            format!("{exports} export(s) were made from the register before discovery: an export file on the device is not encrypted and is not covered by this assessment.")
+        });
+    }
+    reasoning.push(pick(
+        "This covers Lagom's register only, not other copies on the device (mail, documents). The data protection officer decides.",
+        "Bedömningen gäller bara Lagoms register, inte andra kopior på enheten (e-post, dokument). Dataskyddsombudet beslutar.",
+    ));
+    BreachAssessment {
+        summary: pick(
+            "Telling the persons is unlikely to be required if the key was not exposed (Art. 34(3)(a)).",
+            "De registrerade behöver sannolikt inte underrättas om nyckeln inte röjts (art. 34.3 a).",
+        ),
+        reasoning,
+    }
+}
+
+fn notification_blocks(
+    breach: &Breach,
+    contact: &Contact,
+    settings: &Settings,
+    language: ReportLanguage,
+) -> (String, Vec<Block>) {
+    let sv = language == ReportLanguage::Sv;
+    let pick = |en: &str, sv_text: &str| if sv { sv_text.to_owned() } else { en.to_owned() };
+    let what = match (breach.kind, sv) {
+        (BreachKind::LostDevice, false) => "a device holding our customer register was lost or stolen",
+        (BreachKind::WrongRecipient, false) => "information about you was sent to the wrong recipient",
+        (BreachKind::UnauthorisedAccess, false) => "someone without permission gained access to our customer register",
+        (BreachKind::Other, false) => "an incident affected the security of our customer register",
+        (BreachKind::LostDevice, true) => "en enhet med vårt kundregister har förlorats eller stulits",
+        (BreachKind::WrongRecipient, true) => "uppgifter om dig har skickats till fel mottagare",
+        (BreachKind::UnauthorisedAccess, true) => "någon utan behörighet har fått tillgång till vårt kundregister",
+        (BreachKind::Other, true) => "en incident har påverkat säkerheten i vårt kundregister",
+    };
+    let discovered = breach.discovered_at.get(..10).unwrap_or(&breach.discovered_at);
+    let none = pick("Not yet assessed.", "Ännu inte bedömt.");
+    let mut blocks = vec![
+        Block::Paragraph(format!("{} {},", pick("Hello", "Hej"), contact.given_name)),
+        Block::Paragraph(if sv {
+            format!(
+                "Vi vill berätta att {what}. Vi upptäckte det {discovered}. Det kan påverka uppgifter om dig i vårt kundregister, därför meddelar vi dig (artikel 34 i dataskyddsförordningen)."
+            )
+        } else {
+            format!(
+                "We want to tell you that {what}. We discovered it on {discovered}. It may concern details about you in our customer register, so we are letting you know (GDPR Article 34)."
+            )
+        }),
+        Block::Heading(pick("The likely consequences", "Troliga följder")),
+        Block::Paragraph(breach.consequences.clone().unwrap_or_else(|| none.clone())),
+        Block::Heading(pick("What we have done", "Vad vi har gjort")),
+        Block::Paragraph(breach.measures.clone().unwrap_or(none)),
+        Block::Heading(pick("What you can do", "Vad du kan göra")),
+        Block::Paragraph(pick(
+            "Be wary of mail, messages or calls that refer to us and ask for details, passwords or payment; when in doubt, contact us on the details below.",
+            "Var uppmärksam på e-post, meddelanden eller samtal som hänvisar till oss och ber om uppgifter, lösenord eller betalning; kontakta oss på uppgifterna nedan om du är osäker.",
+        )),
+        Block::Heading(pick("Whom to contact", "Vem du kontaktar")),
+    ];
+    let labels = if sv {
+        ["Personuppgiftsansvarig", "Organisationsnummer", "Kontakt", "Dataskyddsombud"]
+    } else {
+        ["Controller", "Organisation number", "Contact", "Data protection officer"]
+    };
+    blocks.push(Block::Table { head: vec![], rows: controller_rows(settings, labels) });
+    blocks.push(Block::Paragraph(format!("{} {}", pick("Our reference:", "Vår referens:"), breach.id)));
+    (pick("About a personal data breach", "Om en personuppgiftsincident"), blocks)
 }

@@ -21,6 +21,7 @@ use crate::contacts::{Contact, Contacts};
 use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::interactions::{Interaction, Interactions};
+use crate::notices::NoticeState;
 use crate::purposes::{Purpose, Purposes};
 use crate::requests::{Request, Requests};
 use crate::retention::{Hold, Retention};
@@ -62,6 +63,8 @@ struct Data<'a> {
     requests: &'a [Request],
     /// Personal data breaches that affected the person (Art. 33, 34).
     breaches: &'a [BreachSummary],
+    /// The information notice (Art. 13, 14): owed since and by when, and when it was given.
+    notice: &'a NoticeState,
     retention_holds: &'a [Hold],
     /// The day the retention sweep first found the person due for erasure, and the expiry it
     /// saw, if it has.
@@ -127,6 +130,7 @@ pub(crate) fn export_person(
     let interactions = Interactions::new(ctx).list(contact_id)?;
     let requests = Requests::new(ctx).for_contact(contact_id)?;
     let breaches = crate::breaches::Breaches::new(ctx).of_contact(contact_id)?;
+    let notice = crate::notices::Notices::new(ctx).state(contact_id)?;
     let retention_holds = Retention::new(ctx).holds(contact_id)?;
     let (retention_due_since, retention_due_expires) = Retention::new(ctx).due_since(contact_id)?.unzip();
     let export_id = new_id();
@@ -146,6 +150,7 @@ pub(crate) fn export_person(
         interactions: &interactions,
         requests: &requests,
         breaches: &breaches,
+        notice: &notice,
         retention_holds: &retention_holds,
         retention_due_since,
         retention_due_expires,

@@ -10,12 +10,15 @@ use ts_rs::TS;
 use crate::breaches::{Breach, Breaches};
 use crate::context::Ctx;
 use crate::error::Result;
+use crate::notices::{Notices, OwedNotices};
 use crate::requests::{Request, Requests};
 use crate::retention::{Expiry, Retention};
 use crate::vocab::RequestStatus;
 
 /// How far ahead the home view looks for expiries.
 pub const EXPIRY_HORIZON_DAYS: u64 = 30;
+/// How many owed notices the home view lists.
+pub const NOTICES_SHOWN: usize = 20;
 /// How close a request's due date must be for the home view to show it.
 pub const REQUEST_HORIZON_DAYS: u64 = 7;
 
@@ -26,6 +29,9 @@ pub struct Home {
     pub today: String,
     /// Open breaches with their 72-hour deadline, nearest first: shown at the top until closed.
     pub breaches: Vec<Breach>,
+    /// Contacts still owed their information notice (Art. 13, 14): how many, how many
+    /// overdue, and the [`NOTICES_SHOWN`] earliest due.
+    pub notices: OwedNotices,
     /// Open requests overdue or due within [`REQUEST_HORIZON_DAYS`], overdue first.
     pub requests: Vec<Request>,
     /// All open requests (the inbox's badge).
@@ -67,6 +73,7 @@ pub(crate) fn build(ctx: Ctx<'_>, as_of: Option<NaiveDate>) -> Result<Home> {
     Ok(Home {
         today: today.to_string(),
         breaches: Breaches::new(ctx).open()?,
+        notices: Notices::new(ctx).owed(Some(NOTICES_SHOWN))?,
         requests,
         open_requests,
         due_now: attention.due_now,

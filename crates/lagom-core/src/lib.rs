@@ -13,11 +13,13 @@ pub mod consent;
 pub mod contacts;
 mod context;
 pub mod deadline;
+pub mod document;
 pub mod error;
 pub mod export;
 pub mod home;
 pub mod import;
 pub mod interactions;
+pub mod notices;
 pub mod personal_data;
 pub mod purposes;
 pub mod record;
@@ -34,15 +36,20 @@ use std::sync::Arc;
 
 pub use accountability::PackReceipt;
 pub use audit::{AuditEntry, AuditVerification};
-pub use breaches::{Affected, Breach, BreachInput, BreachSummary, Breaches};
+pub use breaches::{
+    Affected, AffectedContact, AffectedContacts, Breach, BreachAssessment, BreachClosing, BreachInput, BreachSummary,
+    Breaches,
+};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentOverview, ConsentState, OptOuts};
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
+pub use document::{DocumentFormat, Letter};
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
 pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};
 pub use home::Home;
 pub use import::{DuplicateChoice, ImportField, ImportFile, ImportOptions, ImportReport, Imports};
 pub use interactions::{Interaction, InteractionInput, Interactions};
+pub use notices::{NoticeArticle, NoticeGiven, NoticeGivenInput, NoticeState, Notices, OwedNotice, OwedNotices};
 pub use purposes::{Purpose, PurposeInput, Purposes, Tag, TagInput};
 pub use record::RecordOfProcessing;
 pub use requests::{Request, RequestInput, Requests};
@@ -141,6 +148,12 @@ impl Lagom {
         Breaches::new(self.ctx())
     }
 
+    /// Lagom's assessment of a lost device for the breach `id` (Art. 34(3)(a)): what it knows
+    /// of this register's encryption and where its key is; `None` for other kinds of breach.
+    pub fn breach_assessment(&self, id: &str, language: ReportLanguage) -> Result<Option<BreachAssessment>> {
+        self.breaches().assessment(id, KeyStoreKind::for_database(self.path()), language)
+    }
+
     pub fn consent(&self) -> ConsentLedger<'_> {
         ConsentLedger::new(self.ctx())
     }
@@ -151,6 +164,10 @@ impl Lagom {
 
     pub fn interactions(&self) -> Interactions<'_> {
         Interactions::new(self.ctx())
+    }
+
+    pub fn notices(&self) -> Notices<'_> {
+        Notices::new(self.ctx())
     }
 
     pub fn requests(&self) -> Requests<'_> {

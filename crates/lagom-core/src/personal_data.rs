@@ -98,6 +98,21 @@ pub const PERSONAL: &[PersonalTable] = &[
         erasure: Erasure::DeleteRows("DELETE FROM interaction WHERE contact_id = ?1"),
     },
     PersonalTable {
+        table: "notice_given",
+        purpose: "Prove the person was told what is held and why (Art. 5(2), 13, 14)",
+        columns: &[
+            ("seq", None),
+            ("id", None),
+            ("contact_id", None),
+            ("given_on", Some(Relationship)),
+            ("channel", Some(Relationship)),
+            ("language", Some(Relationship)),
+            ("recorded_by", Some(Audit)),
+            ("recorded_at", Some(Relationship)),
+        ],
+        erasure: Erasure::DeleteRows("DELETE FROM notice_given WHERE contact_id = ?1"),
+    },
+    PersonalTable {
         table: "retention_hold",
         purpose: "Keep a person past their expiry where a law requires it (Art. 17(3)(b))",
         columns: &[
@@ -136,13 +151,20 @@ pub const PERSONAL: &[PersonalTable] = &[
             ("closed_at", Some(Relationship)),
             ("closed_by", Some(Audit)),
             ("reason", Some(Relationship)),
+            ("notified_at", Some(Relationship)),
+            ("delay_reason", Some(Relationship)),
         ],
         erasure: Erasure::KeptAsRecord,
     },
     PersonalTable {
         table: "breach_contact",
         purpose: "Document a personal data breach and whom it affected (Art. 33(5), Art. 34)",
-        columns: &[("breach_id", Some(Relationship)), ("contact_id", None)],
+        columns: &[
+            ("breach_id", Some(Relationship)),
+            ("contact_id", None),
+            ("told_on", Some(Relationship)),
+            ("told_channel", Some(Relationship)),
+        ],
         erasure: Erasure::KeptAsRecord,
     },
     PersonalTable {

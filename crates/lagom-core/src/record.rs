@@ -7,8 +7,9 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::context::Ctx;
+use crate::document::{self, Block};
 use crate::error::Result;
-use crate::export::{ReportLanguage, esc};
+use crate::export::ReportLanguage;
 use crate::personal_data::{Category, PERSONAL};
 use crate::purposes::{Purpose, Purposes};
 use crate::settings::{Controller, Settings};
@@ -177,7 +178,7 @@ fn words(language: ReportLanguage) -> &'static Words {
     }
 }
 
-fn basis_name(basis: LawfulBasis, language: ReportLanguage) -> &'static str {
+pub(crate) fn basis_name(basis: LawfulBasis, language: ReportLanguage) -> &'static str {
     match (basis, language) {
         (LawfulBasis::Consent, ReportLanguage::En) => "consent (a)",
         (LawfulBasis::Contract, ReportLanguage::En) => "contract (b)",
@@ -205,14 +206,6 @@ fn category_name(category: Category, language: ReportLanguage) -> &'static str {
         (Category::Consent, ReportLanguage::Sv) => "Samtycken och val om marknadsföring",
         (Category::Audit, ReportLanguage::Sv) => "Ändringslogg",
     }
-}
-
-/// One block of the record: a heading and its content, rendered by either format.
-enum Block {
-    Heading(String),
-    Paragraph(String),
-    Table { head: Vec<String>, rows: Vec<Vec<String>> },
-    List(Vec<String>),
 }
 
 impl RecordOfProcessing {
@@ -296,72 +289,13 @@ impl RecordOfProcessing {
 
     /// The record as Markdown (tables in the GitHub dialect).
     pub fn to_markdown(&self, language: ReportLanguage) -> String {
-        let cell = |text: &str| text.replace('|', "\\|").replace(['\n', '\r'], " ");
         let (title, blocks) = self.blocks(language);
-        let mut md = format!("# {title}\n\n");
-        for block in blocks {
-            match block {
-                Block::Heading(text) => md.push_str(&format!("## {text}\n\n")),
-                Block::Paragraph(text) => md.push_str(&format!("{}\n\n", cell(&text))),
-                Block::List(items) => {
-                    items.iter().for_each(|item| md.push_str(&format!("- {}\n", cell(item))));
-                    md.push('\n');
-                }
-                Block::Table { head, rows } => {
-                    let columns = rows.first().map_or(head.len(), Vec::len);
-                    let head = if head.is_empty() { vec![String::new(); columns] } else { head };
-                    md.push_str(&format!("| {} |\n|{}\n", head.join(" | "), "---|".repeat(columns)));
-                    for row in rows {
-                        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
-                        md.push_str(&format!("| {} |\n", cells.join(" | ")));
-                    }
-                    md.push('\n');
-                }
-            }
-        }
-        md
+        document::markdown(&title, &blocks)
     }
 
     /// The record as a standalone HTML page, printable on A4.
     pub fn to_html(&self, language: ReportLanguage) -> String {
         let (title, blocks) = self.blocks(language);
-        let lang = match language {
-            ReportLanguage::En => "en",
-            ReportLanguage::Sv => "sv",
-        };
-        let mut html = format!(
-            "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>\
-             @page {{ size: A4; margin: 18mm; }} body {{ font: 11pt/1.45 system-ui, sans-serif; color: #1d2421; max-width: 50em; margin: 2em auto; }}\
-             h1 {{ font-size: 18pt; }} h2 {{ font-size: 13pt; margin-top: 1.6em; border-bottom: 1px solid #ccc; }}\
-             table {{ border-collapse: collapse; width: 100%; }} th, td {{ text-align: left; padding: .25em .5em; border-bottom: 1px solid #eee; vertical-align: top; }}\
-             h2, table, li {{ break-inside: avoid; }}\
-             </style></head><body>\n<h1>{title}</h1>\n",
-            title = esc(&title)
-        );
-        for block in blocks {
-            match block {
-                Block::Heading(text) => html.push_str(&format!("<h2>{}</h2>\n", esc(&text))),
-                Block::Paragraph(text) => html.push_str(&format!("<p>{}</p>\n", esc(&text))),
-                Block::List(items) => {
-                    html.push_str("<ul>\n");
-                    items.iter().for_each(|item| html.push_str(&format!("<li>{}</li>\n", esc(item))));
-                    html.push_str("</ul>\n");
-                }
-                Block::Table { head, rows } => {
-                    html.push_str("<table>\n");
-                    if !head.is_empty() {
-                        let cells: String = head.iter().map(|h| format!("<th>{}</th>", esc(h))).collect();
-                        html.push_str(&format!("<tr>{cells}</tr>\n"));
-                    }
-                    for row in rows {
-                        let cells: String = row.iter().map(|c| format!("<td>{}</td>", esc(c))).collect();
-                        html.push_str(&format!("<tr>{cells}</tr>\n"));
-                    }
-                    html.push_str("</table>\n");
-                }
-            }
-        }
-        html.push_str("</body></html>\n");
-        html
+        document::html(&title, language, &blocks)
     }
 }

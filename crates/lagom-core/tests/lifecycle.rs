@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use lagom_core::{
-    Affected, BreachInput, BreachKind, BreachStatus, ConsentInput, ConsentSource, ContactInput, FieldErrorCode,
-    FixedClock, IdentityCheck, Lagom, MemoryKeyStore, RefusalReason, ReportLanguage, RequestInput, RequestKind,
-    RetentionAnchor,
+    Affected, BreachClosing, BreachInput, BreachKind, BreachStatus, ConsentInput, ConsentSource, ContactInput,
+    FieldErrorCode, FixedClock, IdentityCheck, Lagom, MemoryKeyStore, RefusalReason, ReportLanguage, RequestInput,
+    RequestKind, RetentionAnchor,
 };
 
 struct World {
@@ -659,6 +659,10 @@ fn breach(kind: BreachKind, discovered: &str, affected: Affected) -> BreachInput
     }
 }
 
+fn closing(status: BreachStatus, reason: Option<&str>) -> BreachClosing {
+    BreachClosing { status, reason: reason.map(str::to_owned), notified_at: None, delay_reason: None }
+}
+
 #[test]
 fn a_breach_has_its_72_hour_deadline_across_day_and_month_boundaries_and_stays_on_home_until_closed() {
     // Noon UTC on 31 January; discovered at 22:30 Stockholm time on 30 January (21:30 UTC).
@@ -683,7 +687,7 @@ fn a_breach_has_its_72_hour_deadline_across_day_and_month_boundaries_and_stays_o
     w.set("2026-02-03");
     let overdue = &w.lagom.home(None).unwrap().breaches[0];
     assert_eq!(overdue.hours_left, Some(-15));
-    let reasonless = w.lagom.breaches().close(&added.id, BreachStatus::NotRequired, None).unwrap_err();
+    let reasonless = w.lagom.breaches().close(&added.id, &closing(BreachStatus::NotRequired, None)).unwrap_err();
     assert_eq!(reasonless.field_errors()[0].code, FieldErrorCode::Required);
     // An id with spaces around it (pasted) closes the breach itself, once.
     let closed = w
@@ -691,13 +695,12 @@ fn a_breach_has_its_72_hour_deadline_across_day_and_month_boundaries_and_stays_o
         .breaches()
         .close(
             &format!(" {} ", added.id),
-            BreachStatus::NotRequired,
-            Some("One recipient, a customer who confirmed deletion."),
+            &closing(BreachStatus::NotRequired, Some("One recipient, a customer who confirmed deletion.")),
         )
         .unwrap();
     assert_eq!((closed.status, closed.hours_left), (BreachStatus::NotRequired, None));
     assert!(w.lagom.home(None).unwrap().breaches.is_empty());
-    let again = w.lagom.breaches().close(&added.id, BreachStatus::Notified, None).unwrap_err();
+    let again = w.lagom.breaches().close(&added.id, &closing(BreachStatus::Notified, None)).unwrap_err();
     assert_eq!(again.field_errors()[0].code, FieldErrorCode::BreachClosed);
 
     // A lost laptop affects everyone in the register; the next reference follows.
@@ -782,4 +785,244 @@ fn a_breach_stays_in_the_register_after_an_affected_person_is_erased_and_is_in_t
             && register.contains("2026-03-04T10:00:00Z")
     );
     assert!(!register.contains("Anna"), "names nobody");
+}
+
+#[test]
+fn a_late_notification_needs_the_reasons_for_the_delay_and_each_affected_person_is_told_once() {
+    let w = world(2026, 3, 10);
+    let anna = w.person("Anna", &["Customer relationship"]);
+    let bo = w.person("Bo", &["Customer relationship"]);
+    let breaches = w.lagom.breaches();
+    let reported = breaches
+        .add(&breach(BreachKind::WrongRecipient, "2026-03-01T10:00:00Z", Affected::Contacts(vec![anna.clone()])))
+        .unwrap();
+    assert_eq!(reported.deadline, "2026-03-04T10:00:00Z");
+    let notified = |at: &str, delay: Option<&str>| BreachClosing {
+        status: BreachStatus::Notified,
+        reason: None,
+        notified_at: Some(at.into()),
+        delay_reason: delay.map(str::to_owned),
+    };
+    let field = |e: lagom_core::Error| (e.field_errors()[0].field.clone(), e.field_errors()[0].code);
+    // One second after the deadline is late (09:00:01 at +01:00 is 10:00:01 UTC … on the 5th here).
+    let late = breaches.close(&reported.id, &notified("2026-03-04T11:00:01+01:00", None)).unwrap_err();
+    assert_eq!(field(late), ("delay_reason".into(), FieldErrorCode::Required));
+    let early = breaches.close(&reported.id, &notified("2026-03-01T09:59:59Z", None)).unwrap_err();
+    assert_eq!(field(early), ("notified_at".into(), FieldErrorCode::OutOfRange));
+    let future = breaches.close(&reported.id, &notified("2026-03-11T09:00:00Z", None)).unwrap_err();
+    assert_eq!(field(future), ("notified_at".into(), FieldErrorCode::DateInFuture));
+
+    // The notification to the person, in their language or the one asked for.
+    let letter = breaches.notification(&reported.id, &anna, Some(ReportLanguage::Sv)).unwrap();
+    assert_eq!(letter.title, "Om en personuppgiftsincident");
+    for expected in
+        ["Hej Anna,", "fel mottagare", "2026-03-01", "Asked the recipient to delete the mail.", &reported.id]
+    {
+        assert!(letter.text.contains(expected), "{expected} in {}", letter.text);
+    }
+    assert!(
+        letter
+            .mailto
+            .as_deref()
+            .unwrap()
+            .starts_with("mailto:anna@example.se?subject=Om%20en%20personuppgiftsincident&body=")
+    );
+    let not_affected = breaches.notification(&reported.id, &bo, None).unwrap_err();
+    assert_eq!(field(not_affected), ("contact".into(), FieldErrorCode::UnknownContact));
+    assert!(breaches.record_told(&reported.id, &anna, lagom_core::Channel::Email, Some("2026-02-28")).is_err());
+    let told = breaches.record_told(&reported.id, &anna, lagom_core::Channel::Email, None).unwrap();
+    assert_eq!((told.told_on.as_deref(), told.told_channel), (Some("2026-03-10"), Some(lagom_core::Channel::Email)));
+    let twice = breaches.record_told(&reported.id, &anna, lagom_core::Channel::Phone, None).unwrap_err();
+    assert_eq!(field(twice), ("contact".into(), FieldErrorCode::Duplicate));
+
+    let closed = breaches
+        .close(&reported.id, &notified("2026-03-05T09:00:00+01:00", Some("The mail was found in a weekly review.")))
+        .unwrap();
+    assert_eq!(closed.notified_at.as_deref(), Some("2026-03-05T08:00:00Z"));
+    assert_eq!(closed.delay_reason.as_deref(), Some("The mail was found in a weekly review."));
+    assert_eq!((closed.status, closed.told), (BreachStatus::Notified, 1));
+
+    // After Anna's erasure the record of telling her stays, by id only.
+    w.lagom.rights().erase(&anna, None).unwrap();
+    let affected = breaches.affected(&reported.id, None).unwrap();
+    assert_eq!((affected.total, affected.told), (1, 1));
+    assert_eq!(affected.contacts[0].given_name, None);
+    assert_eq!(affected.contacts[0].told_on.as_deref(), Some("2026-03-10"));
+}
+
+#[test]
+fn a_lost_device_assessment_states_the_encryption_and_where_the_key_is_and_other_kinds_get_none() {
+    let w = world(2026, 3, 10);
+    let anna = w.person("Anna", &["Customer relationship"]);
+    w.lagom.export_person(&anna, &w.dir.path().join("anna.zip"), ReportLanguage::En).unwrap();
+    // Lost at noon, after the export: the export file may be on it.
+    let laptop =
+        w.lagom.breaches().add(&breach(BreachKind::LostDevice, "2026-03-10T12:00:00Z", Affected::Everyone)).unwrap();
+    let assessment = w.lagom.breach_assessment(&laptop.id, ReportLanguage::En).unwrap().unwrap();
+    assert!(assessment.summary.contains("Art. 34(3)(a)"), "{}", assessment.summary);
+    let reasoning = assessment.reasoning.join("\n");
+    for expected in ["AES-256", "keychain", "Art. 33(1)", "1 export(s)", "The data protection officer decides."] {
+        assert!(reasoning.contains(expected), "{expected} in {reasoning}");
+    }
+    let sv = w.lagom.breach_assessment(&laptop.id, ReportLanguage::Sv).unwrap().unwrap();
+    assert!(sv.summary.contains("art. 34.3 a"), "{}", sv.summary);
+    let mail = w
+        .lagom
+        .breaches()
+        .add(&breach(BreachKind::WrongRecipient, "2026-03-10T08:00:00Z", Affected::Everyone))
+        .unwrap();
+    assert_eq!(w.lagom.breach_assessment(&mail.id, ReportLanguage::En).unwrap(), None);
+}
+
+// ---- Information notices (Art. 13, 14) -------------------------------------------------
+
+fn import_one(w: &World, given: &str) -> String {
+    let csv = format!("Förnamn;Efternamn;E-post\n{given};Importsson;{}@example.se\n", given.to_lowercase());
+    let file = lagom_core::import::read(csv.as_bytes()).unwrap();
+    let options = lagom_core::ImportOptions {
+        purpose: "Customer relationship".into(),
+        basis: None,
+        file_name: "/home/sara/mässan.csv".into(),
+        mapping: None,
+        skip_invalid: false,
+        duplicates: lagom_core::DuplicateChoice::Skip,
+        per_row: Vec::new(),
+    };
+    w.lagom.imports().run(&file, &options, false, None, &mut |_, _| true).unwrap();
+    w.lagom.contacts().search(given).unwrap()[0].id.clone()
+}
+
+#[test]
+fn a_notice_names_the_purposes_bases_retention_controller_source_and_rights_in_swedish_and_english() {
+    let w = world(2026, 3, 10);
+    let mut settings = w.lagom.settings().unwrap();
+    settings.controller.name = "Bygg & Co AB".into();
+    settings.controller.organisation_number = "556000-0000".into();
+    settings.controller.contact = "dataskydd@bygg.example".into();
+    settings.controller.dpo = "Dora Ombud, dpo@bygg.example".into();
+    w.lagom.save_settings(&settings).unwrap();
+    w.lagom
+        .purposes()
+        .create(&lagom_core::PurposeInput {
+            name: "Follow-up".into(),
+            description: "Follow up offers we made.".into(),
+            lawful_basis: lagom_core::LawfulBasis::LegitimateInterest,
+            retention_months: 18,
+            retention_anchor: RetentionAnchor::FormerCustomer,
+        })
+        .unwrap();
+    let anna = w.person("Anna", &["Customer relationship", "Newsletter", "Follow-up"]);
+    let en = w.lagom.notices().notice(&anna, Some(ReportLanguage::En)).unwrap();
+    for expected in [
+        "How we handle your personal data",
+        "Hello Anna,",
+        "Controller: Bygg & Co AB",
+        "Data protection officer: Dora Ombud, dpo@bygg.example",
+        "Customer relationship — Deliver and follow up what the customer has ordered.; Legal basis (GDPR Art. 6(1)): contract (b); Kept: 36 months after our last contact with you",
+        "Newsletter",
+        "consent (a)",
+        "Follow-up",
+        "legitimate interest (f)",
+        "18 months after you stop being our customer",
+        "you may withdraw it at any time",
+        "the details are needed to fulfil it",
+        "You gave these details to us.",
+        "Email address",
+        "Integritetsskyddsmyndigheten (IMY)",
+        "Objection to processing based on our legitimate interest, and to direct marketing at any time (Art. 21).",
+    ] {
+        assert!(en.text.contains(expected), "{expected:?} in\n{}", en.text);
+    }
+    assert!(!en.text.contains("Phone number"), "no phone is held");
+    assert!(en.html.contains("<td>Bygg &amp; Co AB</td>") && en.markdown.contains("| Controller | Bygg & Co AB |"));
+    assert!(en.mailto.unwrap().starts_with("mailto:anna@example.se?subject=How%20we%20handle"));
+
+    let sv = w.lagom.notices().notice(&anna, Some(ReportLanguage::Sv)).unwrap();
+    for expected in [
+        "Så behandlar vi dina personuppgifter",
+        "Hej Anna,",
+        "avtal (b)",
+        "samtycke (a)",
+        "berättigat intresse (f)",
+        "Du lämnade uppgifterna till oss.",
+    ] {
+        assert!(sv.text.contains(expected), "{expected:?} in\n{}", sv.text);
+    }
+
+    // Imported: Art. 14 names the source; the basis of the import's purpose only.
+    let erik = import_one(&w, "Erik");
+    let imported = w.lagom.notices().notice(&erik, None).unwrap();
+    assert!(imported.text.contains("they were imported into our register (mässan.csv"), "{}", imported.text);
+    assert!(imported.text.contains("contract (b)") && !imported.text.contains("consent (a)"));
+    assert_eq!(w.lagom.notices().state(&erik).unwrap().article, lagom_core::NoticeArticle::Art14);
+}
+
+#[test]
+fn an_owed_notice_is_due_at_once_when_typed_in_and_within_one_month_or_by_first_contact_when_imported() {
+    let w = world(2026, 1, 31);
+    let anna = w.person("Anna", &["Customer relationship"]);
+    let erik = import_one(&w, "Erik");
+    let fia = import_one(&w, "Fia");
+    let owed = |date: &str| {
+        w.set(date);
+        w.lagom.notices().owed(None).unwrap()
+    };
+    let due = |o: &lagom_core::OwedNotices| -> Vec<(String, String, bool)> {
+        o.contacts.iter().map(|n| (n.given_name.clone(), n.due.clone(), n.overdue)).collect()
+    };
+    let today = owed("2026-01-31");
+    assert_eq!((today.total, today.overdue), (3, 0));
+    assert_eq!(today.contacts[0].given_name, "Anna", "typed in: due the day it was obtained (Art. 13)");
+    assert_eq!(today.contacts[0].due, "2026-01-31");
+    // One month from 31 January is the last day of February (Art. 14(3)(a)).
+    assert_eq!(today.contacts[1].due, "2026-02-28");
+
+    // Fia is called on 10 February: her notice is due then, at the latest (Art. 14(3)(b)).
+    w.set("2026-02-10");
+    let call = lagom_core::InteractionInput {
+        kind: lagom_core::InteractionKind::Call,
+        date: "2026-02-10".into(),
+        channel: lagom_core::Channel::Phone,
+        outcome: None,
+        purpose: None,
+    };
+    w.lagom.interactions().add(&fia, &call).unwrap();
+    assert_eq!(
+        due(&owed("2026-02-10")),
+        [
+            ("Anna".into(), "2026-01-31".into(), true),
+            ("Fia".into(), "2026-02-10".into(), false),
+            ("Erik".into(), "2026-02-28".into(), false)
+        ]
+    );
+    assert_eq!(due(&owed("2026-02-28"))[2], ("Erik".into(), "2026-02-28".into(), false), "the last day is in time");
+    let march = owed("2026-03-01");
+    assert_eq!((march.total, march.overdue), (3, 3));
+    assert!(w.lagom.notices().state(&erik).unwrap().overdue);
+
+    // Giving it takes the person off the list; a date before they were added or after today is refused.
+    let given = |on: Option<&str>| lagom_core::NoticeGivenInput {
+        channel: lagom_core::Channel::Email,
+        on: on.map(str::to_owned),
+        language: Some(ReportLanguage::Sv),
+    };
+    let refused = w.lagom.notices().record_given(&erik, &given(Some("2026-01-30"))).unwrap_err();
+    assert_eq!(refused.field_errors()[0].code, FieldErrorCode::OutOfRange);
+    let refused = w.lagom.notices().record_given(&erik, &given(Some("2026-03-02"))).unwrap_err();
+    assert_eq!(refused.field_errors()[0].code, FieldErrorCode::DateInFuture);
+    let state = w.lagom.notices().record_given(&erik, &given(Some("2026-02-27"))).unwrap();
+    assert_eq!((state.given.len(), state.overdue), (1, false));
+    assert_eq!(state.given[0].given_on, "2026-02-27");
+    let home = w.lagom.home(None).unwrap();
+    assert_eq!((home.notices.total, home.notices.overdue), (2, 2));
+    assert!(home.notices.contacts.iter().all(|n| n.contact_id != erik));
+    // The record is append-only.
+    let update = w.lagom.connection().execute("UPDATE notice_given SET channel = 'post'", []);
+    assert!(update.is_err());
+    let audited: i64 = w
+        .lagom
+        .connection()
+        .query_row("SELECT count(*) FROM audit_entry WHERE field = 'notice' AND subject_id = ?1", [&erik], |r| r.get(0))
+        .unwrap();
+    assert_eq!(audited, 1);
 }

@@ -487,6 +487,8 @@ fn erase_removes_the_person_from_every_personal_table() {
     db.lagom.consent().opt_out(&id, None, ConsentSource::Form).unwrap();
     db.lagom.interactions().add(&id, &call("2026-01-15")).unwrap();
     db.lagom.retention().hold(&id, lagom_core::HoldReason::LegalClaim, "2031-06-30").unwrap();
+    let notice = lagom_core::NoticeGivenInput { channel: lagom_core::Channel::Email, on: None, language: None };
+    db.lagom.notices().record_given(&id, &notice).unwrap();
     db.lagom.rights().erase(&id, None).unwrap();
 
     let conn = db.lagom.connection();
@@ -557,6 +559,8 @@ fn every_declared_personal_value_is_in_the_export() {
     lagom.consent().opt_out(&id, Some(MarketingChannel::Sms), ConsentSource::Phone).unwrap();
     lagom.interactions().add(&id, &call("2026-01-15")).unwrap();
     lagom.retention().hold(&id, lagom_core::HoldReason::BookkeepingAct, "2033-12-31").unwrap();
+    let notice = lagom_core::NoticeGivenInput { channel: lagom_core::Channel::Post, on: None, language: None };
+    lagom.notices().record_given(&id, &notice).unwrap();
     // As a sweep leaves a person found due (the hold keeps this one, so write it directly).
     lagom
         .connection()

@@ -33,6 +33,8 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::audit::NO_STORED_PREVIOUS_HASH),
     Step::Sql(crate::contacts::ONE_LETTER_PREFIX_INDEX),
     Step::Sql(crate::breaches::SCHEMA),
+    Step::Sql(crate::notices::SCHEMA),
+    Step::Sql(crate::breaches::NOTIFICATION_SCHEMA),
 ];
 
 /// The schema version this build writes and understands.
