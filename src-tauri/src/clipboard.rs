@@ -63,3 +63,17 @@ fn set_excluded_from_history(clipboard: &mut arboard::Clipboard, secret: &str) -
 fn unavailable(e: arboard::Error) -> Error {
     Error::Io { action: "use", path: "the clipboard".into(), source: std::io::Error::other(e.to_string()) }
 }
+
+/// Puts ordinary text (a notice, a breach notification) on the clipboard. On X11 the owner
+/// serves the clipboard, so one clipboard is kept for the life of the app.
+pub fn copy_text(text: &str) -> Result<()> {
+    static CLIPBOARD: std::sync::Mutex<Option<arboard::Clipboard>> = std::sync::Mutex::new(None);
+    let mut slot = CLIPBOARD.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if slot.is_none() {
+        *slot = Some(arboard::Clipboard::new().map_err(unavailable)?);
+    }
+    match slot.as_mut() {
+        Some(clipboard) => clipboard.set_text(text).map_err(unavailable),
+        None => Err(Error::NotOpen),
+    }
+}

@@ -3,6 +3,10 @@
 
 use lagom_core::import::{ImportOptions, ImportReport, ImportSummary};
 use lagom_core::{
+    AffectedContact, AffectedContacts, Breach, BreachAssessment, BreachClosing, BreachInput, Channel, Letter, LetterOf,
+    NoticeGivenInput, NoticeState,
+};
+use lagom_core::{
     Applied, ConsentEvent, ConsentInput, ConsentOverview, ConsentSource, Contact, ContactInput, ContactPage,
     ContactSummary, ErasureReceipt, Expiry, ExportReceipt, ExtensionReason, Hold, HoldReason, Home, IdentityCheck,
     Interaction, InteractionInput, MarketingChannel, OptOuts, PackReceipt, Purpose, PurposeInput, RefusalReason,
@@ -376,4 +380,76 @@ pub fn import_cancel(imports: State<'_, ImportState>) {
 #[tauri::command(async)]
 pub fn import_forget(imports: State<'_, ImportState>) {
     imports.forget();
+}
+
+// ---- Letters to one person: the information notice, a breach notification ----------------
+
+#[tauri::command(async)]
+pub fn letter_get(session: State<'_, Session>, of: LetterOf, language: Option<ReportLanguage>) -> IpcResult<Letter> {
+    session.with(|l| l.letter(&of, language))
+}
+
+/// "Copy": the letter as plain text on the clipboard.
+#[tauri::command(async)]
+pub fn letter_copy(session: State<'_, Session>, of: LetterOf, language: Option<ReportLanguage>) -> IpcResult<()> {
+    let letter = session.with(|l| l.letter(&of, language))?;
+    Ok(crate::clipboard::copy_text(&letter.text)?)
+}
+
+/// "Mail": a draft to the person's address in the user's mail program.
+#[tauri::command(async)]
+pub fn letter_mail(session: State<'_, Session>, of: LetterOf, language: Option<ReportLanguage>) -> IpcResult<()> {
+    let letter = session.with(|l| l.letter(&of, language))?;
+    let mailto = letter.mailto.ok_or(lagom_core::Error::NotFound { what: "email address" })?;
+    Ok(crate::mail::open_draft(&mailto)?)
+}
+
+#[tauri::command(async)]
+pub fn notice_state(session: State<'_, Session>, id: String) -> IpcResult<NoticeState> {
+    session.with(|l| l.notices().state(&id))
+}
+
+#[tauri::command(async)]
+pub fn notice_given(session: State<'_, Session>, id: String, input: NoticeGivenInput) -> IpcResult<NoticeState> {
+    session.with(|l| l.notices().record_given(&id, &input))
+}
+
+#[tauri::command(async)]
+pub fn breach_list(session: State<'_, Session>) -> IpcResult<Vec<Breach>> {
+    session.with(|l| l.breaches().list())
+}
+
+#[tauri::command(async)]
+pub fn breach_add(session: State<'_, Session>, input: BreachInput) -> IpcResult<Breach> {
+    session.with(|l| l.breaches().add(&input))
+}
+
+#[tauri::command(async)]
+pub fn breach_close(session: State<'_, Session>, id: String, closing: BreachClosing) -> IpcResult<Breach> {
+    session.with(|l| l.breaches().close(&id, &closing))
+}
+
+#[tauri::command(async)]
+pub fn breach_assessment(
+    session: State<'_, Session>,
+    id: String,
+    language: ReportLanguage,
+) -> IpcResult<Option<BreachAssessment>> {
+    session.with(|l| l.breach_assessment(&id, language))
+}
+
+/// The affected persons, not yet told first (the first 200).
+#[tauri::command(async)]
+pub fn breach_affected(session: State<'_, Session>, id: String) -> IpcResult<AffectedContacts> {
+    session.with(|l| l.breaches().affected(&id, Some(200)))
+}
+
+#[tauri::command(async)]
+pub fn breach_told(
+    session: State<'_, Session>,
+    id: String,
+    contact_id: String,
+    channel: Channel,
+) -> IpcResult<AffectedContact> {
+    session.with(|l| l.breaches().record_told(&id, &contact_id, channel, None))
 }

@@ -5,6 +5,7 @@
 mod clipboard;
 pub mod commands;
 mod import_state;
+mod mail;
 pub mod ipc;
 mod save_dialog;
 mod session;
@@ -68,6 +69,17 @@ macro_rules! app_commands {
             commands::import_run,
             commands::import_cancel,
             commands::import_forget,
+            commands::letter_get,
+            commands::letter_copy,
+            commands::letter_mail,
+            commands::notice_state,
+            commands::notice_given,
+            commands::breach_list,
+            commands::breach_add,
+            commands::breach_close,
+            commands::breach_assessment,
+            commands::breach_affected,
+            commands::breach_told,
         ]
     };
 }

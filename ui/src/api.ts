@@ -2,7 +2,18 @@
 // `IpcError` ({ kind, message, fields }) and callers switch on `kind`, never on text.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
+  AffectedContact,
+  AffectedContacts,
   Applied,
+  Breach,
+  BreachAssessment,
+  BreachClosing,
+  BreachInput,
+  Channel as ContactChannel,
+  Letter,
+  LetterOf,
+  NoticeGivenInput,
+  NoticeState,
   ConsentEvent,
   ConsentInput,
   ConsentOverview,
@@ -152,6 +163,26 @@ export const api = {
   /** Opens the native save dialog; null when the user cancels. */
   accountabilityPackSave: (language: ReportLanguage) =>
     call<PackReceipt | null>("accountability_pack_save", { language }),
+
+  /** A letter to one person (their information notice, a breach notification). */
+  letterGet: (of: LetterOf, language: ReportLanguage | null) => call<Letter>("letter_get", { of, language }),
+  /** Puts the letter's text on the clipboard. */
+  letterCopy: (of: LetterOf, language: ReportLanguage | null) => call<void>("letter_copy", { of, language }),
+  /** Opens the letter as a mail draft to the person in the user's mail program. */
+  letterMail: (of: LetterOf, language: ReportLanguage | null) => call<void>("letter_mail", { of, language }),
+  noticeState: (id: string) => call<NoticeState>("notice_state", { id }),
+  noticeGiven: (id: string, input: NoticeGivenInput) => call<NoticeState>("notice_given", { id, input }),
+
+  breachList: () => call<Breach[]>("breach_list"),
+  breachAdd: (input: BreachInput) => call<Breach>("breach_add", { input }),
+  breachClose: (id: string, closing: BreachClosing) => call<Breach>("breach_close", { id, closing }),
+  /** Lagom's assessment of a lost device (Art. 34(3)(a)); null for other kinds. */
+  breachAssessment: (id: string, language: ReportLanguage) =>
+    call<BreachAssessment | null>("breach_assessment", { id, language }),
+  /** The affected persons, not yet told first (at most 200 listed). */
+  breachAffected: (id: string) => call<AffectedContacts>("breach_affected", { id }),
+  breachTold: (id: string, contactId: string, channel: ContactChannel) =>
+    call<AffectedContact>("breach_told", { id, contactId, channel }),
 
   settingsGet: () => call<Settings>("settings_get"),
   settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),

@@ -372,6 +372,11 @@ today: string,
  */
 breaches: Array<Breach>, 
 /**
+ * Contacts still owed their information notice (Art. 13, 14): how many, how many
+ * overdue, and the [`NOTICES_SHOWN`] earliest due.
+ */
+notices: OwedNotices, 
+/**
  * Open requests overdue or due within [`REQUEST_HORIZON_DAYS`], overdue first.
  */
 requests: Array<Request>, 
@@ -420,7 +425,19 @@ hours_left: number | null, everyone: boolean,
 /**
  * How many contacts it affected when it was reported.
  */
-affected: number, consequences: string | null, measures: string | null, recorded_at: string, recorded_by: string, status: BreachStatus, closed_at: string | null, closed_by: string | null, reason: string | null, };
+affected: number, consequences: string | null, measures: string | null, recorded_at: string, recorded_by: string, status: BreachStatus, closed_at: string | null, closed_by: string | null, reason: string | null, 
+/**
+ * When the supervisory authority was notified (closed as notified), RFC 3339, UTC.
+ */
+notified_at: string | null, 
+/**
+ * Why the authority was notified after the 72 hours (Art. 33(1)).
+ */
+delay_reason: string | null, 
+/**
+ * How many affected persons are recorded as told (Art. 34).
+ */
+told: number, };
 
 export type BreachKind = "lost_device" | "wrong_recipient" | "unauthorised_access" | "other";
 
@@ -431,6 +448,128 @@ export type PackReceipt = { path: string, bytes: number, files: Array<string>,
  * Whether the audit chain verified, as the pack records it.
  */
 audit_intact: boolean, };
+
+export type BreachInput = { kind: BreachKind, 
+/**
+ * When it was discovered, RFC 3339 (`2026-11-30T09:15:00+01:00`); not in the future.
+ */
+discovered: string, affected: Affected, 
+/**
+ * The likely consequences for the persons (Art. 33(3)(c)).
+ */
+consequences: string | null, 
+/**
+ * The measures taken or proposed (Art. 33(3)(d)).
+ */
+measures: string | null, };
+
+export type Affected = { "scope": "everyone" } | { "scope": "contacts", "contact_ids": Array<string> };
+
+export type BreachClosing = { 
+/**
+ * `notified` or `not_required`.
+ */
+status: BreachStatus, 
+/**
+ * Why notification is not required (required then), or a note on the notification.
+ */
+reason: string | null, 
+/**
+ * When the authority was notified, RFC 3339 with offset; now when not given. Only with
+ * `notified`; not in the future nor before discovery.
+ */
+notified_at: string | null, 
+/**
+ * Required when notified after the deadline (Art. 33(1)).
+ */
+delay_reason: string | null, };
+
+export type BreachAssessment = { 
+/**
+ * Telling the persons is unlikely to be required when the key was not exposed.
+ */
+summary: string, 
+/**
+ * The facts and the reasoning, one point each.
+ */
+reasoning: Array<string>, };
+
+export type AffectedContact = { contact_id: string, 
+/**
+ * `None` once the person is erased (the id then names only a tombstone).
+ */
+given_name: string | null, family_name: string | null, email: string | null, 
+/**
+ * `YYYY-MM-DD`.
+ */
+told_on: string | null, told_channel: Channel | null, };
+
+export type AffectedContacts = { total: number, told: number, 
+/**
+ * Not yet told first, then by name (at most the limit asked for).
+ */
+contacts: Array<AffectedContact>, };
+
+export type NoticeArticle = "art13" | "art14";
+
+export type NoticeGiven = { id: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+given_on: string, channel: Channel, language: ReportLanguage, recorded_by: string, recorded_at: string, };
+
+export type NoticeState = { contact_id: string, article: NoticeArticle, 
+/**
+ * The day the data was obtained (the contact's creation, in the user's calendar).
+ */
+obtained_on: string, 
+/**
+ * The last day to give it: the day obtained (Art. 13), or one month after it or the
+ * first interaction, whichever is earlier (Art. 14).
+ */
+due: string, 
+/**
+ * Nothing given and the due day has passed.
+ */
+overdue: boolean, 
+/**
+ * Newest first; empty while it is owed.
+ */
+given: Array<NoticeGiven>, };
+
+export type NoticeGivenInput = { channel: Channel, 
+/**
+ * `YYYY-MM-DD`; today when not given; never in the future nor before the contact existed.
+ */
+on: string | null, 
+/**
+ * The language it was given in; the notice's default language when not given.
+ */
+language: ReportLanguage | null, };
+
+export type OwedNotice = { contact_id: string, given_name: string, family_name: string, article: NoticeArticle, obtained_on: string, due: string, overdue: boolean, };
+
+export type OwedNotices = { total: number, overdue: number, 
+/**
+ * Earliest due first (at most the limit asked for).
+ */
+contacts: Array<OwedNotice>, };
+
+export type Letter = { 
+/**
+ * The heading, and the mail's subject.
+ */
+title: string, language: ReportLanguage, text: string, markdown: string, html: string, 
+/**
+ * The person's email address, when the register has one.
+ */
+email: string | null, 
+/**
+ * `mailto:` the address, with the subject and the text as body (RFC 6068).
+ */
+mailto: string | null, };
+
+export type LetterOf = { "kind": "notice", contact_id: string, } | { "kind": "breach_notification", breach_id: string, contact_id: string, };
 
 export type ImportField = "given_name" | "family_name" | "full_name" | "email" | "phone" | "organisation" | "role";
 

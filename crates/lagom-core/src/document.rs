@@ -128,6 +128,14 @@ pub enum DocumentFormat {
     Html,
 }
 
+/// Which letter: a contact's information notice, or an affected person's breach notification.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum LetterOf {
+    Notice { contact_id: String },
+    BreachNotification { breach_id: String, contact_id: String },
+}
+
 /// A document addressed to one person (an information notice, a breach notification): every
 /// format, and a mail draft when their address is known.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]

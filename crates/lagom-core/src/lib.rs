@@ -43,7 +43,7 @@ pub use breaches::{
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentOverview, ConsentState, OptOuts};
 pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
-pub use document::{DocumentFormat, Letter};
+pub use document::{DocumentFormat, Letter, LetterOf};
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
 pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};
 pub use home::Home;
@@ -152,6 +152,16 @@ impl Lagom {
     /// of this register's encryption and where its key is; `None` for other kinds of breach.
     pub fn breach_assessment(&self, id: &str, language: ReportLanguage) -> Result<Option<BreachAssessment>> {
         self.breaches().assessment(id, KeyStoreKind::for_database(self.path()), language)
+    }
+
+    /// A letter to one person: their information notice or a breach notification.
+    pub fn letter(&self, of: &LetterOf, language: Option<ReportLanguage>) -> Result<Letter> {
+        match of {
+            LetterOf::Notice { contact_id } => self.notices().notice(contact_id, language),
+            LetterOf::BreachNotification { breach_id, contact_id } => {
+                self.breaches().notification(breach_id, contact_id, language)
+            }
+        }
     }
 
     pub fn consent(&self) -> ConsentLedger<'_> {
