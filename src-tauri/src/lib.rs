@@ -5,8 +5,8 @@
 mod clipboard;
 pub mod commands;
 mod import_state;
-mod mail;
 pub mod ipc;
+mod mail;
 mod save_dialog;
 mod session;
 

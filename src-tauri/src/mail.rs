@@ -12,7 +12,11 @@ pub fn open_draft(mailto: &str) -> Result<()> {
     }
     #[cfg(feature = "e2e")]
     if let Some(file) = std::env::var_os("LAGOM_E2E_MAIL_FILE") {
-        return std::fs::write(&file, mailto).map_err(|source| Error::Io { action: "write", path: file.into(), source });
+        return std::fs::write(&file, mailto).map_err(|source| Error::Io {
+            action: "write",
+            path: file.into(),
+            source,
+        });
     }
     open::that_detached(mailto).map_err(|source| Error::Io { action: "open", path: "the mail program".into(), source })
 }

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import {
   addContact,
   appBinary,
+  appDisplayEnv,
   byTestId,
   createRegister,
   freshDatabase,
@@ -30,9 +31,17 @@ writeFileSync(
 );
 
 const db = freshDatabase();
+// Where the e2e seam writes the mail draft the app would hand to the mail program.
+const mailFile = join(importDir, 'mailto.txt');
 
 before(async () => {
-  await startDriver({ LAGOM_DB: db, LANG: 'en_GB.UTF-8', LANGUAGE: 'en', LAGOM_E2E_OPEN_FILE: importFile });
+  await startDriver({
+    LAGOM_DB: db,
+    LANG: 'en_GB.UTF-8',
+    LANGUAGE: 'en',
+    LAGOM_E2E_OPEN_FILE: importFile,
+    LAGOM_E2E_MAIL_FILE: mailFile,
+  });
   browser = await launchApp();
   await createRegister(browser);
 });
@@ -83,6 +92,54 @@ test('a contact past their retention period is on Home and "Erase the due ones n
   await (await byTestId(browser, 'nav-contacts')).click();
   await byTestId(browser, 'search');
   await browser.waitUntil(async () => (await listedNames(browser)).join() === 'Nina Ny', { timeoutMsg: 'Olle is gone' });
+});
+
+test('a new contact shows "notice owed"; the notice is copied, mailed and recorded as given, which clears it', async () => {
+  await (await byTestId(browser, 'nav-contacts')).click();
+  await (await byTestId(browser, 'new-contact')).click();
+  await (await byTestId(browser, 'given_name')).setValue('Maja');
+  await (await byTestId(browser, 'family_name')).setValue('Meddelad');
+  await (await byTestId(browser, 'email')).setValue('maja@example.se');
+  await (await byTestId(browser, 'purpose-Newsletter')).click();
+  await (await byTestId(browser, 'save')).click();
+  await byTestId(browser, 'saved');
+
+  await (await byTestId(browser, 'nav-home')).click();
+  const owed = await byTestId(browser, 'home-notices');
+  await browser.waitUntil(async () => /Maja Meddelad/.test(await owed.getText()), { timeoutMsg: 'Maja is owed her notice' });
+  assert.match(await owed.getText(), /given by the person, Art\. 13/);
+  await (await browser.$('[data-testid="home-notice"]*=Maja')).click();
+
+  const state = await byTestId(browser, 'notice-state');
+  assert.match(await state.getText(), /Owed: give it by/);
+  await (await byTestId(browser, 'notice-show')).click();
+  const letter = await byTestId(browser, 'letter-text');
+  await browser.waitUntil(async () => /Hello Maja,/.test(await letter.getText()), { timeoutMsg: 'the notice is shown' });
+  assert.match(await letter.getText(), /Newsletter/);
+  assert.match(await letter.getText(), /consent \(a\)/);
+  assert.match(await letter.getText(), /Integritetsskyddsmyndigheten \(IMY\)/);
+
+  // Copy: the plain text on the clipboard. Mail: a draft to her address.
+  await (await byTestId(browser, 'letter-copy')).click();
+  await browser.waitUntil(async () => /Copied/.test(await (await byTestId(browser, 'letter')).getText()));
+  const copied = execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env: appDisplayEnv(), timeout: 5000 }).toString();
+  assert.match(copied, /^How we handle your personal data\n/);
+  await (await byTestId(browser, 'letter-mail')).click();
+  await browser.waitUntil(() => existsSync(mailFile), { timeoutMsg: 'the mail draft was opened' });
+  assert.match(readFileSync(mailFile, 'utf8'), /^mailto:maja@example\.se\?subject=How%20we%20handle%20your%20personal%20data&body=Hello%20Maja%2C/);
+  // In Swedish on request.
+  await (await byTestId(browser, 'letter-language')).selectByAttribute('value', 'sv');
+  await browser.waitUntil(async () => /Hej Maja,/.test(await letter.getText()), { timeoutMsg: 'the notice in Swedish' });
+
+  await (await byTestId(browser, 'notice-given')).click();
+  await browser.waitUntil(async () => /Given on .* by email/.test(await state.getText()), { timeoutMsg: 'recorded as given' });
+
+  await (await byTestId(browser, 'nav-home')).click();
+  await byTestId(browser, 'home');
+  await browser.waitUntil(
+    async () => !/Maja/.test(await browser.execute(() => document.querySelector('[data-testid="home"]').textContent)),
+    { timeoutMsg: 'Maja is no longer owed a notice' },
+  );
 });
 
 test('a request recorded in the inbox shows its due date and how it was counted', async () => {
@@ -157,4 +214,45 @@ test('a breach reported with lagom shows its 72-hour deadline at the top of Home
   assert.match(text, new RegExp(`${reported.id} · Lost or stolen device`));
   assert.match(text, /Notify IMY by .* \(72 hours from discovery\)/);
   assert.match(text, /7[01] h left/);
+});
+
+test('a breach reported in the app names whom it affects, tells them, and closes off Home', async () => {
+  await (await byTestId(browser, 'breach-report')).click();
+  await (await byTestId(browser, 'breach-kind')).selectByAttribute('value', 'wrong_recipient');
+  await (await byTestId(browser, 'breach-some')).click();
+  await (await byTestId(browser, 'breach-picker')).setValue('Nina');
+  await (await byTestId(browser, 'breach-picker-hit')).click();
+  await (await byTestId(browser, 'breach-consequences')).setValue('An order confirmation went to another customer.');
+  await (await byTestId(browser, 'breach-measures')).setValue('The recipient confirmed deleting it.');
+  await (await byTestId(browser, 'breach-submit')).click();
+  const mail = await browser.$('[data-testid="home-breach"]*=Sent to the wrong recipient');
+  await mail.waitForExist({ timeout: 10000, timeoutMsg: 'the breach is on Home' });
+  assert.match(await mail.getText(), /7[12] h left · 1 affected/);
+
+  // The lost laptop reported before: Lagom's own assessment (Art. 34(3)(a)).
+  const laptop = await browser.$('[data-testid="home-breach"]*=Lost or stolen device');
+  await (await laptop.$('[data-testid="breach-handle"]')).click();
+  const assessment = await byTestId(browser, 'breach-assessment');
+  assert.match(await assessment.getText(), /Art\. 34\(3\)\(a\)/);
+  assert.match(await assessment.getText(), /keychain/);
+  await (await laptop.$('[data-testid="breach-handle"]')).click();
+
+  // Telling Nina: the notification, then recorded.
+  await (await mail.$('[data-testid="breach-handle"]')).click();
+  assert.match(await (await byTestId(browser, 'breach-affected')).getText(), /Nina Ny/);
+  await (await byTestId(browser, 'breach-notification')).click();
+  const letter = await byTestId(browser, 'letter-text');
+  await browser.waitUntil(async () => /About a personal data breach/.test(await letter.getText()));
+  assert.match(await letter.getText(), /An order confirmation went to another customer\./);
+  await (await byTestId(browser, 'breach-told')).click();
+  await browser.waitUntil(async () => /told on .* by email/.test(await (await byTestId(browser, 'breach-affected')).getText()));
+
+  // Closed as not requiring notification, with the reason: off Home.
+  await (await byTestId(browser, 'breach-not-required')).click();
+  await (await byTestId(browser, 'breach-reason')).setValue('One recipient, a customer, who deleted it at once.');
+  await (await byTestId(browser, 'breach-close')).click();
+  await browser.waitUntil(
+    async () => (await browser.$$('[data-testid="home-breach"]*=Sent to the wrong recipient').length) === 0,
+    { timeoutMsg: 'the closed breach leaves Home' },
+  );
 });
