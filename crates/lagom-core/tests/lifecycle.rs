@@ -972,7 +972,7 @@ fn an_owed_notice_is_due_at_once_when_typed_in_and_within_one_month_or_by_first_
     };
     let today = owed("2026-01-31");
     assert_eq!((today.total, today.overdue), (3, 0));
-    assert_eq!(today.contacts[0].given_name, "Anna", "typed in: due the day it was obtained (Art. 13)");
+    assert_eq!(today.contacts[0].contact_id, anna, "typed in: due the day it was obtained (Art. 13)");
     assert_eq!(today.contacts[0].due, "2026-01-31");
     // One month from 31 January is the last day of February (Art. 14(3)(a)).
     assert_eq!(today.contacts[1].due, "2026-02-28");
