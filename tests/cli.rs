@@ -1111,6 +1111,12 @@ fn an_information_notice_is_shown_in_either_language_and_format_recorded_as_give
     let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
     let owed = ok_json(&db.path, &["notice", "owed", "--json"]);
     assert_eq!((owed["total"].as_u64(), owed["overdue"].as_u64()), (Some(1), Some(0)));
+    let nameless = lagom(&db.path, &["notice", "show", &anna]);
+    assert_eq!(nameless.status.code(), Some(2), "a notice names the controller, which is not filled in yet");
+    assert!(String::from_utf8_lossy(&nameless.stderr).contains("controller"));
+    let set =
+        ["settings", "set", "--controller-name", "Bygg & Co AB", "--controller-contact", "dataskydd@bygg.example"];
+    ok_json(&db.path, &[&set[..], &["--dpo", "Dora Ombud", "--json"]].concat());
     assert_eq!(owed["contacts"][0]["article"], "art13");
     let text = ok(&db.path, &["notice", "show", &anna, "--lang", "sv"]);
     assert!(text.starts_with("Så behandlar vi dina personuppgifter\n====") && text.contains("IMY"), "{text}");
@@ -1200,6 +1206,10 @@ fn a_breach_is_reported_listed_with_its_deadline_and_closed_from_the_command_lin
     assert!(assessed.contains("Art. 34(3)(a)") && assessed.contains("wrapped by the passphrase"), "{assessed}");
 
     // Telling the affected person: the notification, then the record, once.
+    ok_json(
+        &db.path,
+        &["settings", "set", "--controller-name", "Bygg & Co AB", "--controller-contact", "x@bygg.example", "--json"],
+    );
     let letter = ok(&db.path, &["breach", "notification", "BREACH-2026-002", "--contact", &anna, "--lang", "sv"]);
     assert!(letter.starts_with("Om en personuppgiftsincident\n") && letter.contains("fel mottagare"), "{letter}");
     let html = ok(&db.path, &["breach", "notification", "BREACH-2026-002", "--contact", &anna, "--format", "html"]);

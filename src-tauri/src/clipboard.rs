@@ -64,8 +64,10 @@ fn unavailable(e: arboard::Error) -> Error {
     Error::Io { action: "use", path: "the clipboard".into(), source: std::io::Error::other(e.to_string()) }
 }
 
-/// Puts ordinary text (a notice, a breach notification) on the clipboard. On X11 the owner
-/// serves the clipboard, so one clipboard is kept for the life of the app.
+/// Puts a letter (a notice, a breach notification) on the clipboard, to be pasted into a
+/// message. It names a person, so it is kept out of clipboard history like the key (but not
+/// cleared: the user pastes it when ready). On X11 the owner serves the clipboard, so one
+/// clipboard is kept for the life of the app.
 pub fn copy_text(text: &str) -> Result<()> {
     static CLIPBOARD: std::sync::Mutex<Option<arboard::Clipboard>> = std::sync::Mutex::new(None);
     let mut slot = CLIPBOARD.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -73,7 +75,7 @@ pub fn copy_text(text: &str) -> Result<()> {
         *slot = Some(arboard::Clipboard::new().map_err(unavailable)?);
     }
     match slot.as_mut() {
-        Some(clipboard) => clipboard.set_text(text).map_err(unavailable),
+        Some(clipboard) => set_excluded_from_history(clipboard, text),
         None => Err(Error::NotOpen),
     }
 }

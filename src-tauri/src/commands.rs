@@ -450,6 +450,7 @@ pub fn breach_told(
     id: String,
     contact_id: String,
     channel: Channel,
+    on: Option<String>,
 ) -> IpcResult<AffectedContact> {
-    session.with(|l| l.breaches().record_told(&id, &contact_id, channel, None))
+    session.with(|l| l.breaches().record_told(&id, &contact_id, channel, on.as_deref()))
 }

@@ -18,5 +18,10 @@ pub fn open_draft(mailto: &str) -> Result<()> {
             source,
         });
     }
-    open::that_detached(mailto).map_err(|source| Error::Io { action: "open", path: "the mail program".into(), source })
+    // The opener's own error repeats the whole link (the letter, a person's name): not shown.
+    open::that_detached(mailto).map_err(|e| Error::Io {
+        action: "open",
+        path: "the mail program".into(),
+        source: std::io::Error::new(e.kind(), "no mail program answered"),
+    })
 }

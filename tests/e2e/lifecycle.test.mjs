@@ -11,11 +11,13 @@ import {
   addContact,
   appBinary,
   appDisplayEnv,
+  artifacts,
   byTestId,
   createRegister,
   freshDatabase,
   launchApp,
   listedNames,
+  screenshot,
   startDriver,
   stopDriver,
   waitForAppExit,
@@ -95,6 +97,13 @@ test('a contact past their retention period is on Home and "Erase the due ones n
 });
 
 test('a new contact shows "notice owed"; the notice is copied, mailed and recorded as given, which clears it', async () => {
+  // A notice must name the controller and how to reach them: filled in first in Settings.
+  await (await byTestId(browser, 'nav-settings')).click();
+  await (await byTestId(browser, 'controller-name')).setValue('Bygg & Co AB');
+  await (await byTestId(browser, 'controller-contact')).setValue('dataskydd@bygg.example');
+  await (await byTestId(browser, 'settings-save')).click();
+  await browser.waitUntil(async () => (await browser.$$('.saved').length) > 0, { timeoutMsg: 'settings saved' });
+
   await (await byTestId(browser, 'nav-contacts')).click();
   await (await byTestId(browser, 'new-contact')).click();
   await (await byTestId(browser, 'given_name')).setValue('Maja');
@@ -118,6 +127,7 @@ test('a new contact shows "notice owed"; the notice is copied, mailed and record
   assert.match(await letter.getText(), /Newsletter/);
   assert.match(await letter.getText(), /consent \(a\)/);
   assert.match(await letter.getText(), /Integritetsskyddsmyndigheten \(IMY\)/);
+  await screenshot(browser, join(artifacts, 'notice.png'));
 
   // Copy: the plain text on the clipboard. Mail: a draft to her address.
   await (await byTestId(browser, 'letter-copy')).click();
@@ -243,7 +253,9 @@ test('a breach reported in the app names whom it affects, tells them, and closes
   await (await byTestId(browser, 'breach-notification')).click();
   const letter = await byTestId(browser, 'letter-text');
   await browser.waitUntil(async () => /About a personal data breach/.test(await letter.getText()));
-  assert.match(await letter.getText(), /An order confirmation went to another customer\./);
+  assert.match(await letter.getText(), /may have seen some of your details/);
+  assert.doesNotMatch(await letter.getText(), /order confirmation/, "the register's own text may name others: not in a letter");
+  await screenshot(browser, join(artifacts, 'breach.png'));
   await (await byTestId(browser, 'breach-told')).click();
   await browser.waitUntil(async () => /told on .* by email/.test(await (await byTestId(browser, 'breach-affected')).getText()));
 

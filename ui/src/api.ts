@@ -181,8 +181,8 @@ export const api = {
     call<BreachAssessment | null>("breach_assessment", { id, language }),
   /** The affected persons, not yet told first (at most 200 listed). */
   breachAffected: (id: string) => call<AffectedContacts>("breach_affected", { id }),
-  breachTold: (id: string, contactId: string, channel: ContactChannel) =>
-    call<AffectedContact>("breach_told", { id, contactId, channel }),
+  breachTold: (id: string, contactId: string, channel: ContactChannel, on: string | null) =>
+    call<AffectedContact>("breach_told", { id, contactId, channel, on }),
 
   settingsGet: () => call<Settings>("settings_get"),
   settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),

@@ -183,10 +183,13 @@ pub struct BreachSummary {
     pub deadline: String,
     pub status: BreachStatus,
     pub closed_at: Option<String>,
+    /// When and how the person was told of it (Art. 34), if they were.
+    pub told_on: Option<String>,
+    pub told_channel: Option<Channel>,
 }
 
-impl From<Breach> for BreachSummary {
-    fn from(b: Breach) -> Self {
+impl BreachSummary {
+    fn of(b: Breach, told: &AffectedContact) -> Self {
         BreachSummary {
             id: b.id,
             kind: b.kind,
@@ -194,6 +197,8 @@ impl From<Breach> for BreachSummary {
             deadline: b.deadline,
             status: b.status,
             closed_at: b.closed_at,
+            told_on: told.told_on.clone(),
+            told_channel: told.told_channel,
         }
     }
 }
@@ -256,27 +261,12 @@ impl<'a> Breaches<'a> {
                 ids
             }
         };
-        // The persons named in the text would outlive their erasure in the register.
-        let texts = [("consequences", &consequences), ("measures", &measures)]
-            .map(|(field, text)| (field, text.as_deref().unwrap_or_default().to_lowercase()));
-        let mut names = conn.prepare_cached("SELECT family_name, email FROM contact WHERE id = ?1")?;
-        for id in &contact_ids {
-            let (family, email): (String, Option<String>) = names.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            for (field, text) in &texts {
-                let field = *field;
-                let named = [Some(family.as_str()), email.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .any(|value| value.chars().count() > 2 && text.contains(&value.to_lowercase()));
-                if named && !errors.fields.iter().any(|e| e.field == field) {
-                    errors.push(
-                        field,
-                        FieldErrorCode::PersonNamed,
-                        "names an affected person: describe the incident, not the persons",
-                    );
-                }
-            }
-        }
+        refuse_named_persons(
+            conn,
+            &mut errors,
+            &contact_ids,
+            &[("consequences", consequences.as_deref()), ("measures", measures.as_deref())],
+        )?;
         let (Some(discovered), true) = (discovered, errors.fields.is_empty()) else {
             return Err(Error::Invalid(errors));
         };
@@ -387,16 +377,37 @@ impl<'a> Breaches<'a> {
                 FieldErrorCode::OutOfRange,
                 "only a breach closed as notified has a notification time",
             ),
-            BreachStatus::Notified
-                if delay_reason.is_none() && notified_at.is_some_and(|at| clock::timestamp(at) > breach.deadline) =>
-            {
-                errors.push(
-                    "delay_reason",
-                    FieldErrorCode::Required,
-                    "is required: the notification came after 72 hours, so it must give the reasons for the delay",
-                );
+            BreachStatus::Notified => {
+                let late = notified_at.is_some_and(|at| clock::timestamp(at) > breach.deadline);
+                if late && delay_reason.is_none() {
+                    errors.push(
+                        "delay_reason",
+                        FieldErrorCode::Required,
+                        "is required: the notification came after 72 hours, so it must give the reasons for the delay",
+                    );
+                } else if !late && notified_at.is_some() && delay_reason.is_some() {
+                    errors.push(
+                        "delay_reason",
+                        FieldErrorCode::OutOfRange,
+                        "only a notification after 72 hours is late",
+                    );
+                }
             }
             _ => {}
+        }
+        if !breach.everyone {
+            let affected: Vec<String> = self
+                .ctx
+                .conn
+                .prepare_cached("SELECT contact_id FROM breach_contact WHERE breach_id = ?1")?
+                .query_map([id], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            refuse_named_persons(
+                self.ctx.conn,
+                &mut errors,
+                &affected,
+                &[("reason", reason.as_deref()), ("delay_reason", delay_reason.as_deref())],
+            )?;
         }
         errors.into_result()?;
         let tx = self.ctx.begin()?;
@@ -474,8 +485,10 @@ impl<'a> Breaches<'a> {
         self.require_affected(&breach.id, contact_id)?;
         let contact = Contacts::new(self.ctx).get(contact_id)?;
         let settings = Settings::load(self.ctx.conn)?;
+        crate::notices::require_controller(&settings)?;
         let language = language.unwrap_or_else(|| letter_language(&contact, &settings));
-        let (title, blocks) = notification_blocks(&breach, &contact, &settings, language);
+        let discovered = self.local_date(&breach.discovered_at).map_or_else(String::new, |d| d.to_string());
+        let (title, blocks) = notification_blocks(&breach, &discovered, &contact, &settings, language);
         Ok(Letter::new(contact.email.as_deref(), title, language, &blocks))
     }
 
@@ -494,9 +507,7 @@ impl<'a> Breaches<'a> {
         let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
             None => today,
             Some(text) => {
-                let discovered = DateTime::parse_from_rfc3339(&breach.discovered_at)
-                    .map(|at| at.with_timezone(&Utc).date_naive())
-                    .unwrap_or(today);
+                let discovered = self.local_date(&breach.discovered_at).unwrap_or(today);
                 match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
                     Ok(day) if day > today => {
                         return Err(Error::invalid("on", FieldErrorCode::DateInFuture, "is in the future"));
@@ -563,6 +574,12 @@ impl<'a> Breaches<'a> {
             .prepare_cached("SELECT count(*) FROM audit_entry WHERE action = 'export' AND at <= ?1")?
             .query_row([&breach.discovered_at], |row| row.get(0))?;
         Ok(Some(assessment_text(key_store, exports, language)))
+    }
+
+    /// The day of a stored moment in the user's calendar.
+    fn local_date(&self, moment: &str) -> Option<chrono::NaiveDate> {
+        let offset = chrono::FixedOffset::east_opt(self.ctx.clock.utc_offset_seconds())?;
+        DateTime::parse_from_rfc3339(moment).ok().map(|at| at.with_timezone(&offset).date_naive())
     }
 
     fn require_affected(&self, breach_id: &str, contact_id: &str) -> Result<()> {
@@ -640,7 +657,7 @@ impl<'a> Breaches<'a> {
             )?
             .query_map([contact_id], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        ids.iter().map(|id| self.get(id).map(BreachSummary::from)).collect()
+        ids.iter().map(|id| Ok(BreachSummary::of(self.get(id)?, &self.affected_one(id, contact_id)?))).collect()
     }
 
     fn read_row(&self, row: &rusqlite::Row<'_>) -> rusqlite::Result<Breach> {
@@ -692,6 +709,43 @@ impl<'a> Breaches<'a> {
 const COLUMNS: &str = "id, kind, discovered_at, everyone, affected, consequences, measures, recorded_at, recorded_by,
                        seq, status, closed_at, closed_by, reason, notified_at, delay_reason,
                        (SELECT count(told_on) FROM breach_contact WHERE breach_id = breach.id)";
+
+/// Refuses a text that names one of `contact_ids` by family name or email: the register is
+/// kept after their erasure, and the text would outlive them.
+fn refuse_named_persons(
+    conn: &rusqlite::Connection,
+    errors: &mut InvalidInput,
+    contact_ids: &[String],
+    texts: &[(&str, Option<&str>)],
+) -> Result<()> {
+    let texts: Vec<(&str, String)> =
+        texts.iter().filter_map(|(field, text)| text.map(|t| (*field, t.to_lowercase()))).collect();
+    if texts.is_empty() {
+        return Ok(());
+    }
+    let mut names = conn.prepare_cached("SELECT family_name, email FROM contact WHERE id = ?1")?;
+    for id in contact_ids {
+        let Some((family, email)) =
+            names.query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))).optional()?
+        else {
+            continue; // erased since: nothing of them left to name
+        };
+        for (field, text) in &texts {
+            let named = [Some(family.as_str()), email.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|value| value.chars().count() > 2 && text.contains(&value.to_lowercase()));
+            if named && !errors.fields.iter().any(|e| e.field == *field) {
+                errors.push(
+                    field,
+                    FieldErrorCode::PersonNamed,
+                    "names an affected person: describe the incident, not the persons",
+                );
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Optional text about the incident: at most [`MAX_BREACH_TEXT_CHARS`], lines allowed, and
 /// never a personal identity number (the register names persons by internal id only).
@@ -766,29 +820,62 @@ fn assessment_text(key_store: KeyStoreKind, exports: u32, language: ReportLangua
 
 fn notification_blocks(
     breach: &Breach,
+    discovered: &str,
     contact: &Contact,
     settings: &Settings,
     language: ReportLanguage,
 ) -> (String, Vec<Block>) {
     let sv = language == ReportLanguage::Sv;
     let pick = |en: &str, sv_text: &str| if sv { sv_text.to_owned() } else { en.to_owned() };
-    let what = match (breach.kind, sv) {
-        (BreachKind::LostDevice, false) => "a device holding our customer register was lost or stolen",
-        (BreachKind::WrongRecipient, false) => "information about you was sent to the wrong recipient",
-        (BreachKind::UnauthorisedAccess, false) => "someone without permission gained access to our customer register",
-        (BreachKind::Other, false) => "an incident affected the security of our customer register",
-        (BreachKind::LostDevice, true) => "en enhet med vårt kundregister har förlorats eller stulits",
-        (BreachKind::WrongRecipient, true) => "uppgifter om dig har skickats till fel mottagare",
-        (BreachKind::UnauthorisedAccess, true) => "någon utan behörighet har fått tillgång till vårt kundregister",
-        (BreachKind::Other, true) => "en incident har påverkat säkerheten i vårt kundregister",
+    // Standard wording per kind: the register's own consequences and measures may mention
+    // other persons, so they never go into a letter to one of them.
+    let (what, consequences) = match breach.kind {
+        BreachKind::LostDevice => (
+            pick(
+                "a device holding our customer register was lost or stolen",
+                "en enhet med vårt kundregister har förlorats eller stulits",
+            ),
+            pick(
+                "Someone who has the device could try to read the details we hold about you (listed in the information we gave you: name and contact details, and how we have been in touch).",
+                "Den som har enheten kan försöka läsa de uppgifter vi har om dig (de som står i informationen du fått: namn och kontaktuppgifter, och hur vi haft kontakt).",
+            ),
+        ),
+        BreachKind::WrongRecipient => (
+            pick(
+                "information about you was sent to the wrong recipient",
+                "uppgifter om dig har skickats till fel mottagare",
+            ),
+            pick(
+                "A person who should not have them may have seen some of your details, such as your name and contact details.",
+                "En person som inte borde ha dem kan ha sett några av dina uppgifter, till exempel namn och kontaktuppgifter.",
+            ),
+        ),
+        BreachKind::UnauthorisedAccess => (
+            pick(
+                "someone without permission gained access to our customer register",
+                "någon utan behörighet har fått tillgång till vårt kundregister",
+            ),
+            pick(
+                "Someone without permission may have seen or copied the details we hold about you.",
+                "Någon utan behörighet kan ha sett eller kopierat de uppgifter vi har om dig.",
+            ),
+        ),
+        BreachKind::Other => (
+            pick(
+                "an incident affected the security of our customer register",
+                "en incident har påverkat säkerheten i vårt kundregister",
+            ),
+            pick(
+                "The details we hold about you may have been exposed to someone who should not have them.",
+                "De uppgifter vi har om dig kan ha blivit tillgängliga för någon som inte borde ha dem.",
+            ),
+        ),
     };
-    let discovered = breach.discovered_at.get(..10).unwrap_or(&breach.discovered_at);
-    let none = pick("Not yet assessed.", "Ännu inte bedömt.");
     let mut blocks = vec![
         Block::Paragraph(format!("{} {},", pick("Hello", "Hej"), contact.given_name)),
         Block::Paragraph(if sv {
             format!(
-                "Vi vill berätta att {what}. Vi upptäckte det {discovered}. Det kan påverka uppgifter om dig i vårt kundregister, därför meddelar vi dig (artikel 34 i dataskyddsförordningen)."
+                "Vi vill berätta att {what}. Vi upptäckte det {discovered}. Det kan gälla uppgifter om dig i vårt kundregister, därför meddelar vi dig (artikel 34 i dataskyddsförordningen)."
             )
         } else {
             format!(
@@ -796,9 +883,12 @@ fn notification_blocks(
             )
         }),
         Block::Heading(pick("The likely consequences", "Troliga följder")),
-        Block::Paragraph(breach.consequences.clone().unwrap_or_else(|| none.clone())),
+        Block::Paragraph(consequences),
         Block::Heading(pick("What we have done", "Vad vi har gjort")),
-        Block::Paragraph(breach.measures.clone().unwrap_or(none)),
+        Block::Paragraph(pick(
+            "We have stopped what we could, documented the incident in our breach register, and reported it to the supervisory authority (IMY) where the law requires it. Ask us and we will tell you more.",
+            "Vi har stoppat det vi kunnat, dokumenterat incidenten i vårt incidentregister och anmält den till tillsynsmyndigheten (IMY) där lagen kräver det. Fråga oss så berättar vi mer.",
+        )),
         Block::Heading(pick("What you can do", "Vad du kan göra")),
         Block::Paragraph(pick(
             "Be wary of mail, messages or calls that refer to us and ask for details, passwords or payment; when in doubt, contact us on the details below.",

@@ -279,6 +279,8 @@ pub enum FieldErrorCode {
     BreachClosed,
     /// Text that names a person it must not (an affected contact in the breach register).
     PersonNamed,
+    /// A letter to a person needs the controller's name and contact in settings (Art. 13(1)(a)).
+    ControllerMissing,
 }
 
 /// A refused input: every field that was wrong, so a form can mark them all at once.

@@ -136,6 +136,7 @@ impl<'a> Notices<'a> {
     pub fn notice(&self, contact_id: &str, language: Option<ReportLanguage>) -> Result<Letter> {
         let contact = Contacts::new(self.ctx).get(contact_id)?;
         let settings = Settings::load(self.ctx.conn)?;
+        require_controller(&settings)?;
         let language = language.unwrap_or_else(|| letter_language(&contact, &settings));
         let purposes: Vec<Purpose> = Purposes::new(self.ctx)
             .list()?
@@ -188,6 +189,7 @@ impl<'a> Notices<'a> {
     /// Records that the contact was given their notice; audited. Giving it again (after a new
     /// purpose) adds another record.
     pub fn record_given(&self, contact_id: &str, input: &NoticeGivenInput) -> Result<NoticeState> {
+        require_controller(&Settings::load(self.ctx.conn)?)?;
         let tx = self.ctx.begin()?;
         let before = self.state(contact_id)?;
         let today = self.ctx.today();
@@ -293,9 +295,13 @@ impl<'a> Notices<'a> {
 }
 
 /// What the due day is computed from: `?1` is the user's offset from UTC (`'60 minutes'`).
-/// The first interaction is looked up only for imported contacts (Art. 14).
+/// The first interaction on or after the day obtained (one dated before it, such as meeting at
+/// the fair the list came from, was not a communication after obtaining) is looked up only for
+/// imported contacts (Art. 14).
 const DUE_COLUMNS: &str = "c.id, date(c.created_at, ?1), c.source IS NOT NULL,
-     CASE WHEN c.source IS NOT NULL THEN (SELECT min(i.on_date) FROM interaction i WHERE i.contact_id = c.id) END";
+     CASE WHEN c.source IS NOT NULL THEN
+         (SELECT min(i.on_date) FROM interaction i WHERE i.contact_id = c.id AND i.on_date >= date(c.created_at, ?1))
+     END";
 
 struct DueRow {
     id: String,
@@ -321,21 +327,35 @@ impl DueRow {
         }
         let month = obtained.checked_add_months(Months::new(ART_14_MONTHS)).unwrap_or(obtained);
         let first_contact = self.first_interaction.as_deref().map(day).transpose()?;
-        // An interaction dated before the import was not a communication after obtaining.
-        let due = first_contact.map_or(month, |first| first.clamp(obtained, month));
+        let due = first_contact.map_or(month, |first| first.min(month));
         Ok((NoticeArticle::Art14, obtained, due))
     }
 }
 
-/// The language of a letter to the contact: theirs when Lagom writes it, else the app's.
+/// The language of a letter to the contact: theirs (a BCP 47 tag such as `sv` or `en-GB`)
+/// when Lagom writes it, else the app's, else English.
 pub(crate) fn letter_language(contact: &Contact, settings: &Settings) -> ReportLanguage {
-    let code = |text: &str| text.trim().to_lowercase();
-    match contact.language.as_deref().map(code).as_deref() {
-        Some("sv" | "sv-se" | "swedish" | "svenska") => return ReportLanguage::Sv,
-        Some("en" | "en-gb" | "en-us" | "english" | "engelska") => return ReportLanguage::En,
-        _ => {}
+    let tag = contact.language.as_deref().unwrap_or_default().trim().to_lowercase();
+    if tag.starts_with("sv") {
+        ReportLanguage::Sv
+    } else if tag.starts_with("en") || settings.ui_language.as_str() != "sv" {
+        ReportLanguage::En
+    } else {
+        ReportLanguage::Sv
     }
-    if settings.ui_language.as_str() == "sv" { ReportLanguage::Sv } else { ReportLanguage::En }
+}
+
+/// A letter must say who the controller is and how to reach them (Art. 13(1)(a), 14(1)(a)).
+pub(crate) fn require_controller(settings: &Settings) -> Result<()> {
+    let c = &settings.controller;
+    if c.name.trim().is_empty() || c.contact.trim().is_empty() {
+        return Err(Error::invalid(
+            "controller",
+            FieldErrorCode::ControllerMissing,
+            "fill in the controller's name and contact in settings: the letter must say who is responsible",
+        ));
+    }
+    Ok(())
 }
 
 struct Words {
@@ -526,7 +546,16 @@ fn notice_blocks(
     }
     purposes_text.push_str(w.retention_after);
     let source = match contact.source.as_deref() {
-        Some(source) => w.source_import.replace("{source}", source.strip_prefix("import: ").unwrap_or(source)),
+        Some(source) => {
+            let mut label = source.strip_prefix("import: ").unwrap_or(source).to_owned();
+            if language == ReportLanguage::Sv {
+                // The placeholders `import::source_label` writes for a file it will not name.
+                label = label
+                    .replace("a file whose name names a person", "en fil vars namn nämner en person")
+                    .replace("unnamed file", "en fil utan namn");
+            }
+            w.source_import.replace("{source}", &label)
+        }
         None => w.source_direct.to_owned(),
     };
     let blocks = vec![

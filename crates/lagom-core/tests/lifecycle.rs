@@ -31,6 +31,14 @@ fn world(y: i32, m: u32, d: u32) -> World {
 }
 
 impl World {
+    /// The controller's name and contact, which every letter to a person names.
+    fn controller(&self) {
+        let mut settings = self.lagom.settings().unwrap();
+        settings.controller.name = "Bygg & Co AB".into();
+        settings.controller.contact = "dataskydd@bygg.example".into();
+        self.lagom.save_settings(&settings).unwrap();
+    }
+
     fn set(&self, date: &str) {
         let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
         self.clock.set(Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()));
@@ -812,14 +820,25 @@ fn a_late_notification_needs_the_reasons_for_the_delay_and_each_affected_person_
     let future = breaches.close(&reported.id, &notified("2026-03-11T09:00:00Z", None)).unwrap_err();
     assert_eq!(field(future), ("notified_at".into(), FieldErrorCode::DateInFuture));
 
-    // The notification to the person, in their language or the one asked for.
+    let on_time =
+        breaches.close(&reported.id, &notified("2026-03-04T09:00:00Z", Some("There was no delay."))).unwrap_err();
+    assert_eq!(field(on_time), ("delay_reason".into(), FieldErrorCode::OutOfRange), "only a late one has a delay");
+    let naming = breaches
+        .close(&reported.id, &notified("2026-03-05T09:00:00Z", Some("We could not reach Testsson over the weekend.")))
+        .unwrap_err();
+    assert_eq!(field(naming), ("delay_reason".into(), FieldErrorCode::PersonNamed), "kept after her erasure");
+
+    // The notification to the person needs the controller's name and contact.
+    let nobody = breaches.notification(&reported.id, &anna, None).unwrap_err();
+    assert_eq!(field(nobody), ("controller".into(), FieldErrorCode::ControllerMissing));
+    w.controller();
+    // In their language or the one asked for; the register's own texts stay out of it.
     let letter = breaches.notification(&reported.id, &anna, Some(ReportLanguage::Sv)).unwrap();
     assert_eq!(letter.title, "Om en personuppgiftsincident");
-    for expected in
-        ["Hej Anna,", "fel mottagare", "2026-03-01", "Asked the recipient to delete the mail.", &reported.id]
-    {
+    for expected in ["Hej Anna,", "fel mottagare", "upptäckte det 2026-03-01", "Bygg & Co AB", &reported.id] {
         assert!(letter.text.contains(expected), "{expected} in {}", letter.text);
     }
+    assert!(!letter.text.contains("Asked the recipient"), "the register's measures may name others");
     assert!(
         letter
             .mailto
@@ -829,7 +848,8 @@ fn a_late_notification_needs_the_reasons_for_the_delay_and_each_affected_person_
     );
     let not_affected = breaches.notification(&reported.id, &bo, None).unwrap_err();
     assert_eq!(field(not_affected), ("contact".into(), FieldErrorCode::UnknownContact));
-    assert!(breaches.record_told(&reported.id, &anna, lagom_core::Channel::Email, Some("2026-02-28")).is_err());
+    let before = breaches.record_told(&reported.id, &anna, lagom_core::Channel::Email, Some("2026-02-28")).unwrap_err();
+    assert_eq!(field(before), ("on".into(), FieldErrorCode::OutOfRange), "before the discovery");
     let told = breaches.record_told(&reported.id, &anna, lagom_core::Channel::Email, None).unwrap();
     assert_eq!((told.told_on.as_deref(), told.told_channel), (Some("2026-03-10"), Some(lagom_core::Channel::Email)));
     let twice = breaches.record_told(&reported.id, &anna, lagom_core::Channel::Phone, None).unwrap_err();
@@ -841,6 +861,19 @@ fn a_late_notification_needs_the_reasons_for_the_delay_and_each_affected_person_
     assert_eq!(closed.notified_at.as_deref(), Some("2026-03-05T08:00:00Z"));
     assert_eq!(closed.delay_reason.as_deref(), Some("The mail was found in a weekly review."));
     assert_eq!((closed.status, closed.told), (BreachStatus::Notified, 1));
+    // Her export says when and how she was told.
+    let out = w.dir.path().join("anna.zip");
+    w.lagom.export_person(&anna, &out, ReportLanguage::En).unwrap();
+    let mut data = String::new();
+    zip::ZipArchive::new(std::fs::File::open(&out).unwrap())
+        .unwrap()
+        .by_name("data.json")
+        .unwrap()
+        .read_to_string(&mut data)
+        .unwrap();
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data["breaches"][0]["told_on"], "2026-03-10");
+    assert_eq!(data["breaches"][0]["told_channel"], "email");
 
     // After Anna's erasure the record of telling her stays, by id only.
     w.lagom.rights().erase(&anna, None).unwrap();
@@ -895,6 +928,9 @@ fn import_one(w: &World, given: &str) -> String {
 #[test]
 fn a_notice_names_the_purposes_bases_retention_controller_source_and_rights_in_swedish_and_english() {
     let w = world(2026, 3, 10);
+    let early = w.person("Eva", &["Customer relationship"]);
+    let refused = w.lagom.notices().notice(&early, None).unwrap_err();
+    assert_eq!(refused.field_errors()[0].code, FieldErrorCode::ControllerMissing, "a notice names the controller");
     let mut settings = w.lagom.settings().unwrap();
     settings.controller.name = "Bygg & Co AB".into();
     settings.controller.organisation_number = "556000-0000".into();
@@ -960,9 +996,19 @@ fn a_notice_names_the_purposes_bases_retention_controller_source_and_rights_in_s
 #[test]
 fn an_owed_notice_is_due_at_once_when_typed_in_and_within_one_month_or_by_first_contact_when_imported() {
     let w = world(2026, 1, 31);
+    w.controller();
     let anna = w.person("Anna", &["Customer relationship"]);
     let erik = import_one(&w, "Erik");
     let fia = import_one(&w, "Fia");
+    // Met Erik at the fair the list came from, before the import: not a communication after it.
+    let fair = lagom_core::InteractionInput {
+        kind: lagom_core::InteractionKind::Event,
+        date: "2026-01-20".into(),
+        channel: lagom_core::Channel::Meeting,
+        outcome: None,
+        purpose: None,
+    };
+    w.lagom.interactions().add(&erik, &fair).unwrap();
     let owed = |date: &str| {
         w.set(date);
         w.lagom.notices().owed(None).unwrap()
@@ -1025,4 +1071,33 @@ fn an_owed_notice_is_due_at_once_when_typed_in_and_within_one_month_or_by_first_
         .query_row("SELECT count(*) FROM audit_entry WHERE field = 'notice' AND subject_id = ?1", [&erik], |r| r.get(0))
         .unwrap();
     assert_eq!(audited, 1);
+}
+
+#[test]
+fn the_day_a_notice_is_owed_from_is_the_users_calendar_day_not_utcs() {
+    // 23:30 UTC on 31 January is 00:30 on 1 February in Stockholm.
+    let clock = Arc::new(
+        FixedClock::at(Utc.with_ymd_and_hms(2026, 1, 31, 23, 30, 0).unwrap())
+            .in_offset(chrono::FixedOffset::east_opt(3600).unwrap()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let lagom =
+        Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), clock.clone()).unwrap().lagom;
+    let id = lagom
+        .contacts()
+        .create(&ContactInput {
+            given_name: "Nils".into(),
+            family_name: "Natt".into(),
+            purposes: vec!["Customer relationship".into()],
+            ..ContactInput::default()
+        })
+        .unwrap()
+        .id;
+    let state = lagom.notices().state(&id).unwrap();
+    assert_eq!((state.obtained_on.as_str(), state.due.as_str(), state.overdue), ("2026-02-01", "2026-02-01", false));
+    // 23:59 local on 1 February: still in time; a minute later overdue.
+    clock.set(Utc.with_ymd_and_hms(2026, 2, 1, 22, 59, 0).unwrap());
+    assert!(!lagom.notices().state(&id).unwrap().overdue);
+    clock.set(Utc.with_ymd_and_hms(2026, 2, 1, 23, 0, 0).unwrap());
+    assert!(lagom.notices().state(&id).unwrap().overdue);
 }

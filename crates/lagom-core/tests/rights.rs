@@ -487,6 +487,10 @@ fn erase_removes_the_person_from_every_personal_table() {
     db.lagom.consent().opt_out(&id, None, ConsentSource::Form).unwrap();
     db.lagom.interactions().add(&id, &call("2026-01-15")).unwrap();
     db.lagom.retention().hold(&id, lagom_core::HoldReason::LegalClaim, "2031-06-30").unwrap();
+    let mut settings = db.lagom.settings().unwrap();
+    settings.controller.name = "Bygg & Co AB".into();
+    settings.controller.contact = "dataskydd@bygg.example".into();
+    db.lagom.save_settings(&settings).unwrap();
     let notice = lagom_core::NoticeGivenInput { channel: lagom_core::Channel::Email, on: None, language: None };
     db.lagom.notices().record_given(&id, &notice).unwrap();
     db.lagom.rights().erase(&id, None).unwrap();
@@ -559,6 +563,10 @@ fn every_declared_personal_value_is_in_the_export() {
     lagom.consent().opt_out(&id, Some(MarketingChannel::Sms), ConsentSource::Phone).unwrap();
     lagom.interactions().add(&id, &call("2026-01-15")).unwrap();
     lagom.retention().hold(&id, lagom_core::HoldReason::BookkeepingAct, "2033-12-31").unwrap();
+    let mut settings = lagom.settings().unwrap();
+    settings.controller.name = "Bygg & Co AB".into();
+    settings.controller.contact = "dataskydd@bygg.example".into();
+    lagom.save_settings(&settings).unwrap();
     let notice = lagom_core::NoticeGivenInput { channel: lagom_core::Channel::Post, on: None, language: None };
     lagom.notices().record_given(&id, &notice).unwrap();
     // As a sweep leaves a person found due (the hold keeps this one, so write it directly).

@@ -3,6 +3,7 @@ import type { Contact } from '../bindings';
 import { emptyForm, fieldErrors, formFromContact, toInput, toggle } from './contact-form';
 import { debounce, moveSelection, wantsSearchFocus } from './keys';
 import { en, sv, vocab } from './messages';
+import { hoursUntil, withOffset } from './moments';
 
 describe('message catalogues', () => {
   it('Swedish has every English key, none empty', () => {
@@ -104,5 +105,20 @@ describe('keyboard', () => {
     vi.advanceTimersByTime(1);
     expect(fn).toHaveBeenCalledWith(2);
     vi.useRealTimers();
+  });
+});
+
+describe('breach times', () => {
+  it('counts whole hours down, -1 in the first overdue hour, never 0 once past', () => {
+    const deadline = '2026-03-04T10:00:00Z';
+    expect(hoursUntil(deadline, Date.parse('2026-03-01T10:00:00Z'))).toBe(72);
+    expect(hoursUntil(deadline, Date.parse('2026-03-04T09:59:00Z'))).toBe(0);
+    expect(hoursUntil(deadline, Date.parse('2026-03-04T10:00:01Z'))).toBe(-1);
+    expect(hoursUntil(deadline, Date.parse('2026-03-04T11:00:00Z'))).toBe(-1);
+  });
+  it('writes a datetime-local value as RFC 3339 with the local offset of that moment', () => {
+    const written = withOffset('2026-07-01T09:15');
+    expect(written).toMatch(/^2026-07-01T09:15:00[+-]\d\d:\d\d$/);
+    expect(Date.parse(written)).toBe(new Date('2026-07-01T09:15').getTime());
   });
 });
