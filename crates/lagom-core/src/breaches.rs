@@ -896,12 +896,7 @@ fn notification_blocks(
         )),
         Block::Heading(pick("Whom to contact", "Vem du kontaktar")),
     ];
-    let labels = if sv {
-        ["Personuppgiftsansvarig", "Organisationsnummer", "Kontakt", "Dataskyddsombud"]
-    } else {
-        ["Controller", "Organisation number", "Contact", "Data protection officer"]
-    };
-    blocks.push(Block::Table { head: vec![], rows: controller_rows(settings, labels) });
+    blocks.push(Block::Table { head: vec![], rows: controller_rows(settings, language) });
     blocks.push(Block::Paragraph(format!("{} {}", pick("Our reference:", "Vår referens:"), breach.id)));
     (pick("About a personal data breach", "Om en personuppgiftsincident"), blocks)
 }

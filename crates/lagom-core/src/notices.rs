@@ -485,10 +485,11 @@ fn words(language: ReportLanguage) -> &'static Words {
     }
 }
 
-/// The controller and DPO as rows, the empty ones left out.
-pub(crate) fn controller_rows(settings: &Settings, labels: [&str; 4]) -> Vec<Vec<String>> {
+/// The controller and DPO as rows, the empty ones left out, labelled in `language`.
+pub(crate) fn controller_rows(settings: &Settings, language: ReportLanguage) -> Vec<Vec<String>> {
     let c = &settings.controller;
-    labels
+    words(language)
+        .controller_labels
         .iter()
         .zip([&c.name, &c.organisation_number, &c.contact, &c.dpo])
         .filter(|(_, value)| !value.trim().is_empty())
@@ -562,7 +563,7 @@ fn notice_blocks(
         Block::Paragraph(format!("{} {},", w.greeting, contact.given_name)),
         Block::Paragraph(w.intro.to_owned()),
         Block::Heading(w.controller.to_owned()),
-        Block::Table { head: vec![], rows: controller_rows(settings, w.controller_labels) },
+        Block::Table { head: vec![], rows: controller_rows(settings, language) },
         Block::Heading(w.held.to_owned()),
         Block::List(
             w.held_labels.iter().zip(held).filter(|(_, has)| *has).map(|(label, _)| (*label).to_owned()).collect(),

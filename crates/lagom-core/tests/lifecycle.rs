@@ -861,6 +861,18 @@ fn a_late_notification_needs_the_reasons_for_the_delay_and_each_affected_person_
     assert_eq!(closed.notified_at.as_deref(), Some("2026-03-05T08:00:00Z"));
     assert_eq!(closed.delay_reason.as_deref(), Some("The mail was found in a weekly review."));
     assert_eq!((closed.status, closed.told), (BreachStatus::Notified, 1));
+    // The register in the accountability pack says it was late, why, and how many were told.
+    let pack = w.dir.path().join("pack.zip");
+    w.lagom.accountability_pack(&pack, ReportLanguage::En).unwrap();
+    let mut register = String::new();
+    zip::ZipArchive::new(std::fs::File::open(&pack).unwrap())
+        .unwrap()
+        .by_name("breach-register.csv")
+        .unwrap()
+        .read_to_string(&mut register)
+        .unwrap();
+    assert!(register.lines().next().unwrap().ends_with("notified_at,notified_in_time,delay_reason,persons_told"));
+    assert!(register.contains("2026-03-05T08:00:00Z,no,The mail was found in a weekly review.,1"), "{register}");
     // Her export says when and how she was told.
     let out = w.dir.path().join("anna.zip");
     w.lagom.export_person(&anna, &out, ReportLanguage::En).unwrap();
