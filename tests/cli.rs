@@ -1223,6 +1223,12 @@ fn a_breach_is_reported_listed_with_its_deadline_and_closed_from_the_command_lin
     );
     let affected = ok_json(&db.path, &["breach", "affected", "BREACH-2026-002", "--json"]);
     assert_eq!((affected["total"].as_u64(), affected["told"].as_u64()), (Some(1), Some(1)));
+    // The laptop: notified, its person not told, then decided not to need it (Art. 34(3)(a)).
+    assert!(ok(&db.path, &["home"]).contains("BREACH-2026-001"), "still a person to tell");
+    let args =
+        ["breach", "persons-not-required", "BREACH-2026-001", "--reason", "Encrypted, key not exposed.", "--json"];
+    assert_eq!(ok_json(&db.path, &args)["persons_reason"], "Encrypted, key not exposed.");
+    assert!(!ok(&db.path, &["home"]).contains("BREACH-2026-001"));
     let no_reason = lagom(&db.path, &["breach", "close", "BREACH-2026-002", "--status", "not_required"]);
     assert_eq!(no_reason.status.code(), Some(2), "{}", String::from_utf8_lossy(&no_reason.stderr));
     for bad in [

@@ -60,7 +60,7 @@ pub const COMMANDS: &[&str] = &[
     "letter_mail",
     "notice_state",
     "notice_given",
-    "breach_list",
+    "breach_persons_not_required",
     "breach_add",
     "breach_close",
     "breach_assessment",

@@ -385,21 +385,26 @@ pub fn import_forget(imports: State<'_, ImportState>) {
 // ---- Letters to one person: the information notice, a breach notification ----------------
 
 #[tauri::command(async)]
-pub fn letter_get(session: State<'_, Session>, of: LetterOf, language: Option<ReportLanguage>) -> IpcResult<Letter> {
-    session.with(|l| l.letter(&of, language))
+pub fn letter_get(
+    session: State<'_, Session>,
+    of: LetterOf,
+    language: Option<ReportLanguage>,
+    fallback: ReportLanguage,
+) -> IpcResult<Letter> {
+    session.with(|l| l.letter(&of, language, Some(fallback)))
 }
 
 /// "Copy": the letter as plain text on the clipboard.
 #[tauri::command(async)]
-pub fn letter_copy(session: State<'_, Session>, of: LetterOf, language: Option<ReportLanguage>) -> IpcResult<()> {
-    let letter = session.with(|l| l.letter(&of, language))?;
+pub fn letter_copy(session: State<'_, Session>, of: LetterOf, language: ReportLanguage) -> IpcResult<()> {
+    let letter = session.with(|l| l.letter(&of, Some(language), None))?;
     Ok(crate::clipboard::copy_text(&letter.text)?)
 }
 
 /// "Mail": a draft to the person's address in the user's mail program.
 #[tauri::command(async)]
-pub fn letter_mail(session: State<'_, Session>, of: LetterOf, language: Option<ReportLanguage>) -> IpcResult<()> {
-    let letter = session.with(|l| l.letter(&of, language))?;
+pub fn letter_mail(session: State<'_, Session>, of: LetterOf, language: ReportLanguage) -> IpcResult<()> {
+    let letter = session.with(|l| l.letter(&of, Some(language), None))?;
     let mailto = letter.mailto.ok_or(lagom_core::Error::NotFound { what: "email address" })?;
     Ok(crate::mail::open_draft(&mailto)?)
 }
@@ -415,8 +420,8 @@ pub fn notice_given(session: State<'_, Session>, id: String, input: NoticeGivenI
 }
 
 #[tauri::command(async)]
-pub fn breach_list(session: State<'_, Session>) -> IpcResult<Vec<Breach>> {
-    session.with(|l| l.breaches().list())
+pub fn breach_persons_not_required(session: State<'_, Session>, id: String, reason: String) -> IpcResult<Breach> {
+    session.with(|l| l.breaches().persons_not_required(&id, &reason))
 }
 
 #[tauri::command(async)]

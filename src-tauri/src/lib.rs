@@ -74,7 +74,7 @@ macro_rules! app_commands {
             commands::letter_mail,
             commands::notice_state,
             commands::notice_given,
-            commands::breach_list,
+            commands::breach_persons_not_required,
             commands::breach_add,
             commands::breach_close,
             commands::breach_assessment,

@@ -97,13 +97,6 @@ test('a contact past their retention period is on Home and "Erase the due ones n
 });
 
 test('a new contact shows "notice owed"; the notice is copied, mailed and recorded as given, which clears it', async () => {
-  // A notice must name the controller and how to reach them: filled in first in Settings.
-  await (await byTestId(browser, 'nav-settings')).click();
-  await (await byTestId(browser, 'controller-name')).setValue('Bygg & Co AB');
-  await (await byTestId(browser, 'controller-contact')).setValue('dataskydd@bygg.example');
-  await (await byTestId(browser, 'settings-save')).click();
-  await browser.waitUntil(async () => (await browser.$$('.saved').length) > 0, { timeoutMsg: 'settings saved' });
-
   await (await byTestId(browser, 'nav-contacts')).click();
   await (await byTestId(browser, 'new-contact')).click();
   await (await byTestId(browser, 'given_name')).setValue('Maja');
@@ -112,6 +105,17 @@ test('a new contact shows "notice owed"; the notice is copied, mailed and record
   await (await byTestId(browser, 'purpose-Newsletter')).click();
   await (await byTestId(browser, 'save')).click();
   await byTestId(browser, 'saved');
+  // A notice must name the controller and how to reach them: it says so until Settings has them.
+  await (await byTestId(browser, 'notice-show')).click();
+  const missing = await byTestId(browser, 'letter');
+  await browser.waitUntil(async () => /Fill in the controller's name and contact in Settings first/.test(await missing.getText()), {
+    timeoutMsg: 'the letter says what is missing',
+  });
+  await (await byTestId(browser, 'nav-settings')).click();
+  await (await byTestId(browser, 'controller-name')).setValue('Bygg & Co AB');
+  await (await byTestId(browser, 'controller-contact')).setValue('dataskydd@bygg.example');
+  await (await byTestId(browser, 'settings-save')).click();
+  await browser.waitUntil(async () => (await browser.$$('.saved').length) > 0, { timeoutMsg: 'settings saved' });
 
   await (await byTestId(browser, 'nav-home')).click();
   const owed = await byTestId(browser, 'home-notices');

@@ -165,15 +165,19 @@ export const api = {
     call<PackReceipt | null>("accountability_pack_save", { language }),
 
   /** A letter to one person (their information notice, a breach notification). */
-  letterGet: (of: LetterOf, language: ReportLanguage | null) => call<Letter>("letter_get", { of, language }),
+  /** In `language`, or (null) the person's own, else `fallback`, the app's language as shown. */
+  letterGet: (of: LetterOf, language: ReportLanguage | null, fallback: ReportLanguage) =>
+    call<Letter>("letter_get", { of, language, fallback }),
   /** Puts the letter's text on the clipboard. */
-  letterCopy: (of: LetterOf, language: ReportLanguage | null) => call<void>("letter_copy", { of, language }),
+  letterCopy: (of: LetterOf, language: ReportLanguage) => call<void>("letter_copy", { of, language }),
   /** Opens the letter as a mail draft to the person in the user's mail program. */
-  letterMail: (of: LetterOf, language: ReportLanguage | null) => call<void>("letter_mail", { of, language }),
+  letterMail: (of: LetterOf, language: ReportLanguage) => call<void>("letter_mail", { of, language }),
   noticeState: (id: string) => call<NoticeState>("notice_state", { id }),
   noticeGiven: (id: string, input: NoticeGivenInput) => call<NoticeState>("notice_given", { id, input }),
 
-  breachList: () => call<Breach[]>("breach_list"),
+  /** Records that the affected persons need not be told (Art. 34(3)), with the reason. */
+  breachPersonsNotRequired: (id: string, reason: string) =>
+    call<Breach>("breach_persons_not_required", { id, reason }),
   breachAdd: (input: BreachInput) => call<Breach>("breach_add", { input }),
   breachClose: (id: string, closing: BreachClosing) => call<Breach>("breach_close", { id, closing }),
   /** Lagom's assessment of a lost device (Art. 34(3)(a)); null for other kinds. */

@@ -368,7 +368,8 @@ export type Home = {
  */
 today: string, 
 /**
- * Open breaches with their 72-hour deadline, nearest first: shown at the top until closed.
+ * Open breaches with their 72-hour deadline, nearest first: shown at the top until closed;
+ * then breaches notified to the authority whose persons are still to be told (Art. 34).
  */
 breaches: Array<Breach>, 
 /**
@@ -437,7 +438,15 @@ delay_reason: string | null,
 /**
  * How many affected persons are recorded as told (Art. 34).
  */
-told: number, };
+told: number, 
+/**
+ * Affected persons still in the register and not yet told.
+ */
+to_tell: number, 
+/**
+ * Why telling the persons is not required (Art. 34(3)), once decided.
+ */
+persons_reason: string | null, persons_decided_at: string | null, };
 
 export type BreachKind = "lost_device" | "wrong_recipient" | "unauthorised_access" | "other";
 

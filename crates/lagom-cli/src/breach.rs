@@ -89,6 +89,15 @@ pub enum BreachCommand {
         #[arg(long, default_value = "text", value_parser = parse_document_format)]
         format: DocumentFormat,
     },
+    /// Record that the affected persons need not be told (Art. 34(3)), with the reason: the
+    /// breach then leaves Home once the authority is notified.
+    PersonsNotRequired {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Record that an affected person was told of the breach.
     Told {
         id: String,
@@ -123,6 +132,7 @@ pub fn run(lagom: &Lagom, command: BreachCommand) -> Result<()> {
         BreachCommand::Close { id, status, reason, notified_at, delay_reason, json } => {
             (breaches.close(&id, &BreachClosing { status, reason, notified_at, delay_reason })?, json)
         }
+        BreachCommand::PersonsNotRequired { id, reason, json } => (breaches.persons_not_required(&id, &reason)?, json),
         BreachCommand::Assess { id, lang, json } => {
             let assessment = lagom.breach_assessment(&id, lang)?;
             if json {
@@ -157,7 +167,7 @@ pub fn run(lagom: &Lagom, command: BreachCommand) -> Result<()> {
             return Ok(());
         }
         BreachCommand::Notification { id, contact, lang, format } => {
-            print!("{}", breaches.notification(&id, &contact, lang)?.render(format));
+            print!("{}", breaches.notification(&id, &contact, lang, None)?.render(format));
             return Ok(());
         }
         BreachCommand::Told { id, contact, channel, on, json } => {
@@ -185,6 +195,12 @@ pub fn show(b: &Breach) {
     let whom = if b.everyone { format!("everyone ({})", b.affected) } else { format!("{} contacts", b.affected) };
     let (kind, status) = (b.kind.to_string(), b.status.to_string());
     println!("{}  {kind:<19} {status:<12} notify by {}{left}  {whom}", b.id, b.deadline);
+    if b.told > 0 || b.to_tell > 0 {
+        println!("  persons told: {}, still to tell: {}", b.told, b.to_tell);
+    }
+    if let Some(reason) = &b.persons_reason {
+        println!("  telling the persons not required: {reason}");
+    }
     if let Some(at) = &b.notified_at {
         let late = b.delay_reason.as_deref().map(|r| format!(" (late: {r})")).unwrap_or_default();
         println!("  notified {at}{late}");

@@ -13,7 +13,7 @@ pub fn run(lagom: &Lagom, as_of: Option<NaiveDate>, json: bool) -> Result<()> {
     }
     println!("as of {}", home.today);
     if !home.breaches.is_empty() {
-        println!("OPEN BREACHES: notify the supervisory authority within 72 hours of discovery");
+        println!("BREACHES: notify the supervisory authority within 72 hours of discovery; tell the persons");
         home.breaches.iter().for_each(crate::breach::show);
     }
     let notices = &home.notices;

@@ -46,7 +46,7 @@ pub enum NoticeCommand {
 pub fn run(lagom: &Lagom, command: NoticeCommand) -> Result<()> {
     let notices = lagom.notices();
     match command {
-        NoticeCommand::Show { id, lang, format } => print!("{}", notices.notice(&id, lang)?.render(format)),
+        NoticeCommand::Show { id, lang, format } => print!("{}", notices.notice(&id, lang, None)?.render(format)),
         NoticeCommand::Given { id, channel, on, lang, json } => {
             let state = notices.record_given(&id, &NoticeGivenInput { channel, on, language: lang })?;
             if json {

@@ -60,6 +60,10 @@ CREATE INDEX breach_contact_by_contact ON breach_contact (contact_id);
 pub(crate) const NOTIFICATION_SCHEMA: &str = r#"
 ALTER TABLE breach ADD COLUMN notified_at TEXT;
 ALTER TABLE breach ADD COLUMN delay_reason TEXT;
+-- The decision that the persons need not be told (Art. 34(3)), with its reason.
+ALTER TABLE breach ADD COLUMN persons_reason TEXT;
+ALTER TABLE breach ADD COLUMN persons_decided_at TEXT;
+ALTER TABLE breach ADD COLUMN persons_decided_by TEXT;
 ALTER TABLE breach_contact ADD COLUMN told_on TEXT;
 ALTER TABLE breach_contact ADD COLUMN told_channel TEXT
     CHECK (told_channel IS NULL OR told_channel IN ('email', 'phone', 'sms', 'post', 'meeting'));
@@ -126,6 +130,11 @@ pub struct Breach {
     pub delay_reason: Option<String>,
     /// How many affected persons are recorded as told (Art. 34).
     pub told: u32,
+    /// Affected persons still in the register and not yet told.
+    pub to_tell: u32,
+    /// Why telling the persons is not required (Art. 34(3)), once decided.
+    pub persons_reason: Option<String>,
+    pub persons_decided_at: Option<String>,
 }
 
 /// How a breach is closed.
@@ -396,12 +405,7 @@ impl<'a> Breaches<'a> {
             _ => {}
         }
         if !breach.everyone {
-            let affected: Vec<String> = self
-                .ctx
-                .conn
-                .prepare_cached("SELECT contact_id FROM breach_contact WHERE breach_id = ?1")?
-                .query_map([id], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let affected = self.affected_ids(id)?;
             refuse_named_persons(
                 self.ctx.conn,
                 &mut errors,
@@ -480,13 +484,19 @@ impl<'a> Breaches<'a> {
 
     /// The notification to one affected person (Art. 34(2)): what happened, the likely
     /// consequences, the measures taken, and whom to contact; in `language` (theirs by default).
-    pub fn notification(&self, id: &str, contact_id: &str, language: Option<ReportLanguage>) -> Result<Letter> {
+    pub fn notification(
+        &self,
+        id: &str,
+        contact_id: &str,
+        language: Option<ReportLanguage>,
+        fallback: Option<ReportLanguage>,
+    ) -> Result<Letter> {
         let breach = self.get(id)?;
         self.require_affected(&breach.id, contact_id)?;
         let contact = Contacts::new(self.ctx).get(contact_id)?;
         let settings = Settings::load(self.ctx.conn)?;
         crate::notices::require_controller(&settings)?;
-        let language = language.unwrap_or_else(|| letter_language(&contact, &settings));
+        let language = language.unwrap_or_else(|| letter_language(&contact, &settings, fallback));
         let discovered = self.local_date(&breach.discovered_at).map_or_else(String::new, |d| d.to_string());
         let (title, blocks) = notification_blocks(&breach, &discovered, &contact, &settings, language);
         Ok(Letter::new(contact.email.as_deref(), title, language, &blocks))
@@ -578,8 +588,7 @@ impl<'a> Breaches<'a> {
 
     /// The day of a stored moment in the user's calendar.
     fn local_date(&self, moment: &str) -> Option<chrono::NaiveDate> {
-        let offset = chrono::FixedOffset::east_opt(self.ctx.clock.utc_offset_seconds())?;
-        DateTime::parse_from_rfc3339(moment).ok().map(|at| at.with_timezone(&offset).date_naive())
+        DateTime::parse_from_rfc3339(moment).ok().map(|at| self.ctx.clock.date_of(at.with_timezone(&Utc)))
     }
 
     fn require_affected(&self, breach_id: &str, contact_id: &str) -> Result<()> {
@@ -641,9 +650,66 @@ impl<'a> Breaches<'a> {
         Ok(breaches)
     }
 
-    /// The open breaches, nearest deadline first (the home view's top).
-    pub fn open(&self) -> Result<Vec<Breach>> {
-        Ok(self.list()?.into_iter().filter(|b| b.status == BreachStatus::Open).collect())
+    /// What the home view's top shows: the open breaches, nearest deadline first, then those
+    /// notified to the authority whose affected persons are still to be told (Art. 34), unless
+    /// telling them was decided not to be required.
+    pub fn needing_attention(&self) -> Result<Vec<Breach>> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter(|b| {
+                b.status == BreachStatus::Open
+                    || (b.status == BreachStatus::Notified && b.to_tell > 0 && b.persons_reason.is_none())
+            })
+            .collect())
+    }
+
+    /// Records that the affected persons need not be told (Art. 34(3): the data was
+    /// unintelligible, the risk was removed, or telling each would take disproportionate effort
+    /// and a public communication was made instead), with the reason; once; audited.
+    pub fn persons_not_required(&self, id: &str, reason: &str) -> Result<Breach> {
+        let breach = self.get(id)?;
+        let mut errors = InvalidInput::default();
+        let reason = incident_text(&mut errors, "reason", Some(reason));
+        if reason.is_none() && errors.fields.is_empty() {
+            errors.push("reason", FieldErrorCode::Required, "is required: say why the persons need not be told");
+        }
+        if !breach.everyone {
+            let affected = self.affected_ids(&breach.id)?;
+            refuse_named_persons(self.ctx.conn, &mut errors, &affected, &[("reason", reason.as_deref())])?;
+        }
+        errors.into_result()?;
+        let tx = self.ctx.begin()?;
+        let decided = tx
+            .prepare_cached(
+                "UPDATE breach SET persons_reason = ?2, persons_decided_at = ?3, persons_decided_by = ?4
+                 WHERE id = ?1 AND persons_reason IS NULL",
+            )?
+            .execute(params![breach.id, reason, self.ctx.now(), self.ctx.actor])?;
+        if decided != 1 {
+            return Err(Error::invalid("id", FieldErrorCode::Duplicate, "this was already decided"));
+        }
+        audit::record(
+            &self.ctx,
+            Change {
+                action: AuditAction::Update,
+                subject_id: Some(&breach.id),
+                field: Some("breach/persons"),
+                old_value: None,
+                new_value: Some("not_required"),
+            },
+        )?;
+        tx.commit()?;
+        self.get(&breach.id)
+    }
+
+    fn affected_ids(&self, breach_id: &str) -> Result<Vec<String>> {
+        Ok(self
+            .ctx
+            .conn
+            .prepare_cached("SELECT contact_id FROM breach_contact WHERE breach_id = ?1")?
+            .query_map([breach_id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// The breaches that affected a contact, by id (the person's export).
@@ -690,6 +756,9 @@ impl<'a> Breaches<'a> {
             notified_at: row.get(14)?,
             delay_reason: row.get(15)?,
             told: row.get(16)?,
+            to_tell: row.get(17)?,
+            persons_reason: row.get(18)?,
+            persons_decided_at: row.get(19)?,
         })
     }
 
@@ -708,7 +777,10 @@ impl<'a> Breaches<'a> {
 
 const COLUMNS: &str = "id, kind, discovered_at, everyone, affected, consequences, measures, recorded_at, recorded_by,
                        seq, status, closed_at, closed_by, reason, notified_at, delay_reason,
-                       (SELECT count(told_on) FROM breach_contact WHERE breach_id = breach.id)";
+                       (SELECT count(told_on) FROM breach_contact WHERE breach_id = breach.id),
+                       (SELECT count(*) FROM breach_contact bc JOIN contact c ON c.id = bc.contact_id
+                        WHERE bc.breach_id = breach.id AND bc.told_on IS NULL),
+                       persons_reason, persons_decided_at";
 
 /// Refuses a text that names one of `contact_ids` by family name or email: the register is
 /// kept after their erasure, and the text would outlive them.
@@ -718,8 +790,9 @@ fn refuse_named_persons(
     contact_ids: &[String],
     texts: &[(&str, Option<&str>)],
 ) -> Result<()> {
+    // Whole words only, in any letter case: "Lin" is refused in "we called Lin", not in "deadline".
     let texts: Vec<(&str, String)> =
-        texts.iter().filter_map(|(field, text)| text.map(|t| (*field, t.to_lowercase()))).collect();
+        texts.iter().filter_map(|(field, text)| text.map(|t| (*field, words_of(t)))).collect();
     if texts.is_empty() {
         return Ok(());
     }
@@ -734,7 +807,8 @@ fn refuse_named_persons(
             let named = [Some(family.as_str()), email.as_deref()]
                 .into_iter()
                 .flatten()
-                .any(|value| value.chars().count() > 2 && text.contains(&value.to_lowercase()));
+                .filter(|value| value.chars().count() > 2)
+                .any(|value| text.contains(&words_of(value)));
             if named && !errors.fields.iter().any(|e| e.field == *field) {
                 errors.push(
                     field,
@@ -745,6 +819,17 @@ fn refuse_named_persons(
         }
     }
     Ok(())
+}
+
+/// The text's words (letters and digits), lowercased, each with one space before and after,
+/// so a name is found with `contains` only as whole words.
+fn words_of(text: &str) -> String {
+    let mut out = String::from(" ");
+    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        out.push_str(&word.to_lowercase());
+        out.push(' ');
+    }
+    out
 }
 
 /// Optional text about the incident: at most [`MAX_BREACH_TEXT_CHARS`], lines allowed, and

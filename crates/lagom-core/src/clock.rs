@@ -16,6 +16,11 @@ pub trait Clock: std::fmt::Debug + Send + Sync {
     /// The user's offset from UTC now, in seconds east (Stockholm in summer: 7200): how a
     /// stored UTC timestamp is read as the user's calendar day.
     fn utc_offset_seconds(&self) -> i32;
+    /// The user's calendar day at a past moment, with the offset in force then (a breach found
+    /// at 23:30 in January is read as that January day in summer too).
+    fn date_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        FixedOffset::east_opt(self.utc_offset_seconds()).map_or(at.date_naive(), |o| at.with_timezone(&o).date_naive())
+    }
 }
 
 /// The operating system's clock.
@@ -31,6 +36,9 @@ impl Clock for SystemClock {
     }
     fn utc_offset_seconds(&self) -> i32 {
         chrono::Local::now().offset().local_minus_utc()
+    }
+    fn date_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&chrono::Local).date_naive()
     }
 }
 

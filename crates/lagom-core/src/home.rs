@@ -27,7 +27,8 @@ pub const REQUEST_HORIZON_DAYS: u64 = 7;
 pub struct Home {
     /// The day the view counts as today.
     pub today: String,
-    /// Open breaches with their 72-hour deadline, nearest first: shown at the top until closed.
+    /// Open breaches with their 72-hour deadline, nearest first: shown at the top until closed;
+    /// then breaches notified to the authority whose persons are still to be told (Art. 34).
     pub breaches: Vec<Breach>,
     /// Contacts still owed their information notice (Art. 13, 14): how many, how many
     /// overdue, and the [`NOTICES_SHOWN`] earliest due.
@@ -72,7 +73,7 @@ pub(crate) fn build(ctx: Ctx<'_>, as_of: Option<NaiveDate>) -> Result<Home> {
         |sql: &str| -> Result<u32> { Ok(ctx.conn.prepare_cached(sql)?.query_row([&from, &to], |row| row.get(0))?) };
     Ok(Home {
         today: today.to_string(),
-        breaches: Breaches::new(ctx).open()?,
+        breaches: Breaches::new(ctx).needing_attention()?,
         notices: Notices::new(ctx).owed(Some(NOTICES_SHOWN))?,
         requests,
         open_requests,

@@ -154,12 +154,18 @@ impl Lagom {
         self.breaches().assessment(id, KeyStoreKind::for_database(self.path()), language)
     }
 
-    /// A letter to one person: their information notice or a breach notification.
-    pub fn letter(&self, of: &LetterOf, language: Option<ReportLanguage>) -> Result<Letter> {
+    /// A letter to one person: their information notice or a breach notification, in
+    /// `language`, else the person's own, else `fallback` (the app's as shown).
+    pub fn letter(
+        &self,
+        of: &LetterOf,
+        language: Option<ReportLanguage>,
+        fallback: Option<ReportLanguage>,
+    ) -> Result<Letter> {
         match of {
-            LetterOf::Notice { contact_id } => self.notices().notice(contact_id, language),
+            LetterOf::Notice { contact_id } => self.notices().notice(contact_id, language, fallback),
             LetterOf::BreachNotification { breach_id, contact_id } => {
-                self.breaches().notification(breach_id, contact_id, language)
+                self.breaches().notification(breach_id, contact_id, language, fallback)
             }
         }
     }

@@ -9,7 +9,7 @@
 //! obtained elsewhere (imported) within one month, and at the latest at the first communication
 //! (Art. 14(3)(a), (b)), which Lagom knows as the first interaction recorded.
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -47,9 +47,6 @@ WHEN NOT EXISTS (SELECT 1 FROM erase_guard) BEGIN
     SELECT RAISE(ABORT, 'the notice record is append-only; only erasure removes it');
 END;
 "#;
-
-/// How long after obtaining data from elsewhere the notice may wait (Art. 14(3)(a)).
-pub const ART_14_MONTHS: u32 = 1;
 
 /// Which article a contact's notice is owed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -131,13 +128,19 @@ impl<'a> Notices<'a> {
         Notices { ctx }
     }
 
-    /// The contact's notice in `language` (the contact's language when it is Swedish or
-    /// English, else the app's language, else English), ready to copy, mail or print.
-    pub fn notice(&self, contact_id: &str, language: Option<ReportLanguage>) -> Result<Letter> {
+    /// The contact's notice in `language`, or when not given the contact's own language (Swedish
+    /// or English), else `fallback` (the app's language as the user sees it), else the
+    /// language in settings, else English; ready to copy, mail or print.
+    pub fn notice(
+        &self,
+        contact_id: &str,
+        language: Option<ReportLanguage>,
+        fallback: Option<ReportLanguage>,
+    ) -> Result<Letter> {
         let contact = Contacts::new(self.ctx).get(contact_id)?;
         let settings = Settings::load(self.ctx.conn)?;
         require_controller(&settings)?;
-        let language = language.unwrap_or_else(|| letter_language(&contact, &settings));
+        let language = language.unwrap_or_else(|| letter_language(&contact, &settings, fallback));
         let purposes: Vec<Purpose> = Purposes::new(self.ctx)
             .list()?
             .into_iter()
@@ -175,13 +178,12 @@ impl<'a> Notices<'a> {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let (article, obtained, due) = row.due()?;
         Ok(NoticeState {
             contact_id: contact_id.to_owned(),
-            article,
-            obtained_on: obtained.to_string(),
-            due: due.to_string(),
-            overdue: given.is_empty() && due < self.ctx.today(),
+            article: row.article(),
+            overdue: given.is_empty() && row.due < self.ctx.today().to_string(),
+            obtained_on: row.obtained,
+            due: row.due,
             given,
         })
     }
@@ -189,7 +191,6 @@ impl<'a> Notices<'a> {
     /// Records that the contact was given their notice; audited. Giving it again (after a new
     /// purpose) adds another record.
     pub fn record_given(&self, contact_id: &str, input: &NoticeGivenInput) -> Result<NoticeState> {
-        require_controller(&Settings::load(self.ctx.conn)?)?;
         let tx = self.ctx.begin()?;
         let before = self.state(contact_id)?;
         let today = self.ctx.today();
@@ -216,7 +217,7 @@ impl<'a> Notices<'a> {
         let Some(on) = on else { return Err(Error::Invalid(InvalidInput::default())) };
         let language = match input.language {
             Some(language) => language,
-            None => letter_language(&Contacts::new(self.ctx).get(contact_id)?, &Settings::load(self.ctx.conn)?),
+            None => letter_language(&Contacts::new(self.ctx).get(contact_id)?, &Settings::load(self.ctx.conn)?, None),
         };
         let language_code = match language {
             ReportLanguage::En => "en",
@@ -257,91 +258,103 @@ impl<'a> Notices<'a> {
     /// due (every one when `None`), names read only for those.
     pub fn owed(&self, limit: Option<usize>) -> Result<OwedNotices> {
         let conn = self.ctx.conn;
-        let today = self.ctx.today();
+        let today = self.ctx.today().to_string();
         let offset = format!("{} minutes", self.ctx.clock.utc_offset_seconds() / 60);
-        let mut owed: Vec<(NaiveDate, String, NoticeArticle, NaiveDate)> = Vec::new();
+        // One pass in SQLite: the totals over every owed contact, the earliest due listed.
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT {DUE_COLUMNS} FROM contact c
-             WHERE NOT EXISTS (SELECT 1 FROM notice_given n WHERE n.contact_id = c.id)"
+            "SELECT id, obtained, imported, due, count(*) OVER (), sum(due < ?2) OVER ()
+             FROM (SELECT {DUE_COLUMNS} FROM contact c
+                   WHERE NOT EXISTS (SELECT 1 FROM notice_given n WHERE n.contact_id = c.id))
+             ORDER BY due, id LIMIT ?3"
         ))?;
-        let mut rows = statement.query([&offset])?;
+        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut rows = statement.query(params![offset, today, limit])?;
+        let (mut total, mut overdue) = (0, 0);
+        let mut listed = Vec::new();
         while let Some(row) = rows.next()? {
-            let row = due_row(row)?;
-            let (article, obtained, due) = row.due()?;
-            owed.push((due, row.id, article, obtained));
+            (total, overdue) = (row.get(4)?, row.get(5)?);
+            listed.push(due_row(row)?);
         }
-        owed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-        let overdue = owed.iter().take_while(|(due, ..)| *due < today).count();
         let mut name = conn.prepare_cached("SELECT given_name, family_name FROM contact WHERE id = ?1")?;
-        let contacts = owed
-            .iter()
-            .take(limit.unwrap_or(usize::MAX))
-            .map(|(due, id, article, obtained)| {
-                let (given_name, family_name) = name.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let contacts = listed
+            .into_iter()
+            .map(|row| {
+                let (given_name, family_name) = name.query_row([&row.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 Ok(OwedNotice {
-                    contact_id: id.clone(),
+                    article: row.article(),
+                    overdue: row.due < today,
+                    contact_id: row.id,
                     given_name,
                     family_name,
-                    article: *article,
-                    obtained_on: obtained.to_string(),
-                    due: due.to_string(),
-                    overdue: *due < today,
+                    obtained_on: row.obtained,
+                    due: row.due,
                 })
             })
             .collect::<Result<_>>()?;
-        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Ok(OwedNotices { total: count(owed.len()), overdue: count(overdue), contacts })
+        if total == 0 && limit == 0 {
+            // LIMIT 0 returns no row to read the totals from.
+            (total, overdue) = conn
+                .prepare_cached(&format!(
+                    "SELECT count(*), coalesce(sum(due < ?2), 0) FROM (SELECT {DUE_COLUMNS} FROM contact c
+                     WHERE NOT EXISTS (SELECT 1 FROM notice_given n WHERE n.contact_id = c.id))"
+                ))?
+                .query_row(params![offset, today], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        }
+        Ok(OwedNotices { total, overdue, contacts })
     }
 }
 
-/// What the due day is computed from: `?1` is the user's offset from UTC (`'60 minutes'`).
-/// The first interaction on or after the day obtained (one dated before it, such as meeting at
-/// the fair the list came from, was not a communication after obtaining) is looked up only for
-/// imported contacts (Art. 14).
-const DUE_COLUMNS: &str = "c.id, date(c.created_at, ?1), c.source IS NOT NULL,
-     CASE WHEN c.source IS NOT NULL THEN
-         (SELECT min(i.on_date) FROM interaction i WHERE i.contact_id = c.id AND i.on_date >= date(c.created_at, ?1))
-     END";
+/// Whom a notice is owed and by when, as SQL over `contact c` (`?1`: the user's offset from
+/// UTC, `'60 minutes'`): the id, the day obtained in the user's calendar, whether imported,
+/// and the due day. Typed in (Art. 13): the day obtained. Imported (Art. 14(3)): one month
+/// later, clamped to the month's end as Regulation 1182/71 reads it (31 January → 28 February),
+/// or the first interaction on or after the day obtained if earlier (one dated before it, such
+/// as meeting at the fair the list came from, was not a communication after obtaining).
+const DUE_COLUMNS: &str = "c.id AS id, date(c.created_at, ?1) AS obtained, c.source IS NOT NULL AS imported,
+     CASE WHEN c.source IS NULL THEN date(c.created_at, ?1)
+     ELSE min(
+         date(c.created_at, ?1, '+1 month'),
+         date(c.created_at, ?1, 'start of month', '+2 months', '-1 day'),
+         coalesce((SELECT min(i.on_date) FROM interaction i
+                   WHERE i.contact_id = c.id AND i.on_date >= date(c.created_at, ?1)), '9999-12-31'))
+     END AS due";
 
 struct DueRow {
     id: String,
     obtained: String,
     imported: bool,
-    first_interaction: Option<String>,
+    due: String,
 }
 
 fn due_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DueRow> {
-    Ok(DueRow { id: row.get(0)?, obtained: row.get(1)?, imported: row.get(2)?, first_interaction: row.get(3)? })
+    Ok(DueRow { id: row.get(0)?, obtained: row.get(1)?, imported: row.get(2)?, due: row.get(3)? })
 }
 
 impl DueRow {
-    fn due(&self) -> Result<(NoticeArticle, NaiveDate, NaiveDate)> {
-        let day = |text: &str| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
-                Error::Storage(rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))
-            })
-        };
-        let obtained = day(&self.obtained)?;
-        if !self.imported {
-            return Ok((NoticeArticle::Art13, obtained, obtained));
-        }
-        let month = obtained.checked_add_months(Months::new(ART_14_MONTHS)).unwrap_or(obtained);
-        let first_contact = self.first_interaction.as_deref().map(day).transpose()?;
-        let due = first_contact.map_or(month, |first| first.min(month));
-        Ok((NoticeArticle::Art14, obtained, due))
+    fn article(&self) -> NoticeArticle {
+        if self.imported { NoticeArticle::Art14 } else { NoticeArticle::Art13 }
     }
 }
 
 /// The language of a letter to the contact: theirs (a BCP 47 tag such as `sv` or `en-GB`)
-/// when Lagom writes it, else the app's, else English.
-pub(crate) fn letter_language(contact: &Contact, settings: &Settings) -> ReportLanguage {
+/// when Lagom writes it, else `fallback` (the app's language as shown), else the language in
+/// settings, else English.
+pub(crate) fn letter_language(
+    contact: &Contact,
+    settings: &Settings,
+    fallback: Option<ReportLanguage>,
+) -> ReportLanguage {
     let tag = contact.language.as_deref().unwrap_or_default().trim().to_lowercase();
     if tag.starts_with("sv") {
         ReportLanguage::Sv
-    } else if tag.starts_with("en") || settings.ui_language.as_str() != "sv" {
+    } else if tag.starts_with("en") {
         ReportLanguage::En
-    } else {
+    } else if let Some(language) = fallback {
+        language
+    } else if settings.ui_language.as_str() == "sv" {
         ReportLanguage::Sv
+    } else {
+        ReportLanguage::En
     }
 }
 

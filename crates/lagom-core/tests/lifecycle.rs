@@ -829,11 +829,11 @@ fn a_late_notification_needs_the_reasons_for_the_delay_and_each_affected_person_
     assert_eq!(field(naming), ("delay_reason".into(), FieldErrorCode::PersonNamed), "kept after her erasure");
 
     // The notification to the person needs the controller's name and contact.
-    let nobody = breaches.notification(&reported.id, &anna, None).unwrap_err();
+    let nobody = breaches.notification(&reported.id, &anna, None, None).unwrap_err();
     assert_eq!(field(nobody), ("controller".into(), FieldErrorCode::ControllerMissing));
     w.controller();
     // In their language or the one asked for; the register's own texts stay out of it.
-    let letter = breaches.notification(&reported.id, &anna, Some(ReportLanguage::Sv)).unwrap();
+    let letter = breaches.notification(&reported.id, &anna, Some(ReportLanguage::Sv), None).unwrap();
     assert_eq!(letter.title, "Om en personuppgiftsincident");
     for expected in ["Hej Anna,", "fel mottagare", "upptäckte det 2026-03-01", "Bygg & Co AB", &reported.id] {
         assert!(letter.text.contains(expected), "{expected} in {}", letter.text);
@@ -846,7 +846,7 @@ fn a_late_notification_needs_the_reasons_for_the_delay_and_each_affected_person_
             .unwrap()
             .starts_with("mailto:anna@example.se?subject=Om%20en%20personuppgiftsincident&body=")
     );
-    let not_affected = breaches.notification(&reported.id, &bo, None).unwrap_err();
+    let not_affected = breaches.notification(&reported.id, &bo, None, None).unwrap_err();
     assert_eq!(field(not_affected), ("contact".into(), FieldErrorCode::UnknownContact));
     let before = breaches.record_told(&reported.id, &anna, lagom_core::Channel::Email, Some("2026-02-28")).unwrap_err();
     assert_eq!(field(before), ("on".into(), FieldErrorCode::OutOfRange), "before the discovery");
@@ -941,8 +941,11 @@ fn import_one(w: &World, given: &str) -> String {
 fn a_notice_names_the_purposes_bases_retention_controller_source_and_rights_in_swedish_and_english() {
     let w = world(2026, 3, 10);
     let early = w.person("Eva", &["Customer relationship"]);
-    let refused = w.lagom.notices().notice(&early, None).unwrap_err();
+    let refused = w.lagom.notices().notice(&early, None, None).unwrap_err();
     assert_eq!(refused.field_errors()[0].code, FieldErrorCode::ControllerMissing, "a notice names the controller");
+    // A notice given outside Lagom (a privacy page, paper) can still be recorded.
+    let outside = lagom_core::NoticeGivenInput { channel: lagom_core::Channel::Post, on: None, language: None };
+    assert_eq!(w.lagom.notices().record_given(&early, &outside).unwrap().given.len(), 1);
     let mut settings = w.lagom.settings().unwrap();
     settings.controller.name = "Bygg & Co AB".into();
     settings.controller.organisation_number = "556000-0000".into();
@@ -960,7 +963,7 @@ fn a_notice_names_the_purposes_bases_retention_controller_source_and_rights_in_s
         })
         .unwrap();
     let anna = w.person("Anna", &["Customer relationship", "Newsletter", "Follow-up"]);
-    let en = w.lagom.notices().notice(&anna, Some(ReportLanguage::En)).unwrap();
+    let en = w.lagom.notices().notice(&anna, Some(ReportLanguage::En), None).unwrap();
     for expected in [
         "How we handle your personal data",
         "Hello Anna,",
@@ -985,7 +988,7 @@ fn a_notice_names_the_purposes_bases_retention_controller_source_and_rights_in_s
     assert!(en.html.contains("<td>Bygg &amp; Co AB</td>") && en.markdown.contains("| Controller | Bygg & Co AB |"));
     assert!(en.mailto.unwrap().starts_with("mailto:anna@example.se?subject=How%20we%20handle"));
 
-    let sv = w.lagom.notices().notice(&anna, Some(ReportLanguage::Sv)).unwrap();
+    let sv = w.lagom.notices().notice(&anna, Some(ReportLanguage::Sv), None).unwrap();
     for expected in [
         "Så behandlar vi dina personuppgifter",
         "Hej Anna,",
@@ -999,7 +1002,7 @@ fn a_notice_names_the_purposes_bases_retention_controller_source_and_rights_in_s
 
     // Imported: Art. 14 names the source; the basis of the import's purpose only.
     let erik = import_one(&w, "Erik");
-    let imported = w.lagom.notices().notice(&erik, None).unwrap();
+    let imported = w.lagom.notices().notice(&erik, None, Some(ReportLanguage::En)).unwrap();
     assert!(imported.text.contains("they were imported into our register (mässan.csv"), "{}", imported.text);
     assert!(imported.text.contains("contract (b)") && !imported.text.contains("consent (a)"));
     assert_eq!(w.lagom.notices().state(&erik).unwrap().article, lagom_core::NoticeArticle::Art14);
@@ -1112,4 +1115,81 @@ fn the_day_a_notice_is_owed_from_is_the_users_calendar_day_not_utcs() {
     assert!(!lagom.notices().state(&id).unwrap().overdue);
     clock.set(Utc.with_ymd_and_hms(2026, 2, 1, 23, 0, 0).unwrap());
     assert!(lagom.notices().state(&id).unwrap().overdue);
+}
+
+#[test]
+fn a_notified_breach_stays_on_home_until_its_persons_are_told_or_decided_not_to_need_it() {
+    let w = world(2026, 3, 10);
+    w.controller();
+    let anna = w.person("Anna", &["Customer relationship"]);
+    let bo = w.person("Bo", &["Customer relationship"]);
+    let lin = w
+        .lagom
+        .contacts()
+        .create(&ContactInput {
+            given_name: "Li".into(),
+            family_name: "Lin".into(),
+            purposes: vec!["Customer relationship".into()],
+            ..ContactInput::default()
+        })
+        .unwrap()
+        .id;
+    let breaches = w.lagom.breaches();
+    let mail = breaches
+        .add(&breach(
+            BreachKind::WrongRecipient,
+            "2026-03-09T10:00:00Z",
+            Affected::Contacts(vec![anna.clone(), bo.clone(), lin.clone()]),
+        ))
+        .unwrap();
+    // A family name is refused as a word, not inside another ("Lin" in "deadline").
+    let closing = |reason: &str| BreachClosing {
+        status: BreachStatus::Notified,
+        reason: Some(reason.into()),
+        notified_at: None,
+        delay_reason: None,
+    };
+    let named = breaches.close(&mail.id, &closing("IMY 2026-7, about the mail to Lin.")).unwrap_err();
+    assert_eq!(named.field_errors()[0].code, FieldErrorCode::PersonNamed);
+    let notified = breaches.close(&mail.id, &closing("IMY 2026-7, well inside the deadline.")).unwrap();
+    assert_eq!((notified.to_tell, notified.told), (3, 0));
+    let on_home = |w: &World| w.lagom.home(None).unwrap().breaches.iter().map(|b| b.id.clone()).collect::<Vec<_>>();
+    assert_eq!(on_home(&w), [mail.id.clone()], "notified, but three persons still to tell");
+
+    breaches.record_told(&mail.id, &anna, lagom_core::Channel::Email, None).unwrap();
+    // An erased person can no longer be told, and is not waited for.
+    w.lagom.rights().erase(&bo, None).unwrap();
+    assert_eq!(breaches.get(&mail.id).unwrap().to_tell, 1);
+    let refused = breaches.persons_not_required(&mail.id, "Lin was told by phone by the recipient.").unwrap_err();
+    assert_eq!(refused.field_errors()[0].code, FieldErrorCode::PersonNamed);
+    let decided = breaches.persons_not_required(&mail.id, "The recipient deleted it unread; no risk remains.").unwrap();
+    assert!(decided.persons_reason.is_some() && decided.persons_decided_at.is_some());
+    assert!(on_home(&w).is_empty(), "decided: off Home");
+    assert!(breaches.persons_not_required(&mail.id, "Again.").is_err(), "decided once");
+}
+
+#[test]
+fn a_breach_letter_and_the_day_a_person_was_told_are_read_in_the_users_calendar() {
+    // 23:30 UTC on 9 March is 00:30 on 10 March in Stockholm (+01:00).
+    let clock = Arc::new(
+        FixedClock::at(Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0).unwrap())
+            .in_offset(chrono::FixedOffset::east_opt(3600).unwrap()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let w = World {
+        lagom: Lagom::create_with_clock(&dir.path().join("l.db"), &MemoryKeyStore::new(), clock.clone()).unwrap().lagom,
+        dir,
+        clock,
+    };
+    w.controller();
+    let anna = w.person("Anna", &["Customer relationship"]);
+    let breaches = w.lagom.breaches();
+    let found = breaches
+        .add(&breach(BreachKind::WrongRecipient, "2026-03-10T00:30:00+01:00", Affected::Contacts(vec![anna.clone()])))
+        .unwrap();
+    assert_eq!(found.discovered_at, "2026-03-09T23:30:00Z");
+    let letter = breaches.notification(&found.id, &anna, Some(ReportLanguage::En), None).unwrap();
+    assert!(letter.text.contains("We discovered it on 2026-03-10."), "{}", letter.text);
+    let told = breaches.record_told(&found.id, &anna, lagom_core::Channel::Phone, Some("2026-03-10")).unwrap();
+    assert_eq!(told.told_on.as_deref(), Some("2026-03-10"), "the day it was found where the user is");
 }
