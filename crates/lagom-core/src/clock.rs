@@ -92,6 +92,25 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// Reads a stored timestamp back (`2026-11-29T18:16:28Z`); the fixed layout is read directly
+/// (a scan over every contact reads one each), anything else as RFC 3339.
+pub fn parse_timestamp(stored: &str) -> Option<DateTime<Utc>> {
+    let b = stored.as_bytes();
+    let fixed = b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z';
+    if fixed {
+        let n = |from: usize, to: usize| stored.get(from..to).and_then(|d| d.parse::<u32>().ok());
+        let date = NaiveDate::from_ymd_opt(i32::try_from(n(0, 4)?).ok()?, n(5, 7)?, n(8, 10)?)?;
+        return Some(date.and_hms_opt(n(11, 13)?, n(14, 16)?, n(17, 19)?)?.and_utc());
+    }
+    DateTime::parse_from_rfc3339(stored).ok().map(|at| at.with_timezone(&Utc))
+}
+
 /// A new random identifier (UUID v4). Ids are never reused, so an erased person's id cannot
 /// come to mean someone else.
 pub fn new_id() -> String {
@@ -101,6 +120,7 @@ pub fn new_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn timestamps_are_utc_rfc3339_to_the_second() {
@@ -111,5 +131,17 @@ mod tests {
         assert_eq!(clock.today().to_string(), "2024-03-01");
         let stockholm_summer = clock.in_offset(FixedOffset::east_opt(2 * 3600).unwrap());
         assert_eq!(stockholm_summer.today().to_string(), "2024-03-02", "22:59 UTC is 00:59 tomorrow at +02:00");
+    }
+
+    #[test]
+    fn stored_timestamps_are_read_back_exactly_and_nonsense_is_not() {
+        let at = Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 58).unwrap();
+        assert_eq!(parse_timestamp(&timestamp(at)), Some(at));
+        assert_eq!(parse_timestamp("2024-03-01T00:59:58+01:00"), Some(at), "another layout, the same moment");
+        for bad in
+            ["2025-02-29T10:00:00Z", "2024-13-01T10:00:00Z", "2024-01-01T25:00:00Z", "2024-01-01T10:00Z", "", "x"]
+        {
+            assert_eq!(parse_timestamp(bad), None, "{bad:?}");
+        }
     }
 }

@@ -9,13 +9,13 @@
 //! obtained elsewhere (imported) within one month, and at the latest at the first communication
 //! (Art. 14(3)(a), (b)), which Lagom knows as the first interaction recorded.
 
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::audit::{self, AuditAction, Change};
-use crate::clock::new_id;
+use crate::clock::{self, new_id};
 use crate::contacts::{Contact, Contacts};
 use crate::context::Ctx;
 use crate::document::{Block, Letter};
@@ -25,6 +25,9 @@ use crate::purposes::{Purpose, Purposes};
 use crate::record::basis_name;
 use crate::settings::Settings;
 use crate::vocab::{Channel, LawfulBasis, RetentionAnchor};
+
+/// How long after obtaining data from elsewhere the notice may wait (Art. 14(3)(a)).
+pub const ART_14_MONTHS: u32 = 1;
 
 pub(crate) const SCHEMA: &str = r#"
 -- When a person was given their information notice and how: only ever appended to.
@@ -49,7 +52,7 @@ END;
 "#;
 
 /// Which article a contact's notice is owed under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeArticle {
     /// Collected from the person: at the time it is obtained.
@@ -153,14 +156,9 @@ impl<'a> Notices<'a> {
     /// Whether the contact's notice is owed, by when, and when it was given.
     pub fn state(&self, contact_id: &str) -> Result<NoticeState> {
         let conn = self.ctx.conn;
-        let offset = format!("{} minutes", self.ctx.clock.utc_offset_seconds() / 60);
-        let row = conn
-            .prepare_cached(&format!("SELECT {DUE_COLUMNS} FROM contact c WHERE c.id = ?2"))?
-            .query_row(params![offset, contact_id], due_row)
-            .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Error::NotFound { what: "contact" },
-                other => other.into(),
-            })?;
+        let mut found = None;
+        self.scan("c.id = ?2", contact_id, |owed| found = Some(owed))?;
+        let row = found.ok_or(Error::NotFound { what: "contact" })?;
         let given: Vec<NoticeGiven> = conn
             .prepare_cached(
                 "SELECT id, given_on, channel, language, recorded_by, recorded_at FROM notice_given
@@ -180,10 +178,10 @@ impl<'a> Notices<'a> {
             .collect::<rusqlite::Result<_>>()?;
         Ok(NoticeState {
             contact_id: contact_id.to_owned(),
-            article: row.article(),
-            overdue: given.is_empty() && row.due < self.ctx.today().to_string(),
-            obtained_on: row.obtained,
-            due: row.due,
+            article: row.article,
+            overdue: given.is_empty() && row.due < self.ctx.today(),
+            obtained_on: row.obtained.to_string(),
+            due: row.due.to_string(),
             given,
         })
     }
@@ -257,82 +255,102 @@ impl<'a> Notices<'a> {
     /// The contacts whose notice is owed: how many, how many overdue, and the `limit` earliest
     /// due (every one when `None`), names read only for those.
     pub fn owed(&self, limit: Option<usize>) -> Result<OwedNotices> {
-        let conn = self.ctx.conn;
-        let today = self.ctx.today().to_string();
-        let offset = format!("{} minutes", self.ctx.clock.utc_offset_seconds() / 60);
-        // One pass in SQLite: the totals over every owed contact, the earliest due listed.
-        let mut statement = conn.prepare_cached(&format!(
-            "SELECT id, obtained, imported, due, count(*) OVER (), sum(due < ?2) OVER ()
-             FROM (SELECT {DUE_COLUMNS} FROM contact c
-                   WHERE NOT EXISTS (SELECT 1 FROM notice_given n WHERE n.contact_id = c.id))
-             ORDER BY due, id LIMIT ?3"
-        ))?;
-        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let mut rows = statement.query(params![offset, today, limit])?;
-        let (mut total, mut overdue) = (0, 0);
-        let mut listed = Vec::new();
-        while let Some(row) = rows.next()? {
-            (total, overdue) = (row.get(4)?, row.get(5)?);
-            listed.push(due_row(row)?);
-        }
-        let mut name = conn.prepare_cached("SELECT given_name, family_name FROM contact WHERE id = ?1")?;
-        let contacts = listed
+        let today = self.ctx.today();
+        let limit = limit.unwrap_or(usize::MAX);
+        let (mut total, mut overdue) = (0u32, 0u32);
+        // The earliest due, kept in a bounded heap: no list of every owed contact is built.
+        let mut earliest: std::collections::BinaryHeap<Owed> = std::collections::BinaryHeap::new();
+        // `?2 = ?2`: the owed list binds no value of its own, and every bound parameter must appear.
+        self.scan("NOT EXISTS (SELECT 1 FROM notice_given n WHERE n.contact_id = c.id) AND ?2 = ?2", "", |owed| {
+            total += 1;
+            overdue += u32::from(owed.due < today);
+            if earliest.len() < limit {
+                earliest.push(owed);
+            } else if earliest.peek().is_some_and(|latest| owed < *latest) {
+                earliest.pop();
+                earliest.push(owed);
+            }
+        })?;
+        let mut person =
+            self.ctx.conn.prepare_cached("SELECT id, given_name, family_name FROM contact WHERE seq = ?1")?;
+        let contacts = earliest
+            .into_sorted_vec()
             .into_iter()
-            .map(|row| {
-                let (given_name, family_name) = name.query_row([&row.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .map(|owed| {
+                let (contact_id, given_name, family_name) =
+                    person.query_row([owed.seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 Ok(OwedNotice {
-                    article: row.article(),
-                    overdue: row.due < today,
-                    contact_id: row.id,
+                    contact_id,
                     given_name,
                     family_name,
-                    obtained_on: row.obtained,
-                    due: row.due,
+                    article: owed.article,
+                    obtained_on: owed.obtained.to_string(),
+                    due: owed.due.to_string(),
+                    overdue: owed.due < today,
                 })
             })
             .collect::<Result<_>>()?;
-        if total == 0 && limit == 0 {
-            // LIMIT 0 returns no row to read the totals from.
-            (total, overdue) = conn
-                .prepare_cached(&format!(
-                    "SELECT count(*), coalesce(sum(due < ?2), 0) FROM (SELECT {DUE_COLUMNS} FROM contact c
-                     WHERE NOT EXISTS (SELECT 1 FROM notice_given n WHERE n.contact_id = c.id))"
-                ))?
-                .query_row(params![offset, today], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        }
         Ok(OwedNotices { total, overdue, contacts })
+    }
+
+    /// Calls `each` with the due day of every contact matching `filter` (SQL over `contact c`;
+    /// `?2` is `value`). The day obtained is the contact's creation in the user's calendar, with
+    /// the offset in force then. The first interaction on or after it is read only for imported
+    /// contacts (`?1`, today's offset, bounds it: one dated before the import, such as meeting at
+    /// the fair the list came from, was not a communication after obtaining).
+    fn scan(&self, filter: &str, value: &str, mut each: impl FnMut(Owed)) -> Result<()> {
+        let offset = format!("{} minutes", self.ctx.clock.utc_offset_seconds() / 60);
+        let mut statement = self.ctx.conn.prepare_cached(&format!(
+            "SELECT c.seq, c.created_at, c.source IS NOT NULL,
+                    CASE WHEN c.source IS NOT NULL THEN
+                        (SELECT min(i.on_date) FROM interaction i
+                         WHERE i.contact_id = c.id AND i.on_date >= date(c.created_at, ?1))
+                    END
+             FROM contact c WHERE {filter}"
+        ))?;
+        let mut rows = statement.query(params![offset, value])?;
+        while let Some(row) = rows.next()? {
+            let created = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let Some(created) = clock::parse_timestamp(created) else {
+                return Err(Error::Storage(rusqlite::Error::InvalidColumnType(
+                    1,
+                    "created_at".into(),
+                    rusqlite::types::Type::Text,
+                )));
+            };
+            let obtained = self.ctx.clock.date_of(created);
+            let imported: bool = row.get(2)?;
+            let first_contact = match row.get_ref(3)?.as_str_or_null().map_err(rusqlite::Error::from)? {
+                Some(day) => NaiveDate::parse_from_str(day, "%Y-%m-%d").ok(),
+                None => None,
+            };
+            each(Owed::new(row.get(0)?, obtained, imported, first_contact));
+        }
+        Ok(())
     }
 }
 
-/// Whom a notice is owed and by when, as SQL over `contact c` (`?1`: the user's offset from
-/// UTC, `'60 minutes'`): the id, the day obtained in the user's calendar, whether imported,
-/// and the due day. Typed in (Art. 13): the day obtained. Imported (Art. 14(3)): one month
-/// later, clamped to the month's end as Regulation 1182/71 reads it (31 January → 28 February),
-/// or the first interaction on or after the day obtained if earlier (one dated before it, such
-/// as meeting at the fair the list came from, was not a communication after obtaining).
-const DUE_COLUMNS: &str = "c.id AS id, date(c.created_at, ?1) AS obtained, c.source IS NOT NULL AS imported,
-     CASE WHEN c.source IS NULL THEN date(c.created_at, ?1)
-     ELSE min(
-         date(c.created_at, ?1, '+1 month'),
-         date(c.created_at, ?1, 'start of month', '+2 months', '-1 day'),
-         coalesce((SELECT min(i.on_date) FROM interaction i
-                   WHERE i.contact_id = c.id AND i.on_date >= date(c.created_at, ?1)), '9999-12-31'))
-     END AS due";
-
-struct DueRow {
-    id: String,
-    obtained: String,
-    imported: bool,
-    due: String,
+/// One contact's notice: when obtained, under which article, due when. Ordered by due day,
+/// then by when the contact was added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Owed {
+    due: NaiveDate,
+    seq: i64,
+    obtained: NaiveDate,
+    article: NoticeArticle,
 }
 
-fn due_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DueRow> {
-    Ok(DueRow { id: row.get(0)?, obtained: row.get(1)?, imported: row.get(2)?, due: row.get(3)? })
-}
-
-impl DueRow {
-    fn article(&self) -> NoticeArticle {
-        if self.imported { NoticeArticle::Art14 } else { NoticeArticle::Art13 }
+impl Owed {
+    /// Typed in (Art. 13): due the day obtained. Imported (Art. 14(3)): one month later (31
+    /// January → 28 February, as Regulation 1182/71 reads a month), or the first interaction
+    /// on or after the day obtained if that is earlier.
+    fn new(seq: i64, obtained: NaiveDate, imported: bool, first_contact: Option<NaiveDate>) -> Owed {
+        if !imported {
+            return Owed { due: obtained, seq, obtained, article: NoticeArticle::Art13 };
+        }
+        let month = obtained.checked_add_months(Months::new(ART_14_MONTHS)).unwrap_or(obtained);
+        let due = first_contact.filter(|first| *first >= obtained).map_or(month, |first| first.min(month));
+        Owed { due, seq, obtained, article: NoticeArticle::Art14 }
     }
 }
 
