@@ -798,10 +798,23 @@ fn killed_after(db: &Path, args: &[&str], after: std::time::Duration) -> bool {
     finished
 }
 
+/// Opens the register in this process. Other tests spawn processes meanwhile, and a child
+/// forked while this process held the lock file open keeps the lock until it execs (the file
+/// is close-on-exec): a moment's `in_use` after a close is that, and is waited out.
+fn open_in_test(db: &Path) -> lagom_core::Lagom {
+    let keys = lagom_core::PassphraseStore::for_database(db, PASSPHRASE);
+    for _ in 0..100 {
+        match lagom_core::Lagom::open(db, &keys) {
+            Err(lagom_core::Error::InUse) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            other => return other.unwrap(),
+        }
+    }
+    panic!("the register stayed in use for 2 s")
+}
+
 /// `PRAGMA integrity_check` and the audit chain, through the core, after a crash.
 fn intact(db: &Path) -> bool {
-    let keys = lagom_core::PassphraseStore::for_database(db, PASSPHRASE);
-    let lagom = lagom_core::Lagom::open(db, &keys).unwrap();
+    let lagom = open_in_test(db);
     let check: String = lagom.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     check == "ok" && lagom.verify_audit().unwrap().is_intact()
 }
@@ -840,8 +853,7 @@ fn an_erase_killed_at_any_moment_is_complete_or_not_started() {
         let id = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
         killed_after(&db.path, &["erase", &id, "--yes"], std::time::Duration::from_millis(millis));
         assert!(intact(&db.path), "integrity after a kill at {millis} ms");
-        let keys = lagom_core::PassphraseStore::for_database(&db.path, PASSPHRASE);
-        let core = lagom_core::Lagom::open(&db.path, &keys).unwrap();
+        let core = open_in_test(&db.path);
         let present = core.contacts().get(&id).is_ok();
         let tombstone = core.rights().erasures().unwrap().iter().any(|t| t.contact_id == id);
         // Either still there (untouched) or gone with its tombstone: never half.
@@ -1063,14 +1075,7 @@ fn a_full_disk_during_an_export_leaves_no_half_written_file_and_records_no_expor
     let left: Vec<_> = std::fs::read_dir(disk.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left, ["filler"], "no export and no temporary part of one");
     assert!(intact(&db.path));
-    let keys = lagom_core::PassphraseStore::for_database(&db.path, PASSPHRASE);
-    let exports = lagom_core::Lagom::open(&db.path, &keys)
-        .unwrap()
-        .audit_for(&anna)
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.action == "export")
-        .count();
+    let exports = open_in_test(&db.path).audit_for(&anna).unwrap().into_iter().filter(|e| e.action == "export").count();
     assert_eq!(exports, 0, "an export that was never written is not recorded as made");
 
     // With room again, the same export succeeds: the disk was the only problem.

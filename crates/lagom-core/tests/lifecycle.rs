@@ -1154,7 +1154,7 @@ fn a_notified_breach_stays_on_home_until_its_persons_are_told_or_decided_not_to_
     let notified = breaches.close(&mail.id, &closing("IMY 2026-7, well inside the deadline.")).unwrap();
     assert_eq!((notified.to_tell, notified.told), (3, 0));
     let on_home = |w: &World| w.lagom.home(None).unwrap().breaches.iter().map(|b| b.id.clone()).collect::<Vec<_>>();
-    assert_eq!(on_home(&w), [mail.id.clone()], "notified, but three persons still to tell");
+    assert_eq!(on_home(&w), std::slice::from_ref(&mail.id), "notified, but three persons still to tell");
 
     breaches.record_told(&mail.id, &anna, lagom_core::Channel::Email, None).unwrap();
     // An erased person can no longer be told, and is not waited for.
