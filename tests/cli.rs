@@ -1245,3 +1245,20 @@ fn a_breach_is_reported_listed_with_its_deadline_and_closed_from_the_command_lin
         assert_eq!(lagom(&db.path, bad).status.code(), Some(2), "{bad:?}");
     }
 }
+
+#[test]
+fn a_backup_restored_from_the_command_line_erases_again_who_was_erased_since() {
+    let (db, _) = init();
+    let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
+    let folder = db.path.parent().unwrap().join("backups");
+    let backup = ok_json(&db.path, &["backup", "--to", folder.to_str().unwrap(), "--json"]);
+    assert_eq!(backup["contacts"], 1);
+    ok_json(&db.path, &["erase", &anna, "--yes", "--json"]);
+    let path = backup["path"].as_str().unwrap();
+    let unconfirmed = lagom(&db.path, &["restore", path]);
+    assert_ne!(unconfirmed.status.code(), Some(0), "a restore needs --yes");
+    let report = ok_json(&db.path, &["restore", path, "--yes", "--json"]);
+    assert_eq!((report["reapplied"].as_u64(), report["contacts"].as_u64()), (Some(1), Some(0)));
+    let shown = lagom(&db.path, &["contact", "show", &anna]);
+    assert_eq!(shown.status.code(), Some(1), "Anna stays erased");
+}

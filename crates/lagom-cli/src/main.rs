@@ -4,6 +4,7 @@
 //! Contract: exit 0 on success, 2 on invalid input (the message names the field), 1 on any
 //! other error. Messages go to stderr; `--json` output goes to stdout and is stable.
 
+mod backup;
 mod breach;
 mod consent;
 mod contact;
@@ -115,6 +116,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Back the register up: an encrypted copy the recovery key opens, with the erasure ledger
+    /// beside it (default folder: the last backup's, else `backups` beside the database).
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the register with a backup, then erase again everyone erased since it was taken
+    /// (from this register's tombstones and the erasure ledgers). The current register is kept
+    /// aside.
+    Restore {
+        backup: PathBuf,
+        /// Confirms the restore.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Erase a person everywhere (GDPR Art. 17), keeping only a tombstone. Cannot be undone.
     Erase {
         id: String,
@@ -216,6 +236,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Backup { to, json } => backup::backup(&db, to, json),
+        Command::Restore { backup: from, yes, json } => backup::restore(&db, &from, yes, json),
         Command::Export { id, out, lang, json } => rights::export(&open(&db)?, &id, &out, lang, json),
         Command::Erase { id, yes, request, json } => {
             if !yes {

@@ -7,6 +7,7 @@
 
 pub mod accountability;
 pub mod audit;
+pub mod backup;
 pub mod breaches;
 pub mod clock;
 pub mod consent;
@@ -36,6 +37,7 @@ use std::sync::Arc;
 
 pub use accountability::PackReceipt;
 pub use audit::{AuditEntry, AuditVerification};
+pub use backup::{BackupReceipt, RestoreReport};
 pub use breaches::{
     Affected, AffectedContact, AffectedContacts, Breach, BreachAssessment, BreachClosing, BreachInput, BreachSummary,
     Breaches,
@@ -224,6 +226,134 @@ impl Lagom {
     pub fn accountability_pack(&self, out: &Path, language: ReportLanguage) -> Result<PackReceipt> {
         let record = self.record_of_processing()?;
         accountability::write(self.ctx(), &record, out, language)
+    }
+
+    /// Backs the register up into `folder` (the last backup's folder, else `backups` beside
+    /// the database, when `None`): a consistent encrypted copy that the recovery key opens,
+    /// and the erasure ledger beside it brought up to date.
+    pub fn backup(&self, folder: Option<&Path>) -> Result<BackupReceipt> {
+        let folder = match folder {
+            Some(folder) => folder.to_owned(),
+            None => backup::last_folder(&self.store.conn)?.unwrap_or_else(|| backup::default_folder(self.path())),
+        };
+        backup::take(self.ctx(), self.path(), &folder)
+    }
+
+    /// Replaces the register with the backup at `from`, then erases again everyone erased
+    /// since, from this register's tombstones and the erasure ledgers beside the backup and
+    /// beside the last backup. The backup is checked first on a private copy (it opens with
+    /// this register's key from `keys`, passes `integrity_check` and the audit chain, an older
+    /// schema is migrated, a newer one refused); the register it replaces is kept aside as
+    /// `<db>.before-restore-<time>` until the restored one has opened again. The backup file
+    /// itself is never changed. Returns the restored register, open.
+    pub fn restore(self, from: &Path, keys: &dyn KeyStore) -> Result<(Lagom, RestoreReport)> {
+        let live = self.path().to_owned();
+        let from = canonical_path(from)?;
+        if from == live {
+            return Err(Error::AlreadyExists { path: from });
+        }
+        let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
+        let mut ledgers = vec![from.parent().unwrap_or(Path::new(".")).join(backup::LEDGER_FILE)];
+        if let Some(folder) = backup::last_folder(&self.store.conn)? {
+            ledgers.push(folder.join(backup::LEDGER_FILE));
+        }
+        ledgers.dedup();
+        let erasures = backup::known_erasures(&self.store.conn, &ledgers)?;
+
+        // The copy is checked, migrated and cleaned beside the register, never in place.
+        let stamp = self.clock.now().format("%Y%m%dT%H%M%SZ").to_string();
+        let restoring = store::with_suffix(&live, ".restoring");
+        for leftover in store::database_files(&restoring) {
+            let _ = std::fs::remove_file(leftover);
+        }
+        store::copy_private(&from, &restoring)?;
+        let prepared = (|| -> Result<(String, u32, u32)> {
+            let copy = Lagom::with_store(Store::open_copy(&restoring, &key, self.clock.as_ref())?, self.clock.clone());
+            let check: String = copy.store.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+            if check != "ok" || !copy.verify_audit()?.is_intact() {
+                return Err(Error::NotADatabase { path: from.clone() });
+            }
+            let taken_at = backup::taken_at(&copy.store.conn)?;
+            let mut reapplied = 0;
+            for tombstone in &erasures {
+                let present = copy
+                    .store
+                    .conn
+                    .prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?
+                    .exists([&tombstone.contact_id])?;
+                if present {
+                    copy.rights().reapply(tombstone)?;
+                    reapplied += 1;
+                } else {
+                    // Erased before the backup, or never in it: the tombstone is kept all the same.
+                    copy.store.conn.execute(
+                        "INSERT OR IGNORE INTO erasure (id, contact_id, at, erased_by, article, request_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        rusqlite::params![
+                            tombstone.id,
+                            tombstone.contact_id,
+                            tombstone.at,
+                            tombstone.erased_by,
+                            tombstone.article,
+                            tombstone.request_id
+                        ],
+                    )?;
+                }
+            }
+            let busy: i64 = copy.store.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+            if busy != 0 {
+                return Err(Error::InUse);
+            }
+            let contacts: u32 = copy.store.conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
+            drop(copy);
+            Ok((taken_at, reapplied, contacts))
+        })();
+        let (taken_at, reapplied, contacts) = match prepared {
+            Ok(done) => done,
+            Err(e) => {
+                for file in store::database_files(&restoring).into_iter().chain([store::lock_path(&restoring)]) {
+                    let _ = std::fs::remove_file(file);
+                }
+                return Err(e);
+            }
+        };
+
+        // The swap, under the live register's lock: no other Lagom opens either file meanwhile.
+        let clock = self.clock.clone();
+        let checkpoint: i64 = self.store.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if checkpoint != 0 {
+            return Err(Error::InUse);
+        }
+        let lock = self.store.close_keeping_lock()?;
+        let aside = store::with_suffix(&live, &format!(".before-restore-{stamp}"));
+        std::fs::rename(&live, &aside).map_err(|e| Error::io("keep aside", &live, e))?;
+        for side in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(store::with_suffix(&live, side));
+        }
+        if let Err(e) = std::fs::rename(&restoring, &live) {
+            let _ = std::fs::rename(&aside, &live);
+            return Err(Error::io("put in place", &live, e));
+        }
+        let _ = std::fs::remove_file(store::lock_path(&restoring));
+        drop(lock);
+        match Lagom::open_with_clock(&live, keys, clock) {
+            Ok(restored) => Ok((
+                restored,
+                RestoreReport {
+                    restored_from: from.to_string_lossy().into_owned(),
+                    backup_taken_at: taken_at,
+                    reapplied,
+                    contacts,
+                    kept_aside: aside.to_string_lossy().into_owned(),
+                },
+            )),
+            Err(e) => {
+                // The register as it was comes back.
+                let _ = std::fs::rename(&live, &restoring);
+                let _ = std::fs::rename(&aside, &live);
+                Err(e)
+            }
+        }
     }
 
     /// Checks the whole audit chain.

@@ -79,7 +79,33 @@ impl<'a> Rights<'a> {
         self.erase_under(contact_id, request, "GDPR Art. 5(1)(e), 17(1)(a)")
     }
 
+    /// Erases a person again in a restored register, as the tombstone from the live register
+    /// or the erasure ledger records it: the same rows go, and the tombstone keeps its id, time,
+    /// actor, article and request. Nothing is appended to the ledger (it lists it already).
+    pub(crate) fn reapply(&self, tombstone: &Tombstone) -> Result<()> {
+        self.erase_with(&tombstone.contact_id, tombstone.request_id.as_deref(), &tombstone.article, Some(tombstone))
+            .map(drop)
+    }
+
     fn erase_under(&self, contact_id: &str, request_id: Option<&str>, article: &str) -> Result<ErasureReceipt> {
+        let mut receipt = self.erase_with(contact_id, request_id, article, None)?;
+        // Beside the backups, so a restore of an older one erases the person again.
+        if let Some(ledger_warning) = crate::backup::record_erasure(self.ctx.conn, &receipt.tombstone) {
+            receipt.warning = Some(match receipt.warning.take() {
+                Some(first) => format!("{first}; {ledger_warning}"),
+                None => ledger_warning,
+            });
+        }
+        Ok(receipt)
+    }
+
+    fn erase_with(
+        &self,
+        contact_id: &str,
+        request_id: Option<&str>,
+        article: &str,
+        replay: Option<&Tombstone>,
+    ) -> Result<ErasureReceipt> {
         if let Some(reference) = request_id
             && !is_opaque_reference(reference)
         {
@@ -96,9 +122,11 @@ impl<'a> Rights<'a> {
         // An inbox reference must be this person's open erasure request; checked before
         // anything is deleted, so a typo never erases anyone.
         let requests = crate::requests::Requests::new(self.ctx);
-        let answers_request = match request_id {
-            Some(reference) => requests.check_erasure_reference(reference, contact_id)?,
-            None => false,
+        let answers_request = match (request_id, replay) {
+            (Some(reference), None) => requests.check_erasure_reference(reference, contact_id)?,
+            // Replayed: the request answers it if the restored register still has it open.
+            (Some(reference), Some(_)) => requests.check_erasure_reference(reference, contact_id).unwrap_or(false),
+            (None, _) => false,
         };
         self.ctx.require_contact(contact_id)?;
         // Rows that may be left with nobody referring to them once the person's rows go.
@@ -119,13 +147,16 @@ impl<'a> Rights<'a> {
         }
         audit::redact_subject(&tx, contact_id)?;
         let request_field = request_id.map(|r| format!("request/{r}"));
-        let tombstone = Tombstone {
-            id: new_id(),
-            contact_id: contact_id.to_owned(),
-            at: self.ctx.now(),
-            erased_by: self.ctx.actor.to_owned(),
-            article: article.to_owned(),
-            request_id: request_id.map(str::to_owned),
+        let tombstone = match replay {
+            Some(original) => original.clone(),
+            None => Tombstone {
+                id: new_id(),
+                contact_id: contact_id.to_owned(),
+                at: self.ctx.now(),
+                erased_by: self.ctx.actor.to_owned(),
+                article: article.to_owned(),
+                request_id: request_id.map(str::to_owned),
+            },
         };
         if let (true, Some(reference)) = (answers_request, request_id) {
             requests.answered_by_erasure(reference, contact_id, &tombstone.id)?;

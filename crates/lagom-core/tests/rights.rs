@@ -1296,3 +1296,65 @@ fn retention_counts_from_each_purposes_anchor_to_the_day_with_holds_and_withdraw
     assert!(retention.preview(None).unwrap().is_empty());
     assert!(lagom.verify_audit().unwrap().is_intact());
 }
+
+#[test]
+fn a_restored_backup_erases_again_everyone_erased_since_and_leaves_no_byte_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lagom.db");
+    let keys = MemoryKeyStore::new();
+    let lagom = Lagom::create(&path, &keys).unwrap().lagom;
+    let target = lagom
+        .contacts()
+        .create(&ContactInput {
+            given_name: "Qwilhelmina".into(),
+            family_name: "Zyxwöquist".into(),
+            email: Some("qwilhelmina.zyxwoquist@residue.example".into()),
+            phone: Some("+46 70 987 65 43".into()),
+            purposes: vec!["Customer relationship".into()],
+            ..ContactInput::default()
+        })
+        .unwrap()
+        .id;
+    lagom.consent().give(&target, &consent("Newsletter", None)).unwrap();
+    lagom.interactions().add(&target, &call("2026-01-15")).unwrap();
+    let kept = person(&lagom, "Bo", "Kvar", &["Customer relationship"]);
+    for i in 0..100 {
+        person(&lagom, &format!("Filler{i}"), &format!("Person{i}"), &["Customer relationship"]);
+    }
+    let backups = dir.path().join("backups");
+    let receipt = lagom.backup(Some(&backups)).unwrap();
+    assert_eq!(receipt.contacts, 102);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&receipt.path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the backup is private");
+    }
+    let needles = ["Qwilhelmina", "Zyxw", "qwilhelmina.zyxwoquist", "46709876543"];
+    // The backup holds her (it is a backup), readable with the same key as the register.
+    let key = keys.load().unwrap().unwrap();
+    let in_backup = decrypted_pages(Path::new(&receipt.path), &key);
+    assert!(needles.iter().all(|n| occurrences(&in_backup, n) > 0), "the scan sees her in the backup");
+
+    // Erased after the backup: the tombstone goes to the ledger beside it, nothing personal.
+    let erased = lagom.rights().erase(&target, None).unwrap().tombstone;
+    let ledger = std::fs::read_to_string(backups.join(lagom_core::backup::LEDGER_FILE)).unwrap();
+    assert!(ledger.contains(&erased.id) && ledger.contains(&target));
+    assert!(needles.iter().all(|n| !ledger.contains(n)), "{ledger}");
+
+    let (restored, report) = lagom.restore(Path::new(&receipt.path), &keys).unwrap();
+    assert_eq!((report.reapplied, report.contacts), (1, 101));
+    assert_eq!(report.backup_taken_at, receipt.taken_at);
+    assert!(matches!(restored.contacts().get(&target), Err(lagom_core::Error::NotFound { .. })));
+    assert_eq!(restored.contacts().get(&kept).unwrap().given_name, "Bo");
+    assert_eq!(restored.rights().erasures().unwrap(), [erased], "the same tombstone, not a new one");
+    assert!(restored.verify_audit().unwrap().is_intact());
+    assert!(Path::new(&report.kept_aside).exists(), "the replaced register is kept aside");
+    drop(restored);
+
+    let pages = decrypted_pages(&path, &key);
+    for needle in needles {
+        assert_eq!(occurrences(&pages, needle), 0, "{needle} is in a page or WAL frame of the restored register");
+    }
+    assert!(std::fs::read(Path::new(&receipt.path)).unwrap().len() as u32 == receipt.bytes, "the backup is unchanged");
+}

@@ -35,6 +35,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::breaches::SCHEMA),
     Step::Sql(crate::notices::SCHEMA),
     Step::Sql(crate::breaches::NOTIFICATION_SCHEMA),
+    Step::Sql(crate::backup::SCHEMA),
 ];
 
 /// The schema version this build writes and understands.

@@ -188,6 +188,22 @@ impl Store {
         Ok(Store { conn, path: path.to_owned(), _lock: lock })
     }
 
+    /// Opens another database file (a backup being restored) with `key`, taking its lock.
+    pub(crate) fn open_copy(path: &Path, key: &DbKey, clock: &dyn Clock) -> Result<Store> {
+        let path = canonical_path(path)?;
+        check_file(&path)?;
+        let lock = acquire_lock(&path)?;
+        Self::open_with_key(&path, key, lock, clock)
+    }
+
+    /// Closes the connection and hands back the lock, still held: the caller replaces the
+    /// files while no other Lagom can open them.
+    pub(crate) fn close_keeping_lock(self) -> Result<File> {
+        let Store { conn, _lock, .. } = self;
+        conn.close().map_err(|(_, e)| Error::Storage(e))?;
+        Ok(_lock)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -223,23 +239,23 @@ pub fn canonical_path(path: &Path) -> Result<PathBuf> {
 }
 
 /// The database and the files SQLite keeps beside it.
-fn database_files(path: &Path) -> Vec<PathBuf> {
+pub(crate) fn database_files(path: &Path) -> Vec<PathBuf> {
     ["", "-wal", "-shm", "-journal"].iter().map(|suffix| with_suffix(path, suffix)).collect()
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
 }
 
-fn lock_path(path: &Path) -> PathBuf {
+pub(crate) fn lock_path(path: &Path) -> PathBuf {
     with_suffix(path, ".lock")
 }
 
 /// Creates `dir` and any missing parents; the folders made here are private to the user
 /// (0700 on Unix). A folder that already exists is left as it is.
-fn create_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -396,6 +412,15 @@ pub(crate) fn publish_private_file<T>(
     before_publish(&written)?;
     tmp.persist(path).map_err(|e| Error::io("write", path, e.error))?;
     Ok(written)
+}
+
+/// Copies `from` to a new private file at `to` (which must not exist).
+pub(crate) fn copy_private(from: &Path, to: &Path) -> Result<u64> {
+    let mut source = File::open(from).map_err(|e| Error::io("read", from, e))?;
+    let mut target = private_file_options().create_new(true).open(to).map_err(|e| Error::io("create", to, e))?;
+    let copied = std::io::copy(&mut source, &mut target).map_err(|e| Error::io("write", to, e))?;
+    target.sync_all().map_err(|e| Error::io("write", to, e))?;
+    Ok(copied)
 }
 
 /// Writes `bytes` to a private file at `path` (see [`publish_private_file`]).
