@@ -835,23 +835,8 @@ fn words_of(text: &str) -> String {
 /// Optional text about the incident: at most [`MAX_BREACH_TEXT_CHARS`], lines allowed, and
 /// never a personal identity number (the register names persons by internal id only).
 fn incident_text(errors: &mut InvalidInput, field: &str, text: Option<&str>) -> Option<String> {
-    let value = crate::validate::optional_multiline(errors, field, text, MAX_BREACH_TEXT_CHARS)?;
-    // Split at anything but digits, `-` and `+` (so "(850101-1234)." is found); a number
-    // written with a space or a slash before its last four digits spans two pieces.
-    let words: Vec<&str> =
-        value.split(|c: char| !(c.is_ascii_digit() || c == '-' || c == '+')).filter(|w| !w.is_empty()).collect();
-    let pairs = words.windows(2).map(|pair| pair.join(" "));
-    if words.iter().any(|w| crate::import::is_personnummer(w))
-        || pairs.into_iter().any(|p| crate::import::is_personnummer(&p))
-    {
-        errors.push(
-            field,
-            FieldErrorCode::IdentityNumber,
-            "holds a personal identity number: describe the incident, not the persons",
-        );
-        return None;
-    }
-    Some(value)
+    // Identity numbers are refused there, as in every text Lagom stores.
+    crate::validate::optional_multiline(errors, field, text, MAX_BREACH_TEXT_CHARS)
 }
 
 fn assessment_text(key_store: KeyStoreKind, exports: u32, language: ReportLanguage) -> BreachAssessment {

@@ -479,32 +479,7 @@ fn refuse_identity_numbers(file: &ImportFile) -> Result<()> {
     Ok(())
 }
 
-/// `YYMMDD-NNNN`, `YYMMDD+NNNN`, `YYYYMMDDNNNN`, `YYYYMMDD-NNNN` with a valid Luhn digit.
-pub fn is_personnummer(text: &str) -> bool {
-    let digits: String = text.chars().filter(|c| !matches!(c, '-' | '+' | ' ')).collect();
-    if !(digits.len() == 10 || digits.len() == 12) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    if text.chars().filter(|c| !c.is_ascii_digit()).any(|c| !matches!(c, '-' | '+' | ' ')) {
-        return false;
-    }
-    let ten = &digits[digits.len() - 10..];
-    let month: u32 = ten[2..4].parse().unwrap_or(0);
-    let day: u32 = ten[4..6].parse().unwrap_or(0);
-    // Co-ordination numbers add 60 to the day.
-    if !(1..=12).contains(&month) || !((1..=31).contains(&day) || (61..=91).contains(&day)) {
-        return false;
-    }
-    let sum: u32 = ten
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0') * if i % 2 == 0 { 2 } else { 1 };
-            d / 10 + d % 10
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
+pub use crate::validate::is_personnummer;
 
 // ---- vCard ----------------------------------------------------------------------------------
 
@@ -764,6 +739,7 @@ impl<'a> Imports<'a> {
             for (field, value) in mapping.iter().zip(&row.values) {
                 if let Some(field) = field
                     && is_personnummer(value)
+                    && !errors.iter().any(|e| e.field == field_name(*field))
                 {
                     errors.push(FieldError {
                         field: field_name(*field).to_owned(),

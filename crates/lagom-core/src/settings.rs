@@ -145,7 +145,12 @@ impl Settings {
         let mut controller = input.controller.clone();
         for (key, field, max) in CONTROLLER_FIELDS {
             if let Some(value) = controller.field_mut(key) {
-                *value = validate::optional_text(&mut errors, field, Some(value), max).unwrap_or_default();
+                *value = if key == "controller_organisation_number" {
+                    validate::optional_text_of_the_controller(&mut errors, field, Some(value), max)
+                } else {
+                    validate::optional_text(&mut errors, field, Some(value), max)
+                }
+                .unwrap_or_default();
             }
         }
         if input.grace_days > MAX_GRACE_DAYS {

@@ -46,6 +46,38 @@ pub fn optional_text(errors: &mut InvalidInput, field: &str, text: Option<&str>,
 }
 
 fn check_line(errors: &mut InvalidInput, field: &str, value: String, max: usize) -> Option<String> {
+    let value = check_line_of_any_digits(errors, field, value, max)?;
+    refuse_identity_number(errors, field, value)
+}
+
+/// An optional line that may be a personal identity number: only the controller's own
+/// organisation number in settings, which for a sole trader is their personal identity number.
+pub fn optional_text_of_the_controller(
+    errors: &mut InvalidInput,
+    field: &str,
+    text: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    check_line_of_any_digits(errors, field, clean(text?)?, max)
+}
+
+/// A Swedish personal identity number or coordination number has no place in a CRM (GDPR
+/// Art. 87; the Swedish Data Protection Act, 3 ch. 10 §, allows it only where clearly
+/// justified): refused in every text field, saying what to store instead.
+fn refuse_identity_number(errors: &mut InvalidInput, field: &str, value: String) -> Option<String> {
+    if contains_identity_number(&value) {
+        errors.push(
+            field,
+            FieldErrorCode::IdentityNumber,
+            "holds a Swedish personal identity number, which Lagom does not store: use a customer number, \
+             or the organisation number for a company",
+        );
+        return None;
+    }
+    Some(value)
+}
+
+fn check_line_of_any_digits(errors: &mut InvalidInput, field: &str, value: String, max: usize) -> Option<String> {
     if value.chars().count() > max {
         errors.push(field, FieldErrorCode::TooLong, format!("is longer than {max} characters"));
         return None;
@@ -69,7 +101,43 @@ pub fn optional_multiline(errors: &mut InvalidInput, field: &str, text: Option<&
         errors.push(field, FieldErrorCode::ControlCharacters, "contains control characters");
         return None;
     }
-    Some(value)
+    refuse_identity_number(errors, field, value)
+}
+
+/// Whether `text` holds a Swedish personal identity number anywhere: pieces split at anything
+/// but digits, `-` and `+` (so "(850101-1234)." is found), and pairs of pieces (a number written
+/// with a space or a slash before its last four digits).
+pub fn contains_identity_number(text: &str) -> bool {
+    let words: Vec<&str> =
+        text.split(|c: char| !(c.is_ascii_digit() || c == '-' || c == '+')).filter(|w| !w.is_empty()).collect();
+    words.iter().any(|w| is_personnummer(w)) || words.windows(2).any(|pair| is_personnummer(&pair.join(" ")))
+}
+
+/// `YYMMDD-NNNN`, `YYMMDD+NNNN`, `YYYYMMDDNNNN`, `YYYYMMDD-NNNN` with a valid Luhn digit.
+pub fn is_personnummer(text: &str) -> bool {
+    let digits: String = text.chars().filter(|c| !matches!(c, '-' | '+' | ' ')).collect();
+    if !(digits.len() == 10 || digits.len() == 12) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    if text.chars().filter(|c| !c.is_ascii_digit()).any(|c| !matches!(c, '-' | '+' | ' ')) {
+        return false;
+    }
+    let ten = &digits[digits.len() - 10..];
+    let month: u32 = ten[2..4].parse().unwrap_or(0);
+    let day: u32 = ten[4..6].parse().unwrap_or(0);
+    // Co-ordination numbers add 60 to the day.
+    if !(1..=12).contains(&month) || !((1..=31).contains(&day) || (61..=91).contains(&day)) {
+        return false;
+    }
+    let sum: u32 = ten
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0') * if i % 2 == 0 { 2 } else { 1 };
+            d / 10 + d % 10
+        })
+        .sum();
+    sum.is_multiple_of(10)
 }
 
 /// An optional email address: syntax per RFC 5322 as `email_address` reads it, with a dotted

@@ -376,3 +376,46 @@ fn paging_by_key_visits_every_contact_once_in_name_order_even_with_equal_names()
     lagom.rights().erase(&gone, None).unwrap();
     assert_eq!(lagom.contacts().list_after(Some(&gone), 3).unwrap().contacts[0].id, by_key[0]);
 }
+
+#[test]
+fn a_personal_identity_number_is_refused_in_every_text_field_but_the_controllers_organisation_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let lagom = lagom_core::Lagom::create(&dir.path().join("l.db"), &lagom_core::MemoryKeyStore::new()).unwrap().lagom;
+    let code = |e: lagom_core::Error| e.field_errors().iter().map(|f| (f.field.clone(), f.code)).collect::<Vec<_>>();
+    let identity = lagom_core::FieldErrorCode::IdentityNumber;
+    let refused = lagom
+        .contacts()
+        .create(&lagom_core::ContactInput {
+            given_name: "Anna".into(),
+            family_name: "Berg".into(),
+            organisation: Some("Berg Firma 19121212-1212".into()),
+            role: Some("121212 1212".into()),
+            owner: Some("(121212-1212)".into()),
+            purposes: vec!["Customer relationship".into()],
+            ..lagom_core::ContactInput::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        code(refused),
+        [("organisation".into(), identity), ("role".into(), identity), ("owner".into(), identity)]
+    );
+    // Numbers that are not identity numbers pass: a phone number, an order number, a date.
+    let fine = lagom.contacts().create(&lagom_core::ContactInput {
+        given_name: "Anna".into(),
+        family_name: "Berg".into(),
+        phone: Some("070-123 45 67".into()),
+        organisation: Some("Order 1212121213, 2026-11-30".into()),
+        purposes: vec!["Customer relationship".into()],
+        ..lagom_core::ContactInput::default()
+    });
+    assert!(fine.is_ok(), "{fine:?}");
+    let tag =
+        lagom.purposes().create_tag(&lagom_core::TagInput { name: "811218-9876".into(), purpose: "Events".into() });
+    assert_eq!(code(tag.unwrap_err()), [("name".into(), identity)]);
+    // A sole trader's organisation number is their identity number: the controller's own may be one.
+    let mut settings = lagom.settings().unwrap();
+    settings.controller.organisation_number = "121212-1212".into();
+    assert_eq!(lagom.save_settings(&settings).unwrap().controller.organisation_number, "121212-1212");
+    settings.controller.name = "Firma 121212-1212".into();
+    assert_eq!(code(lagom.save_settings(&settings).unwrap_err()), [("controller.name".into(), identity)]);
+}
