@@ -1262,3 +1262,30 @@ fn a_backup_restored_from_the_command_line_erases_again_who_was_erased_since() {
     let shown = lagom(&db.path, &["contact", "show", &anna]);
     assert_eq!(shown.status.code(), Some(1), "Anna stays erased");
 }
+
+#[test]
+fn forget_removes_the_register_its_key_and_the_chosen_backups_and_says_what() {
+    let (db, _) = init();
+    add_anna(&db.path);
+    let folder = db.path.parent().unwrap().join("backups");
+    ok_json(&db.path, &["backup", "--to", folder.to_str().unwrap(), "--json"]);
+    assert_ne!(lagom(&db.path, &["forget"]).status.code(), Some(0), "forget needs --yes");
+    let report = ok_json(&db.path, &["forget", "--yes", "--json"]);
+    let kept: Vec<&str> = report["kept"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    assert!(kept.iter().any(|k| k.contains("lagom-backup-")), "backups stay unless chosen: {kept:?}");
+    assert!(!db.path.exists(), "the register is gone");
+    let key_file = format!("{}.key", db.path.display());
+    assert!(!Path::new(&key_file).exists(), "the key file is gone");
+    let left: Vec<String> = std::fs::read_dir(db.path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["backups"], "nothing but the backups remains");
+    // Opening now finds nothing; the backups go too when chosen (from a new register).
+    assert_eq!(lagom(&db.path, &["contact", "list"]).status.code(), Some(1));
+    ok_json(&db.path, &["init", "--json"]);
+    ok_json(&db.path, &["backup", "--to", folder.to_str().unwrap(), "--json"]);
+    let report = ok_json(&db.path, &["forget", "--yes", "--backups", "--json"]);
+    assert!(report["kept"].as_array().unwrap().is_empty(), "{report}");
+    assert!(!folder.exists(), "the backups and the ledger are gone");
+}

@@ -38,3 +38,25 @@ pub fn restore(db: &Path, from: &Path, yes: bool, json: bool) -> Result<()> {
     println!("the register it replaced is kept at {}", report.kept_aside);
     Ok(())
 }
+
+/// `lagom forget --yes [--backups] [--json]`.
+pub fn forget(db: &Path, yes: bool, backups: bool, json: bool) -> Result<()> {
+    if !yes {
+        bail!(
+            "this removes the register, its key and (with --backups) its backups from this computer; \
+             nothing can bring them back without a backup elsewhere and the recovery key: add --yes to confirm"
+        );
+    }
+    let keys = key_store(db, false)?;
+    let report = Lagom::open(db, keys.as_ref())?.forget(keys.as_ref(), backups)?;
+    if json {
+        return print_json(&report);
+    }
+    println!("removed:");
+    report.removed.iter().for_each(|r| println!("  {r}"));
+    if !report.kept.is_empty() {
+        println!("kept:");
+        report.kept.iter().for_each(|k| println!("  {k}"));
+    }
+    Ok(())
+}

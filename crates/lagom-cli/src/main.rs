@@ -135,6 +135,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Remove Lagom's data from this computer: the register, its side files and its key, and
+    /// with --backups the backups and the erasure ledger (a leaver's laptop, one going back to IT).
+    Forget {
+        #[arg(long)]
+        yes: bool,
+        /// Also remove the backups and the erasure ledger in the backup folder.
+        #[arg(long)]
+        backups: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Erase a person everywhere (GDPR Art. 17), keeping only a tombstone. Cannot be undone.
     Erase {
         id: String,
@@ -237,6 +248,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Backup { to, json } => backup::backup(&db, to, json),
+        Command::Forget { yes, backups, json } => backup::forget(&db, yes, backups, json),
         Command::Restore { backup: from, yes, json } => backup::restore(&db, &from, yes, json),
         Command::Export { id, out, lang, json } => rights::export(&open(&db)?, &id, &out, lang, json),
         Command::Erase { id, yes, request, json } => {

@@ -76,6 +76,14 @@ pub struct Lagom {
     clock: Arc<dyn Clock>,
 }
 
+/// What [`Lagom::forget`] removed, and what it left (backups not chosen, a file it could not
+/// remove).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct ForgetReport {
+    pub removed: Vec<String>,
+    pub kept: Vec<String>,
+}
+
 /// A database just created, and the recovery key to show its owner once.
 #[derive(Debug)]
 pub struct Created {
@@ -354,6 +362,72 @@ impl Lagom {
                 Err(e)
             }
         }
+    }
+
+    /// Removes Lagom's data from this computer (a leaver's laptop, one going back to IT): the
+    /// database and its side files, a register kept aside by a restore, the key file and the
+    /// keychain entry, and — when `backups` — the backups and the erasure ledger in the backup
+    /// folder. Says what it removed and what it kept. The files are deleted, not overwritten
+    /// (an SSD cannot promise that); with the key gone, what may linger on the disk is
+    /// ciphertext no one can read.
+    pub fn forget(self, keys: &dyn KeyStore, backups: bool) -> Result<ForgetReport> {
+        let path = self.path().to_owned();
+        let folder = backup::last_folder(&self.store.conn)?.unwrap_or_else(|| backup::default_folder(&path));
+        let lock = self.store.close_keeping_lock()?;
+        let mut report = ForgetReport::default();
+        let remove = |file: &Path, report: &mut ForgetReport| match std::fs::remove_file(file) {
+            Ok(()) => report.removed.push(file.to_string_lossy().into_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => report.kept.push(file.to_string_lossy().into_owned()),
+        };
+        for file in store::database_files(&path) {
+            remove(&file, &mut report);
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = path.parent().unwrap_or(Path::new(".")).to_owned();
+        // Registers a restore kept aside, or a restore that stopped half way.
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.starts_with(&format!("{name}.before-restore-")) || file.starts_with(&format!("{name}.restoring")) {
+                remove(&entry.path(), &mut report);
+            }
+        }
+        for store in [Some(keys.kind()), None] {
+            let deleted = match store {
+                Some(_) => keys.delete(),
+                None => other_store(&path, keys.kind()).and_then(|other| other.delete()),
+            };
+            match deleted {
+                Ok(()) | Err(Error::KeychainUnavailable(_)) => {}
+                Err(_) => report.kept.push("the key in the keychain: remove it in the keychain app".into()),
+            }
+        }
+        report.removed.push("the key (key file and keychain entry)".into());
+        let backup_files: Vec<std::path::PathBuf> = std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|file| {
+                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                (name.starts_with("lagom-backup-") && name.ends_with(".db")) || name == backup::LEDGER_FILE
+            })
+            .collect();
+        for file in backup_files {
+            if backups {
+                remove(&file, &mut report);
+            } else {
+                report.kept.push(file.to_string_lossy().into_owned());
+            }
+        }
+        if backups {
+            let _ = std::fs::remove_dir(&folder);
+        }
+        drop(lock);
+        remove(&store::lock_path(&path), &mut report);
+        // The folder Lagom made for the register, once empty.
+        let _ = std::fs::remove_dir(&dir);
+        Ok(report)
     }
 
     /// Checks the whole audit chain.
