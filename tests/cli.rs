@@ -1248,7 +1248,7 @@ fn a_breach_is_reported_listed_with_its_deadline_and_closed_from_the_command_lin
 
 #[test]
 fn a_backup_restored_from_the_command_line_erases_again_who_was_erased_since() {
-    let (db, _) = init();
+    let (db, init_out) = init();
     let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
     let folder = db.path.parent().unwrap().join("backups");
     let backup = ok_json(&db.path, &["backup", "--to", folder.to_str().unwrap(), "--json"]);
@@ -1261,14 +1261,32 @@ fn a_backup_restored_from_the_command_line_erases_again_who_was_erased_since() {
     assert_eq!((report["reapplied"].as_u64(), report["contacts"].as_u64()), (Some(1), Some(0)));
     let shown = lagom(&db.path, &["contact", "show", &anna]);
     assert_eq!(shown.status.code(), Some(1), "Anna stays erased");
+
+    // A new computer: no register, the backup and its ledger, the recovery key on stdin.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let new_db = elsewhere.path().join("lagom.db");
+    let mut child = command(&new_db, &["restore", path, "--yes", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), init_out["recovery_key"].as_str().unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["reapplied"], 1, "erased again from the ledger beside the backup");
+    assert_eq!(lagom(&new_db, &["contact", "show", &anna]).status.code(), Some(1));
 }
 
 #[test]
 fn forget_removes_the_register_its_key_and_the_chosen_backups_and_says_what() {
     let (db, _) = init();
-    add_anna(&db.path);
     let folder = db.path.parent().unwrap().join("backups");
+    let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
     ok_json(&db.path, &["backup", "--to", folder.to_str().unwrap(), "--json"]);
+    ok_json(&db.path, &["erase", &anna, "--yes", "--json"]);
     assert_ne!(lagom(&db.path, &["forget"]).status.code(), Some(0), "forget needs --yes");
     let report = ok_json(&db.path, &["forget", "--yes", "--json"]);
     let kept: Vec<&str> = report["kept"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
@@ -1281,11 +1299,16 @@ fn forget_removes_the_register_its_key_and_the_chosen_backups_and_says_what() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(left, ["backups"], "nothing but the backups remains");
-    // Opening now finds nothing; the backups go too when chosen (from a new register).
+    // Opening now finds nothing. A new register's backups go when chosen, never another's.
     assert_eq!(lagom(&db.path, &["contact", "list"]).status.code(), Some(1));
     ok_json(&db.path, &["init", "--json"]);
-    ok_json(&db.path, &["backup", "--to", folder.to_str().unwrap(), "--json"]);
+    let mine = ok_json(&db.path, &["backup", "--to", folder.to_str().unwrap(), "--json"]);
     let report = ok_json(&db.path, &["forget", "--yes", "--backups", "--json"]);
-    assert!(report["kept"].as_array().unwrap().is_empty(), "{report}");
-    assert!(!folder.exists(), "the backups and the ledger are gone");
+    let removed = report["removed"].to_string();
+    assert!(removed.contains(mine["path"].as_str().unwrap()), "{report}");
+    let kept = report["kept"].to_string();
+    assert!(kept.contains("lagom-erasures.csv"), "the ledger lists the first register's erasures too: {report}");
+    let left: Vec<String> =
+        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left.len(), 2, "the first register's backup and the shared ledger stay: {left:?}");
 }

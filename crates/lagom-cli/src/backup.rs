@@ -26,16 +26,27 @@ pub fn restore(db: &Path, from: &Path, yes: bool, json: bool) -> Result<()> {
     if !yes {
         bail!("a restore replaces the register with the backup (the current one is kept aside): add --yes to confirm");
     }
-    let keys = key_store(db, false)?;
-    let lagom = Lagom::open(db, keys.as_ref())?;
-    let (_restored, report) = lagom.restore(from, keys.as_ref())?;
+    let (_restored, report) = if db.exists() {
+        let keys = key_store(db, false)?;
+        Lagom::open(db, keys.as_ref())?.restore(from, keys.as_ref())?
+    } else {
+        // A new computer: the backup becomes the register, opened with its recovery key.
+        let recovery_key = crate::database::read_recovery_key()?;
+        let keys = key_store(db, true)?;
+        Lagom::restore_new(db, from, &recovery_key, keys.as_ref())?
+    };
     if json {
         return print_json(&report);
     }
     let taken = if report.backup_taken_at.is_empty() { "unknown" } else { report.backup_taken_at.as_str() };
     println!("restored {} contacts from {} (taken {taken})", report.contacts, report.restored_from);
     println!("erasures made since and applied again: {}", report.reapplied);
-    println!("the register it replaced is kept at {}", report.kept_aside);
+    if report.rejected > 0 {
+        println!("erasure ledger lines not applied (not signed by this register): {}", report.rejected);
+    }
+    if report.replaced_contacts > 0 {
+        println!("the register it replaced ({} contacts) is removed", report.replaced_contacts);
+    }
     Ok(())
 }
 

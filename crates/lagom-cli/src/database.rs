@@ -51,7 +51,8 @@ pub fn init(db: &Path, json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn recover(db: &Path) -> Result<()> {
+/// The recovery key from standard input (a prompt on a terminal).
+pub(crate) fn read_recovery_key() -> Result<Zeroizing<String>> {
     if std::io::stdin().is_terminal() {
         eprintln!("Type or paste the recovery key, then press Enter:");
     }
@@ -62,6 +63,11 @@ pub fn recover(db: &Path) -> Result<()> {
         .take(MAX_RECOVERY_INPUT as u64)
         .read_to_string(&mut text)
         .context("could not read the recovery key")?;
+    Ok(text)
+}
+
+pub fn recover(db: &Path) -> Result<()> {
+    let text = read_recovery_key()?;
     let keys = key_store(db, true)?;
     Lagom::recover(db, &text, keys.as_ref())?;
     eprintln!("The database opens again; its key is now kept in the {}.", keys.kind().describe());

@@ -125,8 +125,8 @@ enum Command {
         json: bool,
     },
     /// Replace the register with a backup, then erase again everyone erased since it was taken
-    /// (from this register's tombstones and the erasure ledgers). The current register is kept
-    /// aside.
+    /// (from this register's tombstones and the signed erasure ledgers). Without a register
+    /// (a new computer), the backup becomes it, opened with the recovery key from standard input.
     Restore {
         backup: PathBuf,
         /// Confirms the restore.

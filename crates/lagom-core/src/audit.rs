@@ -176,7 +176,7 @@ fn commitment(secret: &[u8], old_value: Option<&str>, new_value: Option<&str>) -
 }
 
 /// HMAC-SHA-256 under `secret` over `parts`, each length-prefixed, `None` distinct from empty.
-fn keyed_hash<'a>(secret: &[u8], parts: impl IntoIterator<Item = Option<&'a str>>) -> Vec<u8> {
+pub(crate) fn keyed_hash<'a>(secret: &[u8], parts: impl IntoIterator<Item = Option<&'a str>>) -> Vec<u8> {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     for part in parts {

@@ -737,7 +737,10 @@ impl<'a> Imports<'a> {
             };
             // A personal identity number in any field that would be stored refuses the row.
             for (field, value) in mapping.iter().zip(&row.values) {
+                // A phone number is checked as one (a Swedish mobile number can pass the identity
+                // number's check digit by chance).
                 if let Some(field) = field
+                    && *field != ImportField::Phone
                     && is_personnummer(value)
                     && !errors.iter().any(|e| e.field == field_name(*field))
                 {
@@ -973,7 +976,11 @@ fn source_label(file_name: &str, rows: &[PreviewRow]) -> String {
             .iter()
             .any(|n| n.chars().count() >= 3 && lower.contains(&n.to_lowercase()))
     });
-    if names_someone { "a file whose name names a person".into() } else { label }
+    if names_someone || crate::validate::contains_identity_number(&label) {
+        "a file whose name names a person".into()
+    } else {
+        label
+    }
 }
 
 /// The file's name without its folders (they may name a person's home directory).

@@ -248,131 +248,131 @@ impl Lagom {
     }
 
     /// Replaces the register with the backup at `from`, then erases again everyone erased
-    /// since, from this register's tombstones and the erasure ledgers beside the backup and
-    /// beside the last backup. The backup is checked first on a private copy (it opens with
-    /// this register's key from `keys`, passes `integrity_check` and the audit chain, an older
-    /// schema is migrated, a newer one refused); the register it replaces is kept aside as
-    /// `<db>.before-restore-<time>` until the restored one has opened again. The backup file
-    /// itself is never changed. Returns the restored register, open.
+    /// since, from this register's tombstones and the signed erasure ledgers beside the backup
+    /// and in every folder this register backed up to. The backup is checked first on a
+    /// private copy (it opens with this register's key from `keys`, passes `integrity_check`
+    /// and the audit chain, an older schema is migrated, a newer one refused); only then does
+    /// it replace the register, under the register's lock throughout, and the register it
+    /// replaced is removed once the restored one has opened. The backup file is never changed.
     pub fn restore(self, from: &Path, keys: &dyn KeyStore) -> Result<(Lagom, RestoreReport)> {
         let live = self.path().to_owned();
         let from = canonical_path(from)?;
-        if from == live {
+        let restoring = store::with_suffix(&live, ".restoring");
+        if from == live || from == restoring {
             return Err(Error::AlreadyExists { path: from });
         }
         let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
+        let conn = &self.store.conn;
         let mut ledgers = vec![from.parent().unwrap_or(Path::new(".")).join(backup::LEDGER_FILE)];
-        if let Some(folder) = backup::last_folder(&self.store.conn)? {
-            ledgers.push(folder.join(backup::LEDGER_FILE));
+        for folder in backup::folders(conn)? {
+            let ledger = folder.join(backup::LEDGER_FILE);
+            if !ledgers.contains(&ledger) {
+                ledgers.push(ledger);
+            }
         }
-        ledgers.dedup();
-        let erasures = backup::known_erasures(&self.store.conn, &ledgers)?;
+        let secret = backup::ledger_secret(conn)?;
+        let (erasures, refused) = backup::known_erasures(Some(conn), &ledgers, &secret)?;
+        let carried: Vec<(String, String, String)> = conn
+            .prepare("SELECT id, at, file FROM backup_taken")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let replaced_contacts: u32 = conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
 
-        // The copy is checked, migrated and cleaned beside the register, never in place.
-        let stamp = self.clock.now().format("%Y%m%dT%H%M%SZ").to_string();
-        let restoring = store::with_suffix(&live, ".restoring");
-        for leftover in store::database_files(&restoring) {
-            let _ = std::fs::remove_file(leftover);
-        }
-        store::copy_private(&from, &restoring)?;
-        let prepared = (|| -> Result<(String, u32, u32)> {
-            let copy = Lagom::with_store(Store::open_copy(&restoring, &key, self.clock.as_ref())?, self.clock.clone());
-            let check: String = copy.store.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
-            if check != "ok" || !copy.verify_audit()?.is_intact() {
-                return Err(Error::NotADatabase { path: from.clone() });
-            }
-            let taken_at = backup::taken_at(&copy.store.conn)?;
-            let mut reapplied = 0;
-            for tombstone in &erasures {
-                let present = copy
-                    .store
-                    .conn
-                    .prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?
-                    .exists([&tombstone.contact_id])?;
-                if present {
-                    copy.rights().reapply(tombstone)?;
-                    reapplied += 1;
-                } else {
-                    // Erased before the backup, or never in it: the tombstone is kept all the same.
-                    copy.store.conn.execute(
-                        "INSERT OR IGNORE INTO erasure (id, contact_id, at, erased_by, article, request_id)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        rusqlite::params![
-                            tombstone.id,
-                            tombstone.contact_id,
-                            tombstone.at,
-                            tombstone.erased_by,
-                            tombstone.article,
-                            tombstone.request_id
-                        ],
-                    )?;
-                }
-            }
-            let busy: i64 = copy.store.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
-            if busy != 0 {
-                return Err(Error::InUse);
-            }
-            let contacts: u32 = copy.store.conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
-            drop(copy);
-            Ok((taken_at, reapplied, contacts))
-        })();
-        let (taken_at, reapplied, contacts) = match prepared {
-            Ok(done) => done,
-            Err(e) => {
-                for file in store::database_files(&restoring).into_iter().chain([store::lock_path(&restoring)]) {
-                    let _ = std::fs::remove_file(file);
-                }
-                return Err(e);
-            }
-        };
+        let mut prepared = prepare_restore(&from, &restoring, &key, self.clock.clone(), &erasures, &carried)?;
+        prepared.report.rejected += refused;
+        prepared.report.replaced_contacts = replaced_contacts;
 
-        // The swap, under the live register's lock: no other Lagom opens either file meanwhile.
+        // The swap, under the register's lock from here to the reopen: no other Lagom opens
+        // either file meanwhile. The register is linked aside (no copy, never clobbered), then
+        // the restored file replaces it in one rename: there is always a `lagom.db`.
         let clock = self.clock.clone();
-        let checkpoint: i64 = self.store.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
-        if checkpoint != 0 {
-            return Err(Error::InUse);
-        }
+        backup::checkpoint(&self.store.conn)?;
         let lock = self.store.close_keeping_lock()?;
-        let aside = store::with_suffix(&live, &format!(".before-restore-{stamp}"));
-        std::fs::rename(&live, &aside).map_err(|e| Error::io("keep aside", &live, e))?;
+        let stamp = clock.now().format("%Y%m%dT%H%M%SZ").to_string();
+        let aside = (0..100)
+            .map(|n| store::with_suffix(&live, &format!(".before-restore-{stamp}-{n}")))
+            .find(|path| !path.exists())
+            .ok_or_else(|| Error::AlreadyExists { path: live.clone() })?;
+        std::fs::hard_link(&live, &aside).map_err(|e| Error::io("keep aside", &live, e))?;
+        // The old register's side files must not meet the new one (its WAL is checkpointed).
         for side in ["-wal", "-shm"] {
             let _ = std::fs::remove_file(store::with_suffix(&live, side));
         }
         if let Err(e) = std::fs::rename(&restoring, &live) {
-            let _ = std::fs::rename(&aside, &live);
+            let _ = std::fs::remove_file(&aside);
             return Err(Error::io("put in place", &live, e));
         }
-        let _ = std::fs::remove_file(store::lock_path(&restoring));
-        drop(lock);
-        match Lagom::open_with_clock(&live, keys, clock) {
-            Ok(restored) => Ok((
-                restored,
-                RestoreReport {
-                    restored_from: from.to_string_lossy().into_owned(),
-                    backup_taken_at: taken_at,
-                    reapplied,
-                    contacts,
-                    kept_aside: aside.to_string_lossy().into_owned(),
-                },
-            )),
+        store::sync_folder(&live);
+        match Store::open_locked(&live, &key, lock, clock.as_ref()) {
+            Ok(store) => {
+                let _ = std::fs::remove_file(&aside);
+                let _ = std::fs::remove_file(store::lock_path(&restoring));
+                Ok((Lagom::with_store(store, clock), prepared.report))
+            }
             Err(e) => {
-                // The register as it was comes back.
-                let _ = std::fs::rename(&live, &restoring);
+                // The register as it was comes back, in one rename.
                 let _ = std::fs::rename(&aside, &live);
+                store::sync_folder(&live);
                 Err(e)
             }
         }
     }
 
+    /// A restore onto a computer without the register (the laptop was lost): the backup at
+    /// `from` becomes the register at `path`, opened with its recovery key, after the erasures in
+    /// the signed ledger beside the backup are applied again; the key then goes into `keys`.
+    pub fn restore_new(
+        path: &Path,
+        from: &Path,
+        recovery_key: &str,
+        keys: &dyn KeyStore,
+    ) -> Result<(Lagom, RestoreReport)> {
+        let key = DbKey::from_recovery_key(recovery_key)?;
+        if path.exists() {
+            return Err(Error::AlreadyExists { path: path.to_owned() });
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            store::create_private_dir(parent)?;
+        }
+        let from = canonical_path(from)?;
+        let restoring = store::with_suffix(path, ".restoring");
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        // The ledger's key is in the backup itself (the same register).
+        let secret = {
+            for leftover in store::database_files(&restoring) {
+                let _ = std::fs::remove_file(leftover);
+            }
+            store::copy_private(&from, &restoring)?;
+            let read =
+                Store::open_copy(&restoring, &key, clock.as_ref()).and_then(|copy| backup::ledger_secret(&copy.conn));
+            remove_restoring(&restoring);
+            read?
+        };
+        let ledger = from.parent().unwrap_or(Path::new(".")).join(backup::LEDGER_FILE);
+        let (erasures, refused) = backup::known_erasures(None, &[ledger], &secret)?;
+        let mut prepared = prepare_restore(&from, &restoring, &key, clock.clone(), &erasures, &[])?;
+        prepared.report.rejected += refused;
+        std::fs::rename(&restoring, path).map_err(|e| Error::io("put in place", path, e))?;
+        let _ = std::fs::remove_file(store::lock_path(&restoring));
+        store::sync_folder(path);
+        keys.save(&key)?;
+        let lagom = Lagom::open_with_clock(path, keys, clock)?;
+        Ok((lagom, prepared.report))
+    }
+
     /// Removes Lagom's data from this computer (a leaver's laptop, one going back to IT): the
-    /// database and its side files, a register kept aside by a restore, the key file and the
-    /// keychain entry, and — when `backups` — the backups and the erasure ledger in the backup
-    /// folder. Says what it removed and what it kept. The files are deleted, not overwritten
-    /// (an SSD cannot promise that); with the key gone, what may linger on the disk is
-    /// ciphertext no one can read.
+    /// database and its side files, a register a restore left aside, this register's key in
+    /// the key file and the keychain, and — when `backups` — the backups this register made and
+    /// the erasure ledgers that list only its erasures. Says what it removed and what it kept.
+    /// The files are deleted, not overwritten (an SSD cannot promise that); with the key gone,
+    /// what may linger on the disk is ciphertext no one can read.
     pub fn forget(self, keys: &dyn KeyStore, backups: bool) -> Result<ForgetReport> {
         let path = self.path().to_owned();
-        let folder = backup::last_folder(&self.store.conn)?.unwrap_or_else(|| backup::default_folder(&path));
+        let conn = &self.store.conn;
+        let backup_files = backup::files(conn)?;
+        let folders = backup::folders(conn)?;
+        let secret = backup::ledger_secret(conn)?;
+        let key = keys.load().ok().flatten();
         let lock = self.store.close_keeping_lock()?;
         let mut report = ForgetReport::default();
         let remove = |file: &Path, report: &mut ForgetReport| match std::fs::remove_file(file) {
@@ -385,48 +385,51 @@ impl Lagom {
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let dir = path.parent().unwrap_or(Path::new(".")).to_owned();
-        // Registers a restore kept aside, or a restore that stopped half way.
+        // Registers a restore left aside, or a restore that stopped half way.
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
             if file.starts_with(&format!("{name}.before-restore-")) || file.starts_with(&format!("{name}.restoring")) {
                 remove(&entry.path(), &mut report);
             }
         }
-        for store in [Some(keys.kind()), None] {
-            let deleted = match store {
-                Some(_) => keys.delete(),
-                None => other_store(&path, keys.kind()).and_then(|other| other.delete()),
-            };
-            match deleted {
-                Ok(()) | Err(Error::KeychainUnavailable(_)) => {}
-                Err(_) => report.kept.push("the key in the keychain: remove it in the keychain app".into()),
+        // This register's key, wherever it is: never another database's (an entry under the
+        // path as typed may hold one).
+        if let Some(key) = &key {
+            let other: Option<Box<dyn KeyStore>> = other_store(&path, keys.kind()).ok();
+            for store in std::iter::once(keys).chain(other.as_deref()) {
+                let held = store.load().ok().flatten().is_some_and(|k| &k == key);
+                match store.remove_copy_of(key) {
+                    Ok(()) if held => report.removed.push(format!("the key in {}", store.location())),
+                    Ok(()) => {}
+                    Err(_) => report.kept.push(format!("the key in {}: remove it there", store.location())),
+                }
             }
         }
-        report.removed.push("the key (key file and keychain entry)".into());
-        let backup_files: Vec<std::path::PathBuf> = std::fs::read_dir(&folder)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.path())
-            .filter(|file| {
-                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                (name.starts_with("lagom-backup-") && name.ends_with(".db")) || name == backup::LEDGER_FILE
-            })
-            .collect();
-        for file in backup_files {
+        for file in backup_files.iter().filter(|file| file.exists()) {
             if backups {
-                remove(&file, &mut report);
+                remove(file, &mut report);
             } else {
                 report.kept.push(file.to_string_lossy().into_owned());
             }
         }
-        if backups {
-            let _ = std::fs::remove_dir(&folder);
+        for ledger in folders.iter().map(|folder| folder.join(backup::LEDGER_FILE)).filter(|l| l.exists()) {
+            // A ledger shared with another register (lines it signed) stays.
+            let only_ours = backup::read_ledger(&ledger, &secret).is_ok_and(|(_, refused)| refused == 0);
+            if backups && only_ours {
+                remove(&ledger, &mut report);
+            } else {
+                report.kept.push(ledger.to_string_lossy().into_owned());
+            }
         }
         drop(lock);
         remove(&store::lock_path(&path), &mut report);
-        // The folder Lagom made for the register, once empty.
-        let _ = std::fs::remove_dir(&dir);
+        // Only the folders Lagom makes by itself, once empty.
+        if backups {
+            let _ = std::fs::remove_dir(backup::default_folder(&path));
+        }
+        if default_path().parent() == Some(dir.as_path()) {
+            let _ = std::fs::remove_dir(&dir);
+        }
         Ok(report)
     }
 
@@ -485,6 +488,94 @@ impl Lagom {
 
 /// The other kind of store that may hold a key for `path`: the OS keychain beside a passphrase
 /// key file, and the key file beside the keychain (and beside the tests' memory store).
+struct Prepared {
+    report: RestoreReport,
+}
+
+/// Copies the backup `from` to the private file `restoring` beside the register and makes it
+/// the register to put in place: opened with `key` (an older schema migrated, a newer refused),
+/// `integrity_check` and the audit chain passed, every erasure in `erasures` applied again with
+/// its tombstone, the live register's backup records carried over, the WAL truncated. On any
+/// failure the copy is removed and the register is untouched.
+fn prepare_restore(
+    from: &Path,
+    restoring: &Path,
+    key: &DbKey,
+    clock: Arc<dyn Clock>,
+    erasures: &[Tombstone],
+    carried: &[(String, String, String)],
+) -> Result<Prepared> {
+    for leftover in store::database_files(restoring) {
+        let _ = std::fs::remove_file(leftover);
+    }
+    let prepared = store::copy_private(from, restoring).and_then(|_| {
+        let copy = Lagom::with_store(Store::open_copy(restoring, key, clock.as_ref())?, clock);
+        let conn = &copy.store.conn;
+        let check: String = conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        if check != "ok" || !copy.verify_audit()?.is_intact() {
+            return Err(Error::NotADatabase { path: from.to_owned() });
+        }
+        let taken_at = backup::taken_at(conn)?;
+        let (mut reapplied, mut rejected) = (0, 0);
+        for tombstone in erasures {
+            let present =
+                conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([&tombstone.contact_id])?;
+            if present && tombstone.at < taken_at {
+                // Erased before the backup was taken, yet in it: not a real tombstone.
+                rejected += 1;
+            } else if present {
+                copy.rights().reapply(tombstone)?;
+                reapplied += 1;
+            } else {
+                // Erased before the backup, or never in it: the tombstone is kept all the same.
+                conn.execute(
+                    "INSERT OR IGNORE INTO erasure (id, contact_id, at, erased_by, article, request_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    rusqlite::params![
+                        tombstone.id,
+                        tombstone.contact_id,
+                        tombstone.at,
+                        tombstone.erased_by,
+                        tombstone.article,
+                        tombstone.request_id
+                    ],
+                )?;
+            }
+        }
+        // Later erasures go to every folder the register backed up to, not only those the
+        // backup knew.
+        for (id, at, file) in carried {
+            conn.execute(
+                "INSERT OR IGNORE INTO backup_taken (id, at, file) VALUES (?1, ?2, ?3)",
+                rusqlite::params![id, at, file],
+            )?;
+        }
+        backup::checkpoint(conn)?;
+        let contacts: u32 = conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
+        Ok(Prepared {
+            report: RestoreReport {
+                restored_from: from.to_string_lossy().into_owned(),
+                backup_taken_at: taken_at,
+                reapplied,
+                rejected,
+                contacts,
+                replaced_contacts: 0,
+            },
+        })
+    });
+    if prepared.is_err() {
+        remove_restoring(restoring);
+    }
+    prepared
+}
+
+/// Removes a restore's working copy and its side files.
+fn remove_restoring(restoring: &Path) {
+    for file in store::database_files(restoring).into_iter().chain([store::lock_path(restoring)]) {
+        let _ = std::fs::remove_file(file);
+    }
+}
+
 fn other_store(path: &Path, kind: KeyStoreKind) -> Result<Box<dyn KeyStore>> {
     Ok(match kind {
         KeyStoreKind::Passphrase => match KeychainStore::for_database(path) {

@@ -293,7 +293,8 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
     OtherTable { table: "tag", why: "the interests vocabulary" },
     OtherTable { table: "interaction_outcome", why: "the vocabulary of interaction outcomes" },
     OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
-    OtherTable { table: "backup_taken", why: "when each backup was taken and its file name (a time)" },
+    OtherTable { table: "backup_taken", why: "when each backup was taken and where its file is" },
+    OtherTable { table: "ledger_secret", why: "the key that signs this register's erasure ledger lines" },
     OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
     OtherTable { table: "fts_deferred", why: "a marker (a row number) that exists only inside an import transaction" },
 ];

@@ -107,7 +107,7 @@ impl<'a> Rights<'a> {
         replay: Option<&Tombstone>,
     ) -> Result<ErasureReceipt> {
         if let Some(reference) = request_id
-            && !is_opaque_reference(reference)
+            && (!is_opaque_reference(reference) || crate::validate::contains_identity_number(reference))
         {
             return Err(Error::invalid(
                 "request",

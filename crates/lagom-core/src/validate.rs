@@ -105,12 +105,16 @@ pub fn optional_multiline(errors: &mut InvalidInput, field: &str, text: Option<&
 }
 
 /// Whether `text` holds a Swedish personal identity number anywhere: pieces split at anything
-/// but digits, `-` and `+` (so "(850101-1234)." is found), and pairs of pieces (a number written
-/// with a space or a slash before its last four digits).
+/// but digits, `-` and `+` (so "(850101-1234)." is found), and a date of birth of six or eight
+/// digits followed by a piece of four (the number written with a space or a slash before its
+/// last four digits; a date such as 2026-11-30 followed by four digits is not one).
 pub fn contains_identity_number(text: &str) -> bool {
     let words: Vec<&str> =
         text.split(|c: char| !(c.is_ascii_digit() || c == '-' || c == '+')).filter(|w| !w.is_empty()).collect();
-    words.iter().any(|w| is_personnummer(w)) || words.windows(2).any(|pair| is_personnummer(&pair.join(" ")))
+    let birth = |w: &str| matches!(w.len(), 6 | 8) && w.bytes().all(|b| b.is_ascii_digit());
+    let last_four = |w: &str| w.trim_start_matches(['-', '+']).len() == 4 && w.bytes().any(|b| b.is_ascii_digit());
+    words.iter().any(|w| is_personnummer(w))
+        || words.windows(2).any(|pair| birth(pair[0]) && last_four(pair[1]) && is_personnummer(&pair.join(" ")))
 }
 
 /// `YYMMDD-NNNN`, `YYMMDD+NNNN`, `YYYYMMDDNNNN`, `YYYYMMDD-NNNN` with a valid Luhn digit.

@@ -1302,7 +1302,8 @@ fn a_restored_backup_erases_again_everyone_erased_since_and_leaves_no_byte_of_th
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lagom.db");
     let keys = MemoryKeyStore::new();
-    let lagom = Lagom::create(&path, &keys).unwrap().lagom;
+    let created = Lagom::create(&path, &keys).unwrap();
+    let (lagom, recovery) = (created.lagom, created.recovery_key.to_hex());
     let target = lagom
         .contacts()
         .create(&ContactInput {
@@ -1327,34 +1328,61 @@ fn a_restored_backup_erases_again_everyone_erased_since_and_leaves_no_byte_of_th
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&receipt.path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "the backup is private");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(Path::new(&receipt.path)), 0o600, "the backup is private");
+        assert_eq!(mode(Path::new(&receipt.ledger)), 0o600, "the ledger is private");
+        assert_eq!(mode(&backups), 0o700, "the folder Lagom made is private");
     }
-    let needles = ["Qwilhelmina", "Zyxw", "qwilhelmina.zyxwoquist", "46709876543"];
+    // Every form the person is stored in: as typed, folded for search, and the phone in E.164.
+    let needles = ["Qwilhelmina", "qwilhelmina", "Zyxw", "zyxwoquist", "residue.example", "46709876543", "709876543"];
     // The backup holds her (it is a backup), readable with the same key as the register.
     let key = keys.load().unwrap().unwrap();
     let in_backup = decrypted_pages(Path::new(&receipt.path), &key);
-    assert!(needles.iter().all(|n| occurrences(&in_backup, n) > 0), "the scan sees her in the backup");
+    assert!(["Qwilhelmina", "Zyxw", "46709876543"].iter().all(|n| occurrences(&in_backup, n) > 0), "the scan sees her");
 
     // Erased after the backup: the tombstone goes to the ledger beside it, nothing personal.
     let erased = lagom.rights().erase(&target, None).unwrap().tombstone;
-    let ledger = std::fs::read_to_string(backups.join(lagom_core::backup::LEDGER_FILE)).unwrap();
+    let ledger_path = backups.join(lagom_core::backup::LEDGER_FILE);
+    let ledger = std::fs::read_to_string(&ledger_path).unwrap();
     assert!(ledger.contains(&erased.id) && ledger.contains(&target));
     assert!(needles.iter().all(|n| !ledger.contains(n)), "{ledger}");
+    // A line someone wrote into the ledger by hand (or another register's) is never applied.
+    let forged = format!("{},{kept},2099-01-01T00:00:00Z,mallory,GDPR Art. 17,,00ff\n", erased.id.replace('a', "b"));
+    std::fs::write(&ledger_path, format!("{ledger}{forged}")).unwrap();
 
     let (restored, report) = lagom.restore(Path::new(&receipt.path), &keys).unwrap();
-    assert_eq!((report.reapplied, report.contacts), (1, 101));
+    assert_eq!((report.reapplied, report.rejected, report.contacts, report.replaced_contacts), (1, 1, 101, 101));
     assert_eq!(report.backup_taken_at, receipt.taken_at);
     assert!(matches!(restored.contacts().get(&target), Err(lagom_core::Error::NotFound { .. })));
-    assert_eq!(restored.contacts().get(&kept).unwrap().given_name, "Bo");
-    assert_eq!(restored.rights().erasures().unwrap(), [erased], "the same tombstone, not a new one");
+    assert_eq!(restored.contacts().get(&kept).unwrap().given_name, "Bo", "the forged line erased nobody");
+    assert_eq!(
+        restored.rights().erasures().unwrap(),
+        std::slice::from_ref(&erased),
+        "the same tombstone, not a new one"
+    );
     assert!(restored.verify_audit().unwrap().is_intact());
-    assert!(Path::new(&report.kept_aside).exists(), "the replaced register is kept aside");
     drop(restored);
+    let left: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(left.iter().all(|f| !f.contains("before-restore") && !f.contains("restoring")), "{left:?}");
 
     let pages = decrypted_pages(&path, &key);
     for needle in needles {
         assert_eq!(occurrences(&pages, needle), 0, "{needle} is in a page or WAL frame of the restored register");
     }
-    assert!(std::fs::read(Path::new(&receipt.path)).unwrap().len() as u32 == receipt.bytes, "the backup is unchanged");
+    assert_eq!(std::fs::read(Path::new(&receipt.path)).unwrap().len() as u32, receipt.bytes, "the backup is unchanged");
+
+    // The laptop is lost with its register: on a new computer the backup and the ledger beside
+    // it are all there is. Restored with the recovery key, she is erased again from the ledger.
+    let new_laptop = tempfile::tempdir().unwrap();
+    let new_path = new_laptop.path().join("lagom").join("lagom.db");
+    let new_keys = MemoryKeyStore::new();
+    let (fresh, report) = Lagom::restore_new(&new_path, Path::new(&receipt.path), &recovery, &new_keys).unwrap();
+    assert_eq!((report.reapplied, report.rejected, report.contacts), (1, 1, 101));
+    assert!(fresh.contacts().get(&target).is_err());
+    assert_eq!(fresh.rights().erasures().unwrap(), [erased]);
+    drop(fresh);
+    let pages = decrypted_pages(&new_path, &key);
+    assert!(needles.iter().all(|n| occurrences(&pages, n) == 0), "nothing of her on the new laptop either");
+    assert_eq!(new_keys.load().unwrap().unwrap(), key, "the key is stored for the next start");
 }

@@ -115,6 +115,12 @@ impl Store {
         let lock = acquire_lock(&path)?;
         let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
         let store = Self::open_with_key(&path, &key, lock, clock)?;
+        // A restore that stopped half way (a crash) left its working copy, which still holds
+        // the people it had not yet erased again: it goes, now that this register is ours.
+        let restoring = with_suffix(&path, ".restoring");
+        for leftover in database_files(&restoring).into_iter().chain([lock_path(&restoring)]) {
+            let _ = std::fs::remove_file(leftover);
+        }
         // Only now that the key has opened this database may the store tidy where it keeps it.
         keys.opened_with(&key);
         Ok(store)
@@ -194,6 +200,11 @@ impl Store {
         check_file(&path)?;
         let lock = acquire_lock(&path)?;
         Self::open_with_key(&path, key, lock, clock)
+    }
+
+    /// Opens `path` with `key` under a lock the caller already holds (a restore's swap).
+    pub(crate) fn open_locked(path: &Path, key: &DbKey, lock: File, clock: &dyn Clock) -> Result<Store> {
+        Self::open_with_key(path, key, lock, clock)
     }
 
     /// Closes the connection and hands back the lock, still held: the caller replaces the
@@ -412,6 +423,17 @@ pub(crate) fn publish_private_file<T>(
     before_publish(&written)?;
     tmp.persist(path).map_err(|e| Error::io("write", path, e.error))?;
     Ok(written)
+}
+
+/// Makes a rename in `path`'s folder durable (Unix; elsewhere the rename is what it is).
+pub(crate) fn sync_folder(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        if let Ok(folder) = File::open(dir) {
+            let _ = folder.sync_all();
+        }
+    }
 }
 
 /// Copies `from` to a new private file at `to` (which must not exist).
