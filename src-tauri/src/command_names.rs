@@ -66,4 +66,7 @@ pub const COMMANDS: &[&str] = &[
     "breach_assessment",
     "breach_affected",
     "breach_told",
+    "backup_now",
+    "backup_list",
+    "backup_restore",
 ];

@@ -12,6 +12,7 @@ use lagom_core::{
     Interaction, InteractionInput, MarketingChannel, OptOuts, PackReceipt, Purpose, PurposeInput, RefusalReason,
     ReportLanguage, Request, RequestInput, RetentionAnchor, Settings, SweepReport, Tag, TagInput,
 };
+use lagom_core::{BackupFile, BackupReceipt, RestoreReport};
 use tauri::{AppHandle, State};
 use zeroize::Zeroizing;
 
@@ -458,4 +459,28 @@ pub fn breach_told(
     on: Option<String>,
 ) -> IpcResult<AffectedContact> {
     session.with(|l| l.breaches().record_told(&id, &contact_id, channel, on.as_deref()))
+}
+
+// ---- Backups ------------------------------------------------------------------------------
+
+/// "Back up now": to the last backup's folder, else `backups` beside the register.
+#[tauri::command(async)]
+pub fn backup_now(session: State<'_, Session>) -> IpcResult<BackupReceipt> {
+    session.with(|l| l.backup(None))
+}
+
+#[tauri::command(async)]
+pub fn backup_list(session: State<'_, Session>) -> IpcResult<Vec<BackupFile>> {
+    session.with(|l| l.backups())
+}
+
+/// Restores one of the backups this register made (the list's path, never a path the webview
+/// made up: anything else is refused).
+#[tauri::command(async)]
+pub fn backup_restore(session: State<'_, Session>, path: String) -> IpcResult<RestoreReport> {
+    let known = session.with(|l| l.backups())?.into_iter().any(|b| b.path == path);
+    if !known {
+        return Err(lagom_core::Error::NotFound { what: "backup" }.into());
+    }
+    session.restore(std::path::Path::new(&path))
 }

@@ -80,6 +80,9 @@ macro_rules! app_commands {
             commands::breach_assessment,
             commands::breach_affected,
             commands::breach_told,
+            commands::backup_now,
+            commands::backup_list,
+            commands::backup_restore,
         ]
     };
 }

@@ -124,6 +124,23 @@ impl Session {
         Ok(self.status(SessionPhase::Open, None))
     }
 
+    /// Replaces the open register with a backup (erasures since applied again). On a failure
+    /// the register the core hands back stays open; if it could not, the window locks.
+    pub fn restore(&self, from: &Path) -> IpcResult<lagom_core::RestoreReport> {
+        let mut slot = self.slot();
+        let lagom = slot.take().ok_or(Error::NotOpen)?;
+        match lagom.restore(from) {
+            Ok((restored, report)) => {
+                *slot = Some(restored);
+                Ok(report)
+            }
+            Err(failed) => {
+                *slot = failed.register;
+                Err(failed.error.into())
+            }
+        }
+    }
+
     pub fn db_path(&self) -> &Path {
         &self.db_path
     }

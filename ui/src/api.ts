@@ -4,6 +4,9 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
   AffectedContact,
   AffectedContacts,
+  BackupFile,
+  BackupReceipt,
+  RestoreReport,
   Applied,
   Breach,
   BreachAssessment,
@@ -187,6 +190,13 @@ export const api = {
   breachAffected: (id: string) => call<AffectedContacts>("breach_affected", { id }),
   breachTold: (id: string, contactId: string, channel: ContactChannel, on: string | null) =>
     call<AffectedContact>("breach_told", { id, contactId, channel, on }),
+
+  /** Backs the register up now (encrypted; the erasure ledger beside it). */
+  backupNow: () => call<BackupReceipt>("backup_now"),
+  /** The backups this register made, newest first. */
+  backupList: () => call<BackupFile[]>("backup_list"),
+  /** Replaces the register with one of its backups; erasures since are applied again. */
+  backupRestore: (path: string) => call<RestoreReport>("backup_restore", { path }),
 
   settingsGet: () => call<Settings>("settings_get"),
   settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),

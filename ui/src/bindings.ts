@@ -580,6 +580,34 @@ mailto: string | null, };
 
 export type LetterOf = { "kind": "notice", contact_id: string, } | { "kind": "breach_notification", breach_id: string, contact_id: string, };
 
+export type BackupReceipt = { path: string, bytes: number, taken_at: string, contacts: number, 
+/**
+ * The erasure ledger beside it, and how many of this register's tombstones it lists.
+ */
+ledger: string, erasures: number, };
+
+export type BackupFile = { path: string, taken_at: string, bytes: number, };
+
+export type RestoreReport = { restored_from: string, 
+/**
+ * When the backup was taken (empty for a copy made without `lagom backup`).
+ */
+backup_taken_at: string, 
+/**
+ * Erasures made after the backup and applied again to the restored register.
+ */
+reapplied: number, 
+/**
+ * Ledger lines not applied: not signed by this register, or dated before the backup for a
+ * person the backup holds.
+ */
+rejected: number, contacts: number, 
+/**
+ * Contacts in the register that was replaced (it is removed once the restored one opens:
+ * what was added after the backup is gone with it).
+ */
+replaced_contacts: number, };
+
 export type ImportField = "given_name" | "family_name" | "full_name" | "email" | "phone" | "organisation" | "role";
 
 export type ImportFormat = "csv" | "vcard";

@@ -28,7 +28,7 @@ pub fn restore(db: &Path, from: &Path, yes: bool, json: bool) -> Result<()> {
     }
     let (_restored, report) = if db.exists() {
         let keys = key_store(db, false)?;
-        Lagom::open(db, keys.as_ref())?.restore(from, keys.as_ref())?
+        Lagom::open(db, keys.as_ref())?.restore(from).map_err(|failed| failed.error)?
     } else {
         // A new computer: the backup becomes the register, opened with its recovery key.
         let recovery_key = crate::database::read_recovery_key()?;

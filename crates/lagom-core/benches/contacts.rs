@@ -168,7 +168,7 @@ fn backup_restore(path: &std::path::Path, keys: &dyn KeyStore) {
         lagom.rights().erase(&id, None).unwrap();
     }
     let start = Instant::now();
-    let (restored, report) = lagom.restore(std::path::Path::new(&receipt.path), &memory).unwrap();
+    let (restored, report) = lagom.restore(std::path::Path::new(&receipt.path)).unwrap();
     println!(
         "restore with {} erasures applied again (copy, check, migrate, replay, swap, reopen): {:.1} ms",
         report.reapplied,

@@ -57,6 +57,14 @@ pub struct BackupReceipt {
     pub erasures: u32,
 }
 
+/// A backup this register made, as the settings screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct BackupFile {
+    pub path: String,
+    pub taken_at: String,
+    pub bytes: u32,
+}
+
 /// What a restore did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RestoreReport {
@@ -332,5 +340,20 @@ pub(crate) fn files(conn: &rusqlite::Connection) -> Result<Vec<PathBuf>> {
         .collect::<rusqlite::Result<Vec<_>>>()?
         .into_iter()
         .map(PathBuf::from)
+        .collect())
+}
+
+/// The backups this register made whose files are still there, newest first.
+pub(crate) fn list(conn: &rusqlite::Connection) -> Result<Vec<BackupFile>> {
+    let rows: Vec<(String, String)> = conn
+        .prepare_cached("SELECT file, at FROM backup_taken ORDER BY at DESC, id")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(path, taken_at)| {
+            let bytes = std::fs::metadata(&path).ok().filter(|m| m.is_file())?.len();
+            Some(BackupFile { path, taken_at, bytes: u32::try_from(bytes).unwrap_or(u32::MAX) })
+        })
         .collect())
 }

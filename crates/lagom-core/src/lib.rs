@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 pub use accountability::PackReceipt;
 pub use audit::{AuditEntry, AuditVerification};
-pub use backup::{BackupReceipt, RestoreReport};
+pub use backup::{BackupFile, BackupReceipt, RestoreReport};
 pub use breaches::{
     Affected, AffectedContact, AffectedContacts, Breach, BreachAssessment, BreachClosing, BreachInput, BreachSummary,
     Breaches,
@@ -74,6 +74,14 @@ pub struct Lagom {
     actor: String,
     /// Where every timestamp comes from: the system clock, or a test's.
     clock: Arc<dyn Clock>,
+}
+
+/// A restore that did not happen: why, and the register, handed back open when it could be
+/// (always when the failure came before the swap).
+#[derive(Debug)]
+pub struct RestoreFailed {
+    pub error: Error,
+    pub register: Option<Lagom>,
 }
 
 /// What [`Lagom::forget`] removed, and what it left (backups not chosen, a file it could not
@@ -247,6 +255,11 @@ impl Lagom {
         backup::take(self.ctx(), self.path(), &folder)
     }
 
+    /// The backups this register made that are still where they were written, newest first.
+    pub fn backups(&self) -> Result<Vec<BackupFile>> {
+        backup::list(&self.store.conn)
+    }
+
     /// Replaces the register with the backup at `from`, then erases again everyone erased
     /// since, from this register's tombstones and the signed erasure ledgers beside the backup
     /// and in every folder this register backed up to. The backup is checked first on a
@@ -254,14 +267,24 @@ impl Lagom {
     /// and the audit chain, an older schema is migrated, a newer one refused); only then does
     /// it replace the register, under the register's lock throughout, and the register it
     /// replaced is removed once the restored one has opened. The backup file is never changed.
-    pub fn restore(self, from: &Path, keys: &dyn KeyStore) -> Result<(Lagom, RestoreReport)> {
+    /// It opens the backup with the key this register opened with, so nothing is asked again.
+    /// A failure hands the register back, open, whenever it can (`RestoreFailed::register`).
+    pub fn restore(self, from: &Path) -> std::result::Result<(Lagom, RestoreReport), Box<RestoreFailed>> {
+        match self.prepare_swap(from) {
+            Ok((prepared, restoring)) => self.swap(prepared, &restoring),
+            Err(error) => Err(Box::new(RestoreFailed { error, register: Some(self) })),
+        }
+    }
+
+    /// A restore's first half, which changes nothing of the register: the verified copy.
+    fn prepare_swap(&self, from: &Path) -> Result<(Prepared, std::path::PathBuf)> {
         let live = self.path().to_owned();
         let from = canonical_path(from)?;
         let restoring = store::with_suffix(&live, ".restoring");
         if from == live || from == restoring {
             return Err(Error::AlreadyExists { path: from });
         }
-        let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
+        let key = self.store.key.clone();
         let conn = &self.store.conn;
         let mut ledgers = vec![from.parent().unwrap_or(Path::new(".")).join(backup::LEDGER_FILE)];
         for folder in backup::folders(conn)? {
@@ -281,39 +304,69 @@ impl Lagom {
         let mut prepared = prepare_restore(&from, &restoring, &key, self.clock.clone(), &erasures, &carried)?;
         prepared.report.rejected += refused;
         prepared.report.replaced_contacts = replaced_contacts;
+        if let Err(e) = backup::checkpoint(conn) {
+            remove_restoring(&restoring);
+            return Err(e);
+        }
+        Ok((prepared, restoring))
+    }
 
-        // The swap, under the register's lock from here to the reopen: no other Lagom opens
-        // either file meanwhile. The register is linked aside (no copy, never clobbered), then
-        // the restored file replaces it in one rename: there is always a `lagom.db`.
+    /// A restore's second half: the swap, under the register's lock from here to the reopen, so
+    /// no other Lagom opens either file meanwhile. The register is linked aside (no copy, never
+    /// clobbered), then the restored file replaces it in one rename: there is always a
+    /// `lagom.db`. On a failure the register as it was comes back and is handed back open.
+    fn swap(
+        self,
+        prepared: Prepared,
+        restoring: &Path,
+    ) -> std::result::Result<(Lagom, RestoreReport), Box<RestoreFailed>> {
+        let live = self.path().to_owned();
+        let key = self.store.key.clone();
         let clock = self.clock.clone();
-        backup::checkpoint(&self.store.conn)?;
-        let lock = self.store.close_keeping_lock()?;
+        let failed = |error: Error, register: Option<Lagom>| Box::new(RestoreFailed { error, register });
+        let lock = match self.store.close_keeping_lock() {
+            Ok(lock) => lock,
+            Err(e) => return Err(failed(e, None)),
+        };
+        let reopen = |lock: std::fs::File| {
+            Store::open_locked(&live, &key, lock, clock.as_ref())
+                .ok()
+                .map(|store| Lagom::with_store(store, clock.clone()))
+        };
         let stamp = clock.now().format("%Y%m%dT%H%M%SZ").to_string();
-        let aside = (0..100)
+        let Some(aside) = (0..100)
             .map(|n| store::with_suffix(&live, &format!(".before-restore-{stamp}-{n}")))
             .find(|path| !path.exists())
-            .ok_or_else(|| Error::AlreadyExists { path: live.clone() })?;
-        std::fs::hard_link(&live, &aside).map_err(|e| Error::io("keep aside", &live, e))?;
+        else {
+            remove_restoring(restoring);
+            return Err(failed(Error::AlreadyExists { path: live.clone() }, reopen(lock)));
+        };
+        if let Err(e) = std::fs::hard_link(&live, &aside) {
+            remove_restoring(restoring);
+            return Err(failed(Error::io("keep aside", &live, e), reopen(lock)));
+        }
         // The old register's side files must not meet the new one (its WAL is checkpointed).
         for side in ["-wal", "-shm"] {
             let _ = std::fs::remove_file(store::with_suffix(&live, side));
         }
-        if let Err(e) = std::fs::rename(&restoring, &live) {
+        if let Err(e) = std::fs::rename(restoring, &live) {
             let _ = std::fs::remove_file(&aside);
-            return Err(Error::io("put in place", &live, e));
+            remove_restoring(restoring);
+            return Err(failed(Error::io("put in place", &live, e), reopen(lock)));
         }
         store::sync_folder(&live);
+        let _ = std::fs::remove_file(store::lock_path(restoring));
         match Store::open_locked(&live, &key, lock, clock.as_ref()) {
             Ok(store) => {
                 let _ = std::fs::remove_file(&aside);
-                let _ = std::fs::remove_file(store::lock_path(&restoring));
                 Ok((Lagom::with_store(store, clock), prepared.report))
             }
             Err(e) => {
-                // The register as it was comes back, in one rename.
+                // The register as it was comes back, in one rename, and is handed back open.
                 let _ = std::fs::rename(&aside, &live);
                 store::sync_folder(&live);
-                Err(e)
+                let register = store::relock(&live).ok().and_then(reopen);
+                Err(failed(e, register))
             }
         }
     }

@@ -1350,7 +1350,7 @@ fn a_restored_backup_erases_again_everyone_erased_since_and_leaves_no_byte_of_th
     let forged = format!("{},{kept},2099-01-01T00:00:00Z,mallory,GDPR Art. 17,,00ff\n", erased.id.replace('a', "b"));
     std::fs::write(&ledger_path, format!("{ledger}{forged}")).unwrap();
 
-    let (restored, report) = lagom.restore(Path::new(&receipt.path), &keys).unwrap();
+    let (restored, report) = lagom.restore(Path::new(&receipt.path)).unwrap();
     assert_eq!((report.reapplied, report.rejected, report.contacts, report.replaced_contacts), (1, 1, 101, 101));
     assert_eq!(report.backup_taken_at, receipt.taken_at);
     assert!(matches!(restored.contacts().get(&target), Err(lagom_core::Error::NotFound { .. })));

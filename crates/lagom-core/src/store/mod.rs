@@ -41,6 +41,9 @@ const PAGE_SIZE: u64 = 4096;
 pub struct Store {
     pub(crate) conn: Connection,
     path: PathBuf,
+    /// The key this database opened with (wiped when dropped): a restore opens the restored
+    /// file with it, so the app need not ask for the passphrase again.
+    pub(crate) key: DbKey,
     // Held for as long as the store is open; the OS releases it if the process dies.
     _lock: File,
 }
@@ -93,7 +96,7 @@ impl Store {
             Ok(conn)
         })();
         match created {
-            Ok(conn) => Ok((Store { conn, path, _lock: lock }, key)),
+            Ok(conn) => Ok((Store { conn, path, key: key.clone(), _lock: lock }, key)),
             Err(e) => {
                 // Leave nothing half-made behind: no database without a stored key. Everything
                 // removed here was made by this call (it refused to start otherwise).
@@ -174,7 +177,7 @@ impl Store {
         crate::import::repair_deferred_index(&conn);
         // Frames an interrupted erase could not truncate are moved into the main file now.
         let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        Ok(Store { conn, path: path.to_owned(), _lock: lock })
+        Ok(Store { conn, path: path.to_owned(), key: key.clone(), _lock: lock })
     }
 
     /// Opens (creating it when absent) an **unencrypted** SQLite file with the same schema,
@@ -191,7 +194,7 @@ impl Store {
         let conn = Connection::open(path)?;
         configure(&conn)?;
         migrations::apply(&conn, clock)?;
-        Ok(Store { conn, path: path.to_owned(), _lock: lock })
+        Ok(Store { conn, path: path.to_owned(), key: DbKey::generate()?, _lock: lock })
     }
 
     /// Opens another database file (a backup being restored) with `key`, taking its lock.
@@ -203,6 +206,7 @@ impl Store {
     }
 
     /// Opens `path` with `key` under a lock the caller already holds (a restore's swap).
+    /// (The lock of a failed open is released; [`relock`] takes it again.)
     pub(crate) fn open_locked(path: &Path, key: &DbKey, lock: File, clock: &dyn Clock) -> Result<Store> {
         Self::open_with_key(path, key, lock, clock)
     }
@@ -211,6 +215,7 @@ impl Store {
     /// files while no other Lagom can open them.
     pub(crate) fn close_keeping_lock(self) -> Result<File> {
         let Store { conn, _lock, .. } = self;
+        // `key` is dropped (wiped) here.
         conn.close().map_err(|(_, e)| Error::Storage(e))?;
         Ok(_lock)
     }
@@ -423,6 +428,11 @@ pub(crate) fn publish_private_file<T>(
     before_publish(&written)?;
     tmp.persist(path).map_err(|e| Error::io("write", path, e.error))?;
     Ok(written)
+}
+
+/// Takes the register's lock again (after an open under a held lock failed and dropped it).
+pub(crate) fn relock(path: &Path) -> Result<File> {
+    acquire_lock(path)
 }
 
 /// Makes a rename in `path`'s folder durable (Unix; elsewhere the rename is what it is).
