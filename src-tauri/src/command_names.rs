@@ -67,6 +67,7 @@ pub const COMMANDS: &[&str] = &[
     "breach_affected",
     "breach_told",
     "backup_now",
+    "backup_scheduled",
     "backup_list",
     "backup_restore",
 ];

@@ -469,6 +469,12 @@ pub fn backup_now(session: State<'_, Session>) -> IpcResult<BackupReceipt> {
     session.with(|l| l.backup(None))
 }
 
+/// The daily backup, at start-up and when the day changes: `None` when today's exists.
+#[tauri::command(async)]
+pub fn backup_scheduled(session: State<'_, Session>) -> IpcResult<Option<BackupReceipt>> {
+    session.with(|l| l.scheduled_backup())
+}
+
 #[tauri::command(async)]
 pub fn backup_list(session: State<'_, Session>) -> IpcResult<Vec<BackupFile>> {
     session.with(|l| l.backups())

@@ -81,6 +81,7 @@ macro_rules! app_commands {
             commands::breach_affected,
             commands::breach_told,
             commands::backup_now,
+            commands::backup_scheduled,
             commands::backup_list,
             commands::backup_restore,
         ]

@@ -193,6 +193,8 @@ export const api = {
 
   /** Backs the register up now (encrypted; the erasure ledger beside it). */
   backupNow: () => call<BackupReceipt>("backup_now"),
+  /** The daily backup (start-up, a new day): null when today's exists or daily backups are off. */
+  backupScheduled: () => call<BackupReceipt | null>("backup_scheduled"),
   /** The backups this register made, newest first. */
   backupList: () => call<BackupFile[]>("backup_list"),
   /** Replaces the register with one of its backups; erasures since are applied again. */

@@ -149,7 +149,20 @@ holiday_country: HolidayCountry,
  * The day automatic erasure was last turned on (kept by Lagom; ignored when saving): no
  * grace period ends before it has run from this day.
  */
-automatic_erasure_since: string | null, };
+automatic_erasure_since: string | null, 
+/**
+ * Back up on the first start of each day (on by default).
+ */
+daily_backup: boolean, 
+/**
+ * How many daily backups are kept in the folder; older ones are removed.
+ */
+backups_kept: number, 
+/**
+ * Where backups go: an absolute folder; `None` for `backups` beside the register (the
+ * last folder a backup went to, when one was given).
+ */
+backup_folder: string | null, };
 
 export type MarketingChannel = "email" | "phone" | "sms" | "post" | "events";
 

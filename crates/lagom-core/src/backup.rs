@@ -319,11 +319,26 @@ pub(crate) fn known_erasures(
     Ok((all, refused))
 }
 
+/// Removes the oldest of this register's backups in `folder` beyond the newest `keep`; returns
+/// how many it removed.
+pub(crate) fn prune(conn: &rusqlite::Connection, folder: &Path, keep: u32) -> Result<u32> {
+    let mut removed = 0;
+    let here: Vec<BackupFile> =
+        list(conn)?.into_iter().filter(|b| Path::new(&b.path).parent() == Some(folder)).collect();
+    for old in here.iter().skip(usize::try_from(keep).unwrap_or(usize::MAX)) {
+        if std::fs::remove_file(&old.path).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// The folder of the last backup, where the next one goes.
 pub(crate) fn last_folder(conn: &rusqlite::Connection) -> Result<Option<PathBuf>> {
     Ok(conn
         .query_row("SELECT value FROM setting WHERE key = ?1", [FOLDER_SETTING], |row| row.get::<_, String>(0))
         .optional()?
+        .filter(|folder| !folder.is_empty())
         .map(PathBuf::from))
 }
 

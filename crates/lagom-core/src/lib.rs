@@ -255,6 +255,28 @@ impl Lagom {
         backup::take(self.ctx(), self.path(), &folder)
     }
 
+    /// The daily backup, on the first start of the day (when the settings have it on, as they
+    /// do by default): taken if no backup of this register is from today, then only the
+    /// newest `backups_kept` in that folder are kept. `None` when there was nothing to do.
+    pub fn scheduled_backup(&self) -> Result<Option<BackupReceipt>> {
+        let settings = self.settings()?;
+        if !settings.daily_backup {
+            return Ok(None);
+        }
+        let today = self.clock.today();
+        let latest = self.backups()?.into_iter().next();
+        let taken_today =
+            latest.and_then(|b| clock::parse_timestamp(&b.taken_at)).is_some_and(|at| self.clock.date_of(at) == today);
+        if taken_today {
+            return Ok(None);
+        }
+        let receipt = self.backup(None)?;
+        if let Some(folder) = Path::new(&receipt.path).parent() {
+            backup::prune(&self.store.conn, folder, settings.backups_kept)?;
+        }
+        Ok(Some(receipt))
+    }
+
     /// The backups this register made that are still where they were written, newest first.
     pub fn backups(&self) -> Result<Vec<BackupFile>> {
         backup::list(&self.store.conn)

@@ -35,6 +35,29 @@ pub struct Settings {
     /// grace period ends before it has run from this day.
     #[serde(default)]
     pub automatic_erasure_since: Option<String>,
+    /// Back up on the first start of each day (on by default).
+    #[serde(default = "default_true")]
+    pub daily_backup: bool,
+    /// How many daily backups are kept in the folder; older ones are removed.
+    #[serde(default = "default_backups_kept")]
+    pub backups_kept: u32,
+    /// Where backups go: an absolute folder; `None` for `backups` beside the register (the
+    /// last folder a backup went to, when one was given).
+    #[serde(default)]
+    pub backup_folder: Option<String>,
+}
+
+/// Daily backups kept when none is set: a week.
+pub const DEFAULT_BACKUPS_KEPT: u32 = 7;
+/// The most daily backups kept.
+pub const MAX_BACKUPS_KEPT: u32 = 100;
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_backups_kept() -> u32 {
+    DEFAULT_BACKUPS_KEPT
 }
 
 /// The grace period when none is set: two weeks.
@@ -92,6 +115,9 @@ impl Settings {
             ("grace_days", self.grace_days.to_string()),
             ("automatic_erasure", if self.automatic_erasure { "on" } else { "off" }.into()),
             ("holiday_country", self.holiday_country.code().into()),
+            ("daily_backup", if self.daily_backup { "on" } else { "off" }.into()),
+            ("backups_kept", self.backups_kept.to_string()),
+            ("backup_folder", self.backup_folder.clone().unwrap_or_default()),
         ];
         let mut controller = self.controller.clone();
         for (key, _, _) in CONTROLLER_FIELDS {
@@ -111,6 +137,9 @@ impl Settings {
             automatic_erasure: false,
             holiday_country: HolidayCountry::Se,
             automatic_erasure_since: None,
+            daily_backup: true,
+            backups_kept: DEFAULT_BACKUPS_KEPT,
+            backup_folder: None,
         };
         let mut statement = conn.prepare_cached("SELECT key, value FROM setting")?;
         let mut rows = statement.query([])?;
@@ -123,6 +152,11 @@ impl Settings {
                 "grace_days" => settings.grace_days = value.parse().unwrap_or(DEFAULT_GRACE_DAYS).min(MAX_GRACE_DAYS),
                 "automatic_erasure_since" => settings.automatic_erasure_since = Some(value),
                 "automatic_erasure" => settings.automatic_erasure = value == "on",
+                "daily_backup" => settings.daily_backup = value != "off",
+                "backups_kept" => {
+                    settings.backups_kept = value.parse().unwrap_or(DEFAULT_BACKUPS_KEPT).clamp(1, MAX_BACKUPS_KEPT)
+                }
+                "backup_folder" => settings.backup_folder = (!value.is_empty()).then_some(value),
                 "holiday_country" => {
                     settings.holiday_country = HolidayCountry::from_code(&value).unwrap_or(HolidayCountry::Se)
                 }
@@ -153,6 +187,19 @@ impl Settings {
                 .unwrap_or_default();
             }
         }
+        if !(1..=MAX_BACKUPS_KEPT).contains(&input.backups_kept) {
+            errors.push("backups_kept", FieldErrorCode::OutOfRange, format!("keep 1 to {MAX_BACKUPS_KEPT} backups"));
+        }
+        let backup_folder = match input.backup_folder.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            None => None,
+            Some(folder) if std::path::Path::new(folder).is_absolute() && !folder.chars().any(char::is_control) => {
+                Some(folder.to_owned())
+            }
+            Some(_) => {
+                errors.push("backup_folder", FieldErrorCode::OutOfRange, "give the whole path of a folder (/home/…)");
+                None
+            }
+        };
         if input.grace_days > MAX_GRACE_DAYS {
             errors.push("grace_days", FieldErrorCode::OutOfRange, format!("give 0 to {MAX_GRACE_DAYS} days"));
         }
@@ -162,6 +209,7 @@ impl Settings {
             default_country: country.unwrap_or_else(|| "SE".into()),
             controller,
             automatic_erasure_since: None,
+            backup_folder,
             ..input.clone()
         };
         let tx = conn.unchecked_transaction()?;

@@ -1386,3 +1386,33 @@ fn a_restored_backup_erases_again_everyone_erased_since_and_leaves_no_byte_of_th
     assert!(needles.iter().all(|n| occurrences(&pages, n) == 0), "nothing of her on the new laptop either");
     assert_eq!(new_keys.load().unwrap().unwrap(), key, "the key is stored for the next start");
 }
+
+#[test]
+fn the_daily_backup_is_taken_once_a_day_and_only_the_newest_are_kept() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    let clock =
+        std::sync::Arc::new(lagom_core::FixedClock::at(chrono::Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()));
+    let lagom =
+        Lagom::create_with_clock(&dir.path().join("lagom.db"), &MemoryKeyStore::new(), clock.clone()).unwrap().lagom;
+    let mut settings = lagom.settings().unwrap();
+    assert!(settings.daily_backup && settings.backups_kept == 7, "on by default, a week kept");
+    settings.backups_kept = 2;
+    lagom.save_settings(&settings).unwrap();
+    let first = lagom.scheduled_backup().unwrap().expect("the first start of the day backs up");
+    assert!(first.path.starts_with(dir.path().join("backups").to_str().unwrap()), "beside the register");
+    clock.advance(chrono::Duration::hours(10));
+    assert_eq!(lagom.scheduled_backup().unwrap(), None, "once a day");
+    for day in 2..=4 {
+        clock.set(chrono::Utc.with_ymd_and_hms(2026, 3, day, 8, 0, 0).unwrap());
+        assert!(lagom.scheduled_backup().unwrap().is_some(), "day {day}");
+    }
+    let kept: Vec<String> = lagom.backups().unwrap().into_iter().map(|b| b.taken_at).collect();
+    assert_eq!(kept, ["2026-03-04T08:00:00Z", "2026-03-03T08:00:00Z"], "only the newest two stay");
+    settings.daily_backup = false;
+    lagom.save_settings(&settings).unwrap();
+    clock.set(chrono::Utc.with_ymd_and_hms(2026, 3, 5, 8, 0, 0).unwrap());
+    assert_eq!(lagom.scheduled_backup().unwrap(), None, "off");
+    settings.backup_folder = Some("relative/folder".into());
+    assert!(lagom.save_settings(&settings).is_err(), "a folder is a whole path");
+}
