@@ -54,7 +54,8 @@ test('a backup taken and restored from the settings screen erases again who was 
   await (await byTestId(browser, 'nav-settings')).click();
   await (await byTestId(browser, 'backup-restore')).click();
   await (await byTestId(browser, 'backup-restore-confirm')).click();
-  const restored = await byTestId(browser, 'backup-restored', 20000);
+  // The window reloads from the restored register and says what the restore did.
+  const restored = await byTestId(browser, 'restore-note', 20000);
   assert.match(await restored.getText(), /Restored 1 contacts; 1 erasures made since were applied again/);
 
   await (await byTestId(browser, 'nav-contacts')).click();

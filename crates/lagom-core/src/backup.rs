@@ -34,10 +34,21 @@ CREATE TABLE backup_taken (
     file TEXT NOT NULL
 ) STRICT;
 -- The key that signs this register's lines in the erasure ledgers: a line that does not verify
--- (written by hand, or by another register sharing the folder) is never applied.
+-- (written by hand, or by another register sharing the folder) is never applied. Its 32 bytes
+-- come from the OS's CSPRNG (`seed_ledger_secret`), not SQLite's own generator.
 CREATE TABLE ledger_secret (secret BLOB NOT NULL) STRICT;
-INSERT INTO ledger_secret (secret) VALUES (randomblob(32));
 "#;
+
+/// Fills `ledger_secret` with a fresh random key (a migration step).
+pub(crate) fn seed_ledger_secret(tx: &rusqlite::Transaction<'_>, _now: &str) -> Result<()> {
+    let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+    crate::store::keys::fill_random(secret.as_mut())?;
+    tx.execute(
+        "INSERT INTO ledger_secret (secret) SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM ledger_secret)",
+        [secret.as_slice()],
+    )?;
+    Ok(())
+}
 
 /// The erasure ledger beside the backups.
 pub const LEDGER_FILE: &str = "lagom-erasures.csv";

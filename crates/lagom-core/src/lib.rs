@@ -323,7 +323,8 @@ impl Lagom {
             .collect::<rusqlite::Result<_>>()?;
         let replaced_contacts: u32 = conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
 
-        let mut prepared = prepare_restore(&from, &restoring, &key, self.clock.clone(), &erasures, &carried)?;
+        let mut prepared =
+            prepare_restore(&from, &restoring, &key, self.clock.clone(), &erasures, &carried, Some(&secret))?;
         prepared.report.rejected += refused;
         prepared.report.replaced_contacts = replaced_contacts;
         if let Err(e) = backup::checkpoint(conn) {
@@ -348,9 +349,13 @@ impl Lagom {
         let failed = |error: Error, register: Option<Lagom>| Box::new(RestoreFailed { error, register });
         let lock = match self.store.close_keeping_lock() {
             Ok(lock) => lock,
-            Err(e) => return Err(failed(e, None)),
+            Err(e) => {
+                remove_restoring(restoring);
+                return Err(failed(e, None));
+            }
         };
-        let reopen = |lock: std::fs::File| {
+        // Every step below holds `lock`; `reopen` opens the register under it.
+        let reopen = |lock: &std::fs::File| {
             Store::open_locked(&live, &key, lock, clock.as_ref())
                 .ok()
                 .map(|store| Lagom::with_store(store, clock.clone()))
@@ -361,41 +366,57 @@ impl Lagom {
             .find(|path| !path.exists())
         else {
             remove_restoring(restoring);
-            return Err(failed(Error::AlreadyExists { path: live.clone() }, reopen(lock)));
+            return Err(failed(Error::AlreadyExists { path: live.clone() }, reopen(&lock)));
         };
-        if let Err(e) = std::fs::hard_link(&live, &aside) {
+        // Linked aside, so the register is never missing; where the file system has no links
+        // (FAT, some network shares) it is renamed aside instead, still under the lock.
+        let linked = std::fs::hard_link(&live, &aside).is_ok();
+        if !linked && let Err(e) = std::fs::rename(&live, &aside) {
             remove_restoring(restoring);
-            return Err(failed(Error::io("keep aside", &live, e), reopen(lock)));
+            return Err(failed(Error::io("keep aside", &live, e), reopen(&lock)));
         }
         // The old register's side files must not meet the new one (its WAL is checkpointed).
-        for side in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(store::with_suffix(&live, side));
-        }
+        let remove_sides = || {
+            for side in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(store::with_suffix(&live, side));
+            }
+        };
+        remove_sides();
         if let Err(e) = std::fs::rename(restoring, &live) {
-            let _ = std::fs::remove_file(&aside);
+            if linked {
+                let _ = std::fs::remove_file(&aside);
+            } else {
+                let _ = std::fs::rename(&aside, &live);
+            }
             remove_restoring(restoring);
-            return Err(failed(Error::io("put in place", &live, e), reopen(lock)));
+            return Err(failed(Error::io("put in place", &live, e), reopen(&lock)));
         }
         store::sync_folder(&live);
         let _ = std::fs::remove_file(store::lock_path(restoring));
-        match Store::open_locked(&live, &key, lock, clock.as_ref()) {
+        match Store::open_locked(&live, &key, &lock, clock.as_ref()) {
             Ok(store) => {
+                drop(lock); // the store shares it
                 let _ = std::fs::remove_file(&aside);
                 Ok((Lagom::with_store(store, clock), prepared.report))
             }
             Err(e) => {
                 // The register as it was comes back, in one rename, and is handed back open.
-                let _ = std::fs::rename(&aside, &live);
+                remove_sides();
+                if let Err(back) = std::fs::rename(&aside, &live) {
+                    let kept = format!("{} (the register before the restore)", aside.display());
+                    return Err(failed(Error::io("put back", kept, back), None));
+                }
                 store::sync_folder(&live);
-                let register = store::relock(&live).ok().and_then(reopen);
-                Err(failed(e, register))
+                Err(failed(e, reopen(&lock)))
             }
         }
     }
 
     /// A restore onto a computer without the register (the laptop was lost): the backup at
     /// `from` becomes the register at `path`, opened with its recovery key, after the erasures in
-    /// the signed ledger beside the backup are applied again; the key then goes into `keys`.
+    /// the signed ledgers beside the backup and in every folder the backup knew of are applied
+    /// again; the key then goes into `keys`. Refused where a register, its side files or a key
+    /// for `path` already exist (as a creation is); undone whole on any failure.
     pub fn restore_new(
         path: &Path,
         from: &Path,
@@ -403,36 +424,62 @@ impl Lagom {
         keys: &dyn KeyStore,
     ) -> Result<(Lagom, RestoreReport)> {
         let key = DbKey::from_recovery_key(recovery_key)?;
-        if path.exists() {
-            return Err(Error::AlreadyExists { path: path.to_owned() });
-        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             store::create_private_dir(parent)?;
+        }
+        let lock = store::lock(path)?;
+        if let Some(existing) = store::database_files(path).into_iter().find(|f| f.symlink_metadata().is_ok()) {
+            return Err(Error::AlreadyExists { path: existing });
+        }
+        let other = other_store(path, keys.kind())?;
+        for store in [keys, other.as_ref()] {
+            if store.holds_key()? {
+                return Err(Error::KeyAlreadyStored {
+                    path: path.to_owned(),
+                    store: store.kind().describe(),
+                    how: store.location(),
+                });
+            }
         }
         let from = canonical_path(from)?;
         let restoring = store::with_suffix(path, ".restoring");
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        // The ledger's key is in the backup itself (the same register).
-        let secret = {
-            for leftover in store::database_files(&restoring) {
-                let _ = std::fs::remove_file(leftover);
-            }
-            store::copy_private(&from, &restoring)?;
-            let read =
-                Store::open_copy(&restoring, &key, clock.as_ref()).and_then(|copy| backup::ledger_secret(&copy.conn));
+        // The ledger's key and the folders of the backups are in the backup itself.
+        let (secret, mut ledgers) = {
             remove_restoring(&restoring);
-            read?
+            store::copy_private(&from, &restoring)?;
+            let read = Store::open_copy(&restoring, &key, clock.as_ref())
+                .and_then(|copy| Ok((backup::ledger_secret(&copy.conn)?, backup::folders(&copy.conn)?)));
+            remove_restoring(&restoring);
+            let (secret, folders) = read?;
+            (secret, folders.into_iter().map(|f| f.join(backup::LEDGER_FILE)).collect::<Vec<_>>())
         };
-        let ledger = from.parent().unwrap_or(Path::new(".")).join(backup::LEDGER_FILE);
-        let (erasures, refused) = backup::known_erasures(None, &[ledger], &secret)?;
-        let mut prepared = prepare_restore(&from, &restoring, &key, clock.clone(), &erasures, &[])?;
+        let beside = from.parent().unwrap_or(Path::new(".")).join(backup::LEDGER_FILE);
+        if !ledgers.contains(&beside) {
+            ledgers.insert(0, beside);
+        }
+        let (erasures, refused) = backup::known_erasures(None, &ledgers, &secret)?;
+        let mut prepared = prepare_restore(&from, &restoring, &key, clock.clone(), &erasures, &[], None)?;
         prepared.report.rejected += refused;
-        std::fs::rename(&restoring, path).map_err(|e| Error::io("put in place", path, e))?;
-        let _ = std::fs::remove_file(store::lock_path(&restoring));
+        let undo = |error: Error| {
+            let _ = keys.delete();
+            remove_restoring(&restoring);
+            error
+        };
+        keys.save(&key).map_err(undo)?;
+        // Published without replacing anything: linked into place, then the copy's name goes.
+        if std::fs::hard_link(&restoring, path).is_err() {
+            std::fs::rename(&restoring, path).map_err(|e| undo(Error::io("put in place", path, e)))?;
+        }
+        remove_restoring(&restoring);
         store::sync_folder(path);
-        keys.save(&key)?;
-        let lagom = Lagom::open_with_clock(path, keys, clock)?;
-        Ok((lagom, prepared.report))
+        match Store::open_locked(path, &key, &lock, clock.as_ref()) {
+            Ok(store) => Ok((Lagom::with_store(store, clock), prepared.report)),
+            Err(e) => {
+                let _ = std::fs::remove_file(path);
+                Err(undo(e))
+            }
+        }
     }
 
     /// Removes Lagom's data from this computer (a leaver's laptop, one going back to IT): the
@@ -447,7 +494,7 @@ impl Lagom {
         let backup_files = backup::files(conn)?;
         let folders = backup::folders(conn)?;
         let secret = backup::ledger_secret(conn)?;
-        let key = keys.load().ok().flatten();
+        let key = Some(self.store.key.clone());
         let lock = self.store.close_keeping_lock()?;
         let mut report = ForgetReport::default();
         let remove = |file: &Path, report: &mut ForgetReport| match std::fs::remove_file(file) {
@@ -472,11 +519,17 @@ impl Lagom {
         if let Some(key) = &key {
             let other: Option<Box<dyn KeyStore>> = other_store(&path, keys.kind()).ok();
             for store in std::iter::once(keys).chain(other.as_deref()) {
-                let held = store.load().ok().flatten().is_some_and(|k| &k == key);
+                if !store.holds_key().unwrap_or(true) {
+                    continue;
+                }
+                let location = store.location();
                 match store.remove_copy_of(key) {
-                    Ok(()) if held => report.removed.push(format!("the key in {}", store.location())),
+                    Ok(()) if !store.holds_key().unwrap_or(true) => {
+                        report.removed.push(format!("the key in {location}"));
+                    }
+                    // Another database's key under this path's name: not ours to remove.
                     Ok(()) => {}
-                    Err(_) => report.kept.push(format!("the key in {}: remove it there", store.location())),
+                    Err(_) => report.kept.push(format!("the key in {location}: remove it there")),
                 }
             }
         }
@@ -579,6 +632,7 @@ fn prepare_restore(
     clock: Arc<dyn Clock>,
     erasures: &[Tombstone],
     carried: &[(String, String, String)],
+    ledger_secret: Option<&[u8]>,
 ) -> Result<Prepared> {
     for leftover in store::database_files(restoring) {
         let _ = std::fs::remove_file(leftover);
@@ -591,14 +645,13 @@ fn prepare_restore(
             return Err(Error::NotADatabase { path: from.to_owned() });
         }
         let taken_at = backup::taken_at(conn)?;
-        let (mut reapplied, mut rejected) = (0, 0);
+        let mut reapplied = 0;
+        // Every tombstone the register holds or signed is applied, whatever its date says: a
+        // clock that was wrong at the backup or at the erasure must not bring anyone back.
         for tombstone in erasures {
             let present =
                 conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([&tombstone.contact_id])?;
-            if present && tombstone.at < taken_at {
-                // Erased before the backup was taken, yet in it: not a real tombstone.
-                rejected += 1;
-            } else if present {
+            if present {
                 copy.rights().reapply(tombstone)?;
                 reapplied += 1;
             } else {
@@ -617,6 +670,12 @@ fn prepare_restore(
                 )?;
             }
         }
+        // The register's ledger key (an older backup, migrated, was given a new one), so its
+        // signed lines keep verifying after the restore.
+        if let Some(secret) = ledger_secret {
+            conn.execute("DELETE FROM ledger_secret", [])?;
+            conn.execute("INSERT INTO ledger_secret (secret) VALUES (?1)", [secret])?;
+        }
         // Later erasures go to every folder the register backed up to, not only those the
         // backup knew.
         for (id, at, file) in carried {
@@ -632,7 +691,7 @@ fn prepare_restore(
                 restored_from: from.to_string_lossy().into_owned(),
                 backup_taken_at: taken_at,
                 reapplied,
-                rejected,
+                rejected: 0,
                 contacts,
                 replaced_contacts: 0,
             },

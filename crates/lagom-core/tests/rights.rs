@@ -1416,3 +1416,45 @@ fn the_daily_backup_is_taken_once_a_day_and_only_the_newest_are_kept() {
     settings.backup_folder = Some("relative/folder".into());
     assert!(lagom.save_settings(&settings).is_err(), "a folder is a whole path");
 }
+
+#[test]
+fn a_restore_that_cannot_happen_hands_the_register_back_open_and_a_wrong_clock_brings_nobody_back() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lagom.db");
+    let keys = MemoryKeyStore::new();
+    let clock =
+        std::sync::Arc::new(lagom_core::FixedClock::at(chrono::Utc.with_ymd_and_hms(2027, 6, 1, 8, 0, 0).unwrap()));
+    let created = Lagom::create_with_clock(&path, &keys, clock.clone()).unwrap();
+    let (lagom, recovery) = (created.lagom, created.recovery_key.to_hex());
+    let eva = person(&lagom, "Eva", "Raderad", &["Customer relationship"]);
+    let receipt = lagom.backup(Some(&dir.path().join("backups"))).unwrap();
+
+    // Not a backup of this register: refused, and the register comes back open and whole.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![7u8; 8192]).unwrap();
+    let failed = lagom.restore(&junk).unwrap_err();
+    let lagom = failed.register.expect("handed back open");
+    assert_eq!(lagom.contacts().get(&eva).unwrap().given_name, "Eva");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("restoring"))
+    );
+
+    // The clock was a year ahead at the backup; corrected, Eva is erased "before" it was taken.
+    clock.set(chrono::Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap());
+    lagom.rights().erase(&eva, None).unwrap();
+    let (restored, report) = lagom.restore(Path::new(&receipt.path)).unwrap();
+    assert_eq!((report.reapplied, report.rejected), (1, 0), "a tombstone's date never brings anyone back");
+    assert!(restored.contacts().get(&eva).is_err());
+    drop(restored);
+
+    // Onto a computer that already has a register there, or a key for it: refused, untouched.
+    let refused = Lagom::restore_new(&path, Path::new(&receipt.path), &recovery, &MemoryKeyStore::new()).unwrap_err();
+    assert!(matches!(refused, lagom_core::Error::AlreadyExists { .. }), "{refused:?}");
+    let elsewhere = dir.path().join("new").join("lagom.db");
+    let holding = MemoryKeyStore::new();
+    holding.save(&keys.load().unwrap().unwrap()).unwrap();
+    let refused = Lagom::restore_new(&elsewhere, Path::new(&receipt.path), &recovery, &holding).unwrap_err();
+    assert!(matches!(refused, lagom_core::Error::KeyAlreadyStored { .. }), "{refused:?}");
+    assert!(!elsewhere.exists());
+}

@@ -24,3 +24,6 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
     timer = setTimeout(() => fn(...args), ms);
   };
 }
+
+/** Where a restore leaves its report for the window it reloads (sessionStorage). */
+export const RESTORE_NOTE = 'lagom.restore-note';

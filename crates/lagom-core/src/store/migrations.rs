@@ -36,6 +36,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::notices::SCHEMA),
     Step::Sql(crate::breaches::NOTIFICATION_SCHEMA),
     Step::Sql(crate::backup::SCHEMA),
+    Step::Rust(crate::backup::seed_ledger_secret),
 ];
 
 /// The schema version this build writes and understands.

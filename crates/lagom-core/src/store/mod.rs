@@ -205,10 +205,11 @@ impl Store {
         Self::open_with_key(&path, key, lock, clock)
     }
 
-    /// Opens `path` with `key` under a lock the caller already holds (a restore's swap).
-    /// (The lock of a failed open is released; [`relock`] takes it again.)
-    pub(crate) fn open_locked(path: &Path, key: &DbKey, lock: File, clock: &dyn Clock) -> Result<Store> {
-        Self::open_with_key(path, key, lock, clock)
+    /// Opens `path` with `key` under a lock the caller holds and keeps holding (a restore's
+    /// swap): the store shares it, so a failed open leaves it held.
+    pub(crate) fn open_locked(path: &Path, key: &DbKey, lock: &File, clock: &dyn Clock) -> Result<Store> {
+        let shared = lock.try_clone().map_err(|e| Error::io("lock", lock_path(path), e))?;
+        Self::open_with_key(path, key, shared, clock)
     }
 
     /// Closes the connection and hands back the lock, still held: the caller replaces the
@@ -430,8 +431,8 @@ pub(crate) fn publish_private_file<T>(
     Ok(written)
 }
 
-/// Takes the register's lock again (after an open under a held lock failed and dropped it).
-pub(crate) fn relock(path: &Path) -> Result<File> {
+/// Takes the lock of a register about to be made (a restore onto a new computer).
+pub(crate) fn lock(path: &Path) -> Result<File> {
     acquire_lock(path)
 }
 
