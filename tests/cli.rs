@@ -1312,3 +1312,32 @@ fn forget_removes_the_register_its_key_and_the_chosen_backups_and_says_what() {
         std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(left.len(), 2, "the first register's backup and the shared ledger stay: {left:?}");
 }
+
+#[test]
+fn a_role_revealing_a_special_category_is_refused_naming_it_until_confirmed() {
+    let (db, _) = init();
+    let args = [
+        "contact",
+        "add",
+        "--given-name",
+        "Bo",
+        "--family-name",
+        "Berg",
+        "--role",
+        "Fackombud",
+        "--purpose",
+        "Customer relationship",
+    ];
+    let refused = lagom(&db.path, &args);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("trade union membership"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let added = ok_json(&db.path, &[&args[..], &["--confirm-special-category", "--json"]].concat());
+    assert_eq!(added["role"], "Fackombud");
+    let id = added["id"].as_str().unwrap();
+    // Another change to the same contact does not ask again.
+    assert_eq!(ok_json(&db.path, &["contact", "update", id, "--owner", "Sara", "--json"])["owner"], "Sara");
+}

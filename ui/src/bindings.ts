@@ -3,7 +3,7 @@
 
 export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "read_only" | "in_use" | "not_open" | "cancelled" | "storage" | "io";
 
-export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched" | "identity_not_checked" | "invalid_import" | "basis_mismatch" | "unknown_contact" | "identity_number" | "breach_closed" | "person_named" | "controller_missing";
+export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched" | "identity_not_checked" | "invalid_import" | "basis_mismatch" | "unknown_contact" | "identity_number" | "breach_closed" | "person_named" | "controller_missing" | "special_health" | "special_religion" | "special_political" | "special_trade_union" | "special_sexual_orientation" | "special_ethnic_origin";
 
 export type FieldError = { 
 /**
@@ -55,7 +55,12 @@ tags: Array<string>,
 /**
  * Names (or ids) of purposes; at least one is required (R-2).
  */
-purposes: Array<string>, };
+purposes: Array<string>, 
+/**
+ * The user confirmed keeping a role or organisation that reveals a special category
+ * (Art. 9); without it such a value is refused, naming the category.
+ */
+confirmed_special_categories: boolean, };
 
 export type Contact = { id: string, given_name: string, family_name: string, email: string | null, 
 /**
@@ -107,7 +112,11 @@ export type TagInput = { name: string,
 /**
  * The purpose's name or id.
  */
-purpose: string, };
+purpose: string, 
+/**
+ * The user confirmed a tag that reveals a special category (Art. 9).
+ */
+confirmed_special_categories: boolean, };
 
 export type Controller = { name: string, 
 /**

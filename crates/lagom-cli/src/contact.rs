@@ -106,6 +106,11 @@ pub struct ContactFields {
     /// A purpose's name or id (repeat for more).
     #[arg(long = "purpose")]
     purposes: Vec<String>,
+    /// Keep a role or organisation that reveals a special category (health, religion or belief,
+    /// political opinion, trade union membership, sexual orientation, ethnic origin; Art. 9):
+    /// without it such a value is refused, naming the category.
+    #[arg(long)]
+    confirm_special_category: bool,
 }
 
 impl ContactFields {
@@ -133,6 +138,7 @@ impl ContactFields {
         if !self.purposes.is_empty() {
             base.purposes = self.purposes;
         }
+        base.confirmed_special_categories = self.confirm_special_category;
         base
     }
 }
@@ -152,6 +158,7 @@ fn input_from(contact: Contact) -> ContactInput {
         owner: contact.owner,
         tags: contact.tags,
         purposes: contact.purposes.into_iter().map(|p| p.id).collect(),
+        confirmed_special_categories: false,
     }
 }
 

@@ -37,6 +37,10 @@ pub struct ContactInput {
     pub tags: Vec<String>,
     /// Names (or ids) of purposes; at least one is required.
     pub purposes: Vec<String>,
+    /// The user confirmed keeping a role or organisation that reveals a special category
+    /// (Art. 9); without it such a value is refused, naming the category.
+    #[serde(default)]
+    pub confirmed_special_categories: bool,
 }
 
 /// A purpose as shown on a contact.
@@ -202,7 +206,20 @@ impl<'a> Contacts<'a> {
 
     /// Validates and replaces every field of an existing contact.
     pub fn update(&self, id: &str, input: &ContactInput) -> Result<Contact> {
-        let valid = self.validate(input)?;
+        // A role or organisation kept as it was was confirmed when it was stored (or predates
+        // the check): only a changed one asks again.
+        let stored = self.get(id)?;
+        let same = |new: &Option<String>, old: &Option<String>| {
+            new.as_deref().and_then(validate::clean) == old.as_deref().and_then(validate::clean)
+        };
+        let valid = if !input.confirmed_special_categories
+            && same(&input.role, &stored.role)
+            && same(&input.organisation, &stored.organisation)
+        {
+            self.validate(&ContactInput { confirmed_special_categories: true, ..input.clone() })?
+        } else {
+            self.validate(input)?
+        };
         let tx = self.ctx.begin()?;
         let before = self.get(id)?;
         let old_organisation_id: Option<String> = tx
@@ -487,6 +504,7 @@ impl<'a> Contacts<'a> {
             owner: c.owner,
             tags: c.tags,
             purposes,
+            confirmed_special_categories: false,
         };
         self.update(id, &merged)
     }
@@ -507,6 +525,9 @@ impl<'a> Contacts<'a> {
         let organisation =
             validate::optional_text(&mut errors, "organisation", input.organisation.as_deref(), MAX_ORGANISATION_CHARS);
         let role = validate::optional_text(&mut errors, "role", input.role.as_deref(), MAX_SHORT_TEXT_CHARS);
+        for (field, value) in [("organisation", &organisation), ("role", &role)] {
+            crate::special::check(&mut errors, field, value.as_deref(), input.confirmed_special_categories);
+        }
         let language = validate::optional_language(&mut errors, "language", input.language.as_deref());
         let owner = validate::optional_text(&mut errors, "owner", input.owner.as_deref(), MAX_SHORT_TEXT_CHARS);
         let tag_ids = self.resolve(&mut errors, "tags", &input.tags, "tag")?;

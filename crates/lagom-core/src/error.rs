@@ -281,6 +281,13 @@ pub enum FieldErrorCode {
     PersonNamed,
     /// A letter to a person needs the controller's name and contact in settings (Art. 13(1)(a)).
     ControllerMissing,
+    /// Reveals a special category (Art. 9) and was not confirmed: health, …
+    SpecialHealth,
+    SpecialReligion,
+    SpecialPolitical,
+    SpecialTradeUnion,
+    SpecialSexualOrientation,
+    SpecialEthnicOrigin,
 }
 
 /// A refused input: every field that was wrong, so a form can mark them all at once.

@@ -28,6 +28,7 @@ pub mod requests;
 pub mod retention;
 pub mod rights;
 pub mod settings;
+pub mod special;
 pub mod store;
 pub mod validate;
 pub mod vocab;

@@ -55,6 +55,9 @@ pub struct TagInput {
     pub name: String,
     /// The purpose's name or id.
     pub purpose: String,
+    /// The user confirmed a tag that reveals a special category (Art. 9).
+    #[serde(default)]
+    pub confirmed_special_categories: bool,
 }
 
 const MAX_PURPOSE_NAME_CHARS: usize = 80;
@@ -234,6 +237,7 @@ impl<'a> Purposes<'a> {
     pub fn create_tag(&self, input: &TagInput) -> Result<Tag> {
         let mut errors = InvalidInput::default();
         let name = validate::required_text(&mut errors, "name", &input.name, MAX_TAG_CHARS);
+        crate::special::check(&mut errors, "name", name.as_deref(), input.confirmed_special_categories);
         let purpose = self.get(input.purpose.trim()).ok();
         if purpose.is_none() {
             errors.push("purpose", FieldErrorCode::UnknownPurpose, "choose the purpose this interest serves");

@@ -60,6 +60,7 @@ fn create_stores_every_field_normalised() {
             owner: Some("Sara".into()),
             tags: vec!["golf".into(), "GOLF".into()],
             purposes: vec!["Customer relationship".into(), "events".into()],
+            confirmed_special_categories: false,
         })
         .unwrap();
     assert_eq!(contact.given_name, "Anna");
@@ -261,7 +262,13 @@ fn purposes_and_tags_are_editable_and_validated() {
         .unwrap();
     assert_eq!(renamed.name, "Online events");
 
-    let tag = purposes.create_tag(&TagInput { name: "wine".into(), purpose: "Online events".into() }).unwrap();
+    let tag = purposes
+        .create_tag(&TagInput {
+            name: "wine".into(),
+            purpose: "Online events".into(),
+            confirmed_special_categories: false,
+        })
+        .unwrap();
     let mut input = person("Bo", "Ek");
     input.tags = vec!["wine".into()];
     let contact = lagom.contacts().create(&input).unwrap();
@@ -409,8 +416,11 @@ fn a_personal_identity_number_is_refused_in_every_text_field_but_the_controllers
         ..lagom_core::ContactInput::default()
     });
     assert!(fine.is_ok(), "{fine:?}");
-    let tag =
-        lagom.purposes().create_tag(&lagom_core::TagInput { name: "811218-9876".into(), purpose: "Events".into() });
+    let tag = lagom.purposes().create_tag(&lagom_core::TagInput {
+        name: "811218-9876".into(),
+        purpose: "Events".into(),
+        confirmed_special_categories: false,
+    });
     assert_eq!(code(tag.unwrap_err()), [("name".into(), identity)]);
     // A sole trader's organisation number is their identity number: the controller's own may be one.
     let mut settings = lagom.settings().unwrap();
@@ -418,4 +428,39 @@ fn a_personal_identity_number_is_refused_in_every_text_field_but_the_controllers
     assert_eq!(lagom.save_settings(&settings).unwrap().controller.organisation_number, "121212-1212");
     settings.controller.name = "Firma 121212-1212".into();
     assert_eq!(code(lagom.save_settings(&settings).unwrap_err()), [("controller.name".into(), identity)]);
+}
+
+#[test]
+fn a_role_organisation_or_tag_revealing_a_special_category_needs_confirming_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let lagom = lagom_core::Lagom::create(&dir.path().join("l.db"), &lagom_core::MemoryKeyStore::new()).unwrap().lagom;
+    let input = |role: &str, confirmed: bool| lagom_core::ContactInput {
+        given_name: "Anna".into(),
+        family_name: "Berg".into(),
+        role: Some(role.into()),
+        organisation: Some("Berg Bygg AB".into()),
+        purposes: vec!["Customer relationship".into()],
+        confirmed_special_categories: confirmed,
+        ..lagom_core::ContactInput::default()
+    };
+    let refused = lagom.contacts().create(&input("Fackombud", false)).unwrap_err();
+    assert_eq!(refused.field_errors()[0].field, "role");
+    assert_eq!(refused.field_errors()[0].code, lagom_core::FieldErrorCode::SpecialTradeUnion);
+    let anna = lagom.contacts().create(&input("Fackombud", true)).unwrap();
+    // Kept as it was: no new question; changed to another category: asked again.
+    lagom
+        .contacts()
+        .update(&anna.id, &lagom_core::ContactInput { owner: Some("Sara".into()), ..input("Fackombud", false) })
+        .unwrap();
+    let changed = lagom.contacts().update(&anna.id, &input("Diabetiker", false)).unwrap_err();
+    assert_eq!(changed.field_errors()[0].code, lagom_core::FieldErrorCode::SpecialHealth);
+    assert!(lagom.contacts().create(&input("Inköpare", false)).is_ok(), "an ordinary role passes");
+    let tag = lagom_core::TagInput {
+        name: "HBTQ-nätverk".into(),
+        purpose: "Events".into(),
+        confirmed_special_categories: false,
+    };
+    let refused = lagom.purposes().create_tag(&tag).unwrap_err();
+    assert_eq!(refused.field_errors()[0].code, lagom_core::FieldErrorCode::SpecialSexualOrientation);
+    assert!(lagom.purposes().create_tag(&lagom_core::TagInput { confirmed_special_categories: true, ..tag }).is_ok());
 }

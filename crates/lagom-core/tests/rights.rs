@@ -556,6 +556,7 @@ fn every_declared_personal_value_is_in_the_export() {
             owner: Some("Sara Säljare".into()),
             tags: vec!["golf".into()],
             purposes: vec!["Customer relationship".into()],
+            confirmed_special_categories: false,
         })
         .unwrap()
         .id;

@@ -57,7 +57,9 @@ export function formFromContact(contact: Contact): ContactForm {
 
 const optional = (text: string): string | null => (text.trim() === '' ? null : text);
 
-export function toInput(form: ContactForm): ContactInput {
+/** `confirmedSpecial`: the user confirmed keeping a role or organisation that reveals a special
+ *  category (GDPR Art. 9), after the core refused it naming the category. */
+export function toInput(form: ContactForm, confirmedSpecial = false): ContactInput {
   return {
     given_name: form.given_name,
     family_name: form.family_name,
@@ -72,7 +74,13 @@ export function toInput(form: ContactForm): ContactInput {
     owner: optional(form.owner),
     tags: [...form.tags],
     purposes: [...form.purposes],
+    confirmed_special_categories: confirmedSpecial,
   };
+}
+
+/** Whether a refusal is (also) about a special category that the user may confirm. */
+export function revealsSpecialCategory(error: IpcError | null): boolean {
+  return (error?.fields ?? []).some((f) => f.code.startsWith('special_'));
 }
 
 /** The first problem per field of a refused save, by field name. */
