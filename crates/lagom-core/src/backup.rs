@@ -22,7 +22,7 @@ use ts_rs::TS;
 
 use crate::context::Ctx;
 use crate::error::{Error, Result};
-use crate::rights::Tombstone;
+use crate::rights::{Tombstone, all_tombstones};
 
 pub(crate) const SCHEMA: &str = r#"
 -- The backups taken of this register (the file's full path): the copy holds its own row, so a
@@ -207,22 +207,6 @@ pub(crate) fn record_erasure(conn: &rusqlite::Connection, tombstone: &Tombstone)
             missed.join(", ")
         )
     })
-}
-
-fn all_tombstones(conn: &rusqlite::Connection) -> Result<Vec<Tombstone>> {
-    Ok(conn
-        .prepare_cached("SELECT id, contact_id, at, erased_by, article, request_id FROM erasure ORDER BY at, id")?
-        .query_map([], |row| {
-            Ok(Tombstone {
-                id: row.get(0)?,
-                contact_id: row.get(1)?,
-                at: row.get(2)?,
-                erased_by: row.get(3)?,
-                article: row.get(4)?,
-                request_id: row.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// A tombstone as a ledger line's fields (separators and line breaks replaced: every field is

@@ -792,7 +792,7 @@ fn refuse_named_persons(
 ) -> Result<()> {
     // Whole words only, in any letter case: "Lin" is refused in "we called Lin", not in "deadline".
     let texts: Vec<(&str, String)> =
-        texts.iter().filter_map(|(field, text)| text.map(|t| (*field, words_of(t)))).collect();
+        texts.iter().filter_map(|(field, text)| text.map(|t| (*field, crate::validate::whole_words(t)))).collect();
     if texts.is_empty() {
         return Ok(());
     }
@@ -808,7 +808,7 @@ fn refuse_named_persons(
                 .into_iter()
                 .flatten()
                 .filter(|value| value.chars().count() > 2)
-                .any(|value| text.contains(&words_of(value)));
+                .any(|value| text.contains(&crate::validate::whole_words(value)));
             if named && !errors.fields.iter().any(|e| e.field == *field) {
                 errors.push(
                     field,
@@ -819,17 +819,6 @@ fn refuse_named_persons(
         }
     }
     Ok(())
-}
-
-/// The text's words (letters and digits), lowercased, each with one space before and after,
-/// so a name is found with `contains` only as whole words.
-fn words_of(text: &str) -> String {
-    let mut out = String::from(" ");
-    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-        out.push_str(&word.to_lowercase());
-        out.push(' ');
-    }
-    out
 }
 
 /// Optional text about the incident: at most [`MAX_BREACH_TEXT_CHARS`], lines allowed, and

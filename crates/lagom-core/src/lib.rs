@@ -657,18 +657,7 @@ fn prepare_restore(
                 reapplied += 1;
             } else {
                 // Erased before the backup, or never in it: the tombstone is kept all the same.
-                conn.execute(
-                    "INSERT OR IGNORE INTO erasure (id, contact_id, at, erased_by, article, request_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    rusqlite::params![
-                        tombstone.id,
-                        tombstone.contact_id,
-                        tombstone.at,
-                        tombstone.erased_by,
-                        tombstone.article,
-                        tombstone.request_id
-                    ],
-                )?;
+                rights::insert_tombstone(conn, tombstone, true)?;
             }
         }
         // The register's ledger key (an older backup, migrated, was given a new one), so its

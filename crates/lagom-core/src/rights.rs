@@ -161,17 +161,7 @@ impl<'a> Rights<'a> {
         if let (true, Some(reference)) = (answers_request, request_id) {
             requests.answered_by_erasure(reference, contact_id, &tombstone.id)?;
         }
-        tx.prepare_cached(
-            "INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(rusqlite::params![
-            tombstone.id,
-            tombstone.contact_id,
-            tombstone.at,
-            tombstone.erased_by,
-            tombstone.article,
-            tombstone.request_id
-        ])?;
+        insert_tombstone(&tx, &tombstone, false)?;
         audit::record(
             &self.ctx,
             Change {
@@ -199,23 +189,44 @@ impl<'a> Rights<'a> {
 
     /// Every erasure recorded, oldest first (the erasure ledger).
     pub fn erasures(&self) -> Result<Vec<Tombstone>> {
-        let tombstones = self
-            .ctx
-            .conn
-            .prepare_cached("SELECT id, contact_id, at, erased_by, article, request_id FROM erasure ORDER BY at, id")?
-            .query_map([], |row| {
-                Ok(Tombstone {
-                    id: row.get(0)?,
-                    contact_id: row.get(1)?,
-                    at: row.get(2)?,
-                    erased_by: row.get(3)?,
-                    article: row.get(4)?,
-                    request_id: row.get(5)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(tombstones)
+        all_tombstones(self.ctx.conn)
     }
+}
+
+/// Every tombstone, oldest first.
+pub(crate) fn all_tombstones(conn: &rusqlite::Connection) -> Result<Vec<Tombstone>> {
+    Ok(conn
+        .prepare_cached("SELECT id, contact_id, at, erased_by, article, request_id FROM erasure ORDER BY at, id")?
+        .query_map([], |row| {
+            Ok(Tombstone {
+                id: row.get(0)?,
+                contact_id: row.get(1)?,
+                at: row.get(2)?,
+                erased_by: row.get(3)?,
+                article: row.get(4)?,
+                request_id: row.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Writes a tombstone; `keep_existing`: a contact that has one already keeps it (a restore
+/// carrying tombstones over).
+pub(crate) fn insert_tombstone(conn: &rusqlite::Connection, t: &Tombstone, keep_existing: bool) -> Result<()> {
+    let sql = if keep_existing {
+        "INSERT OR IGNORE INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    } else {
+        "INSERT INTO erasure (id, contact_id, at, erased_by, article, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    };
+    conn.prepare_cached(sql)?.execute(rusqlite::params![
+        t.id,
+        t.contact_id,
+        t.at,
+        t.erased_by,
+        t.article,
+        t.request_id
+    ])?;
+    Ok(())
 }
 
 /// Whether `text` is an opaque reference: 1–64 of `A-Z a-z 0-9 . _ -`.

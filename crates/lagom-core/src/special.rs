@@ -206,23 +206,12 @@ const TERMS: &[(SpecialCategory, &[&str])] = &[
 
 /// The special categories `text` reveals, each once, in the list's order.
 pub fn categories_in(text: &str) -> Vec<SpecialCategory> {
-    let words = words_of(text);
+    let words = crate::validate::whole_words(text);
     TERMS
         .iter()
-        .filter(|(_, terms)| terms.iter().any(|term| words.contains(&words_of(term))))
+        .filter(|(_, terms)| terms.iter().any(|term| words.contains(&crate::validate::whole_words(term))))
         .map(|(category, _)| *category)
         .collect()
-}
-
-/// The text's words (letters and digits; a hyphen separates), lower case, each with one space
-/// before and after, so `contains` finds only whole words and phrases.
-fn words_of(text: &str) -> String {
-    let mut out = String::from(" ");
-    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-        out.push_str(&word.to_lowercase());
-        out.push(' ');
-    }
-    out
 }
 
 /// Refuses `value` in `field` when it reveals a special category and the user has not

@@ -104,6 +104,18 @@ pub fn optional_multiline(errors: &mut InvalidInput, field: &str, text: Option<&
     refuse_identity_number(errors, field, value)
 }
 
+/// The text's words (letters and digits; anything else separates), lower case, each with one
+/// space before and after, so `contains` finds a word or phrase only whole ("Lin" is not in
+/// "deadline").
+pub(crate) fn whole_words(text: &str) -> String {
+    let mut out = String::from(" ");
+    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        out.push_str(&word.to_lowercase());
+        out.push(' ');
+    }
+    out
+}
+
 /// Whether `text` holds a Swedish personal identity number anywhere: pieces split at anything
 /// but digits, `-` and `+` (so "(850101-1234)." is found), and a date of birth of six or eight
 /// digits followed by a piece of four (the number written with a space or a slash before its
