@@ -100,6 +100,7 @@ fn generated() -> String {
         lagom_core::BackupReceipt,
         lagom_core::BackupFile,
         lagom_core::RestoreReport,
+        lagom_core::ForgetReport,
         lagom_core::import::ImportField,
         lagom_core::import::ImportFormat,
         lagom_core::import::DroppedColumn,

@@ -70,4 +70,5 @@ pub const COMMANDS: &[&str] = &[
     "backup_scheduled",
     "backup_list",
     "backup_restore",
+    "data_forget",
 ];

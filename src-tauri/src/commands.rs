@@ -490,3 +490,9 @@ pub fn backup_restore(session: State<'_, Session>, path: String) -> IpcResult<Re
     }
     session.restore(std::path::Path::new(&path))
 }
+
+/// "Remove Lagom's data from this computer", after the user typed the word the screen showed.
+#[tauri::command(async)]
+pub fn data_forget(session: State<'_, Session>, backups: bool) -> IpcResult<lagom_core::ForgetReport> {
+    session.forget(backups)
+}

@@ -84,6 +84,7 @@ macro_rules! app_commands {
             commands::backup_scheduled,
             commands::backup_list,
             commands::backup_restore,
+            commands::data_forget,
         ]
     };
 }

@@ -141,6 +141,22 @@ impl Session {
         }
     }
 
+    /// "Remove Lagom's data from this computer": the register, its key and (when chosen) its
+    /// backups; the window is then back at the first-run screen.
+    pub fn forget(&self, backups: bool) -> IpcResult<lagom_core::ForgetReport> {
+        let mut slot = self.slot();
+        let lagom = slot.take().ok_or(Error::NotOpen)?;
+        let keys: Box<dyn KeyStore> = match KeyStoreKind::for_database(&self.db_path) {
+            // Deleting the key file needs no passphrase.
+            KeyStoreKind::Passphrase => Box::new(PassphraseStore::for_database(&self.db_path, "")),
+            _ => match KeychainStore::for_database(&self.db_path) {
+                Ok(keychain) => Box::new(keychain),
+                Err(_) => Box::new(PassphraseStore::for_database(&self.db_path, "")),
+            },
+        };
+        Ok(lagom.forget(keys.as_ref(), backups)?)
+    }
+
     pub fn db_path(&self) -> &Path {
         &self.db_path
     }

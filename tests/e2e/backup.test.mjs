@@ -2,6 +2,8 @@
 // same screen, which brings back the register as it was — without a contact added since, and
 // without the person erased since.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, startDriver, stopDriver } from './driver.mjs';
 
@@ -64,4 +66,22 @@ test('a backup taken and restored from the settings screen erases again who was 
   await browser.waitUntil(async () => (await listedNames(browser)).join() === 'Bo Kvar', {
     timeoutMsg: 'only Bo: Nils came after the backup, Eva stays erased',
   });
+});
+
+test('"Remove Lagom\'s data from this computer" asks for the word, removes the register, its key and backups, and starts over', async () => {
+  await (await byTestId(browser, 'nav-settings')).click();
+  await (await byTestId(browser, 'forget-backups')).click();
+  const confirm = await byTestId(browser, 'forget-confirm');
+  assert.equal(await confirm.isEnabled(), false, 'not before the word is typed');
+  await (await byTestId(browser, 'forget-word')).setValue('REMOVE');
+  await confirm.click();
+  const removed = await byTestId(browser, 'forget-removed', 20000);
+  const text = await removed.getText();
+  assert.match(text, /lagom\.db/);
+  assert.match(text, /lagom-backup-/);
+  assert.match(text, /the key in/);
+  assert.ok(!existsSync(db), 'the register is gone');
+  assert.ok(!existsSync(join(dirname(db), 'backups')), 'the backups are gone');
+  await (await byTestId(browser, 'forget-close')).click();
+  await byTestId(browser, 'create-db', 20000);
 });

@@ -6,6 +6,7 @@ import type {
   AffectedContacts,
   BackupFile,
   BackupReceipt,
+  ForgetReport,
   RestoreReport,
   Applied,
   Breach,
@@ -199,6 +200,9 @@ export const api = {
   backupList: () => call<BackupFile[]>("backup_list"),
   /** Replaces the register with one of its backups; erasures since are applied again. */
   backupRestore: (path: string) => call<RestoreReport>("backup_restore", { path }),
+
+  /** Removes the register, its key and (when `backups`) its backups from this computer. */
+  dataForget: (backups: boolean) => call<ForgetReport>("data_forget", { backups }),
 
   settingsGet: () => call<Settings>("settings_get"),
   settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),

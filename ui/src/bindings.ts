@@ -630,6 +630,8 @@ rejected: number, contacts: number,
  */
 replaced_contacts: number, };
 
+export type ForgetReport = { removed: Array<string>, kept: Array<string>, };
+
 export type ImportField = "given_name" | "family_name" | "full_name" | "email" | "phone" | "organisation" | "role";
 
 export type ImportFormat = "csv" | "vcard";

@@ -524,7 +524,11 @@ impl Lagom {
                     continue;
                 }
                 let location = store.location();
-                match store.remove_copy_of(key) {
+                // A key file is this path's own (no passphrase is needed to delete it); a
+                // keychain entry under the path as typed may hold another database's key.
+                let removed =
+                    if store.kind() == KeyStoreKind::Passphrase { store.delete() } else { store.remove_copy_of(key) };
+                match removed {
                     Ok(()) if !store.holds_key().unwrap_or(true) => {
                         report.removed.push(format!("the key in {location}"));
                     }
