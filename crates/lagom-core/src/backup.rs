@@ -105,10 +105,21 @@ pub(crate) fn take(ctx: Ctx<'_>, db_path: &Path, folder: &Path) -> Result<Backup
     let folder = crate::store::canonical_path(folder)?;
     let now = ctx.clock.now();
     let taken_at = crate::clock::timestamp(now);
-    let path = folder.join(format!("lagom-backup-{}.db", now.format("%Y%m%dT%H%M%SZ")));
-    if path.exists() {
-        return Err(Error::AlreadyExists { path });
-    }
+    // Two backups in the same second (two registers sharing a folder, a second click) get a
+    // number rather than a refusal; an existing backup is never overwritten.
+    let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
+    let Some(path) = (0..100)
+        .map(|n| {
+            folder.join(if n == 0 {
+                format!("lagom-backup-{stamp}.db")
+            } else {
+                format!("lagom-backup-{stamp}-{n}.db")
+            })
+        })
+        .find(|path| path.symlink_metadata().is_err())
+    else {
+        return Err(Error::AlreadyExists { path: folder.join(format!("lagom-backup-{stamp}.db")) });
+    };
     // The row goes in first, so the copy knows when it was taken; removed if the copy fails.
     let id = crate::clock::new_id();
     ctx.conn.execute(

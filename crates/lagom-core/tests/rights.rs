@@ -1459,3 +1459,18 @@ fn a_restore_that_cannot_happen_hands_the_register_back_open_and_a_wrong_clock_b
     assert!(matches!(refused, lagom_core::Error::KeyAlreadyStored { .. }), "{refused:?}");
     assert!(!elsewhere.exists());
 }
+
+#[test]
+fn two_backups_in_the_same_second_are_both_kept() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    let clock =
+        std::sync::Arc::new(lagom_core::FixedClock::at(chrono::Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()));
+    let lagom = Lagom::create_with_clock(&dir.path().join("lagom.db"), &MemoryKeyStore::new(), clock).unwrap().lagom;
+    let folder = dir.path().join("backups");
+    let first = lagom.backup(Some(&folder)).unwrap();
+    let second = lagom.backup(Some(&folder)).unwrap();
+    assert_ne!(first.path, second.path);
+    assert!(second.path.ends_with("lagom-backup-20260301T080000Z-1.db"), "{}", second.path);
+    assert!(Path::new(&first.path).exists() && Path::new(&second.path).exists());
+}
