@@ -324,9 +324,15 @@ impl Lagom {
             .collect::<rusqlite::Result<_>>()?;
         let replaced_contacts: u32 = conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
 
-        let mut prepared =
-            prepare_restore(&from, &restoring, &key, self.clock.clone(), &erasures, &carried, Some(&secret))?;
-        prepared.report.rejected += refused;
+        let mut prepared = prepare_restore(
+            &from,
+            &restoring,
+            &key,
+            self.clock.clone(),
+            |_| Ok((erasures, refused)),
+            &carried,
+            Some(&secret),
+        )?;
         prepared.report.replaced_contacts = replaced_contacts;
         if let Err(e) = backup::checkpoint(conn) {
             remove_restoring(&restoring);
@@ -445,23 +451,20 @@ impl Lagom {
         let from = canonical_path(from)?;
         let restoring = store::with_suffix(path, ".restoring");
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        // The ledger's key and the folders of the backups are in the backup itself.
-        let (secret, mut ledgers) = {
-            remove_restoring(&restoring);
-            store::copy_private(&from, &restoring)?;
-            let read = Store::open_copy(&restoring, &key, clock.as_ref())
-                .and_then(|copy| Ok((backup::ledger_secret(&copy.conn)?, backup::folders(&copy.conn)?)));
-            remove_restoring(&restoring);
-            let (secret, folders) = read?;
-            (secret, folders.into_iter().map(|f| f.join(backup::LEDGER_FILE)).collect::<Vec<_>>())
-        };
+        // The ledger's key and the folders of the backups are in the backup itself: read from
+        // the copy once it is open.
         let beside = from.parent().unwrap_or(Path::new(".")).join(backup::LEDGER_FILE);
-        if !ledgers.contains(&beside) {
-            ledgers.insert(0, beside);
-        }
-        let (erasures, refused) = backup::known_erasures(None, &ledgers, &secret)?;
-        let mut prepared = prepare_restore(&from, &restoring, &key, clock.clone(), &erasures, &[], None)?;
-        prepared.report.rejected += refused;
+        let ledger_erasures = |copy: &rusqlite::Connection| {
+            let mut ledgers = vec![beside.clone()];
+            for folder in backup::folders(copy)? {
+                let ledger = folder.join(backup::LEDGER_FILE);
+                if !ledgers.contains(&ledger) {
+                    ledgers.push(ledger);
+                }
+            }
+            backup::known_erasures(None, &ledgers, &backup::ledger_secret(copy)?)
+        };
+        let prepared = prepare_restore(&from, &restoring, &key, clock.clone(), ledger_erasures, &[], None)?;
         let undo = |error: Error| {
             let _ = keys.delete();
             remove_restoring(&restoring);
@@ -635,7 +638,7 @@ fn prepare_restore(
     restoring: &Path,
     key: &DbKey,
     clock: Arc<dyn Clock>,
-    erasures: &[Tombstone],
+    erasures: impl FnOnce(&rusqlite::Connection) -> Result<(Vec<Tombstone>, u32)>,
     carried: &[(String, String, String)],
     ledger_secret: Option<&[u8]>,
 ) -> Result<Prepared> {
@@ -650,10 +653,11 @@ fn prepare_restore(
             return Err(Error::NotADatabase { path: from.to_owned() });
         }
         let taken_at = backup::taken_at(conn)?;
+        let (erasures, refused) = erasures(conn)?;
         let mut reapplied = 0;
         // Every tombstone the register holds or signed is applied, whatever its date says: a
         // clock that was wrong at the backup or at the erasure must not bring anyone back.
-        for tombstone in erasures {
+        for tombstone in &erasures {
             let present =
                 conn.prepare_cached("SELECT 1 FROM contact WHERE id = ?1")?.exists([&tombstone.contact_id])?;
             if present {
@@ -685,7 +689,7 @@ fn prepare_restore(
                 restored_from: from.to_string_lossy().into_owned(),
                 backup_taken_at: taken_at,
                 reapplied,
-                rejected: 0,
+                rejected: refused,
                 contacts,
                 replaced_contacts: 0,
             },
