@@ -440,7 +440,12 @@ impl Lagom {
         }
         let other = other_store(path, keys.kind())?;
         for store in [keys, other.as_ref()] {
-            if store.holds_key()? {
+            // A keychain that cannot be reached (no Secret Service: the passphrase case) holds none.
+            let holds = match store.holds_key() {
+                Err(Error::KeychainUnavailable(_)) => false,
+                other => other?,
+            };
+            if holds {
                 return Err(Error::KeyAlreadyStored {
                     path: path.to_owned(),
                     store: store.kind().describe(),
