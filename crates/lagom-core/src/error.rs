@@ -92,6 +92,18 @@ pub enum Error {
     #[error("cancelled; nothing was saved")]
     Cancelled,
 
+    #[error(
+        "that code is not right: type the 6 digits your authenticator app shows now, or one of \
+         your unused recovery codes"
+    )]
+    WrongCode,
+
+    #[error("too many wrong attempts: wait {seconds} seconds and try again")]
+    TryLater { seconds: u64 },
+
+    #[error("{what} is not set up: {how}")]
+    NotSetUp { what: &'static str, how: &'static str },
+
     #[error("database error: {0}")]
     Storage(rusqlite::Error),
 
@@ -127,6 +139,9 @@ pub enum ErrorKind {
     InUse,
     NotOpen,
     Cancelled,
+    WrongCode,
+    TryLater,
+    NotSetUp,
     Storage,
     Io,
 }
@@ -153,6 +168,9 @@ impl Error {
             Error::InUse => ErrorKind::InUse,
             Error::NotOpen => ErrorKind::NotOpen,
             Error::Cancelled => ErrorKind::Cancelled,
+            Error::WrongCode => ErrorKind::WrongCode,
+            Error::TryLater { .. } => ErrorKind::TryLater,
+            Error::NotSetUp { .. } => ErrorKind::NotSetUp,
             Error::Storage(_) => ErrorKind::Storage,
             Error::Io { .. } => ErrorKind::Io,
         }

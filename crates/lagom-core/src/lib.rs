@@ -77,10 +77,10 @@ pub struct Lagom {
     clock: Arc<dyn Clock>,
 }
 
-/// A restore that did not happen: why, and the register, handed back open when it could be
-/// (always when the failure came before the swap).
+/// A restore or a key rotation that did not happen: why, and the register, handed back open
+/// when it could be (always when the failure came before the swap).
 #[derive(Debug)]
-pub struct RestoreFailed {
+pub struct SwapFailed {
     pub error: Error,
     pub register: Option<Lagom>,
 }
@@ -291,23 +291,41 @@ impl Lagom {
     /// it replace the register, under the register's lock throughout, and the register it
     /// replaced is removed once the restored one has opened. The backup file is never changed.
     /// It opens the backup with the key this register opened with, so nothing is asked again.
-    /// A failure hands the register back, open, whenever it can (`RestoreFailed::register`).
-    pub fn restore(self, from: &Path) -> std::result::Result<(Lagom, RestoreReport), Box<RestoreFailed>> {
-        match self.prepare_swap(from) {
+    /// A failure hands the register back, open, whenever it can (`SwapFailed::register`).
+    pub fn restore(self, from: &Path) -> std::result::Result<(Lagom, RestoreReport), Box<SwapFailed>> {
+        let key = self.store.key.clone();
+        self.restore_under(from, &key)
+    }
+
+    /// [`Lagom::restore`] of a backup taken before the key was rotated: it opens with the
+    /// recovery key of that time. The restored register keeps the current key (it is
+    /// re-encrypted under it), so nothing changes in the keychain or key file.
+    pub fn restore_with_recovery_key(
+        self,
+        from: &Path,
+        recovery_key: &str,
+    ) -> std::result::Result<(Lagom, RestoreReport), Box<SwapFailed>> {
+        match DbKey::from_recovery_key(recovery_key) {
+            Ok(key) => self.restore_under(from, &key),
+            Err(error) => Err(Box::new(SwapFailed { error, register: Some(self) })),
+        }
+    }
+
+    fn restore_under(self, from: &Path, key: &DbKey) -> std::result::Result<(Lagom, RestoreReport), Box<SwapFailed>> {
+        match self.prepare_swap(from, key) {
             Ok((prepared, restoring)) => self.swap(prepared, &restoring),
-            Err(error) => Err(Box::new(RestoreFailed { error, register: Some(self) })),
+            Err(error) => Err(Box::new(SwapFailed { error, register: Some(self) })),
         }
     }
 
     /// A restore's first half, which changes nothing of the register: the verified copy.
-    fn prepare_swap(&self, from: &Path) -> Result<(Prepared, std::path::PathBuf)> {
+    fn prepare_swap(&self, from: &Path, backup_key: &DbKey) -> Result<(Prepared, std::path::PathBuf)> {
         let live = self.path().to_owned();
         let from = canonical_path(from)?;
         let restoring = store::with_suffix(&live, ".restoring");
         if from == live || from == restoring {
             return Err(Error::AlreadyExists { path: from });
         }
-        let key = self.store.key.clone();
         let conn = &self.store.conn;
         let mut ledgers = vec![from.parent().unwrap_or(Path::new(".")).join(backup::LEDGER_FILE)];
         for folder in backup::folders(conn)? {
@@ -327,11 +345,12 @@ impl Lagom {
         let mut prepared = prepare_restore(
             &from,
             &restoring,
-            &key,
+            backup_key,
             self.clock.clone(),
             |_| Ok((erasures, refused)),
             &carried,
             Some(&secret),
+            Some(&self.store.key),
         )?;
         prepared.report.replaced_contacts = replaced_contacts;
         if let Err(e) = backup::checkpoint(conn) {
@@ -349,11 +368,11 @@ impl Lagom {
         self,
         prepared: Prepared,
         restoring: &Path,
-    ) -> std::result::Result<(Lagom, RestoreReport), Box<RestoreFailed>> {
+    ) -> std::result::Result<(Lagom, RestoreReport), Box<SwapFailed>> {
         let live = self.path().to_owned();
         let key = self.store.key.clone();
         let clock = self.clock.clone();
-        let failed = |error: Error, register: Option<Lagom>| Box::new(RestoreFailed { error, register });
+        let failed = |error: Error, register: Option<Lagom>| Box::new(SwapFailed { error, register });
         let lock = match self.store.close_keeping_lock() {
             Ok(lock) => lock,
             Err(e) => {
@@ -419,6 +438,74 @@ impl Lagom {
         }
     }
 
+    /// Rotates the database key: the register is re-encrypted under a new random key, which
+    /// replaces the current one in `keys` (the store that holds it; a passphrase store must be
+    /// given the passphrase). The new key is returned once, as the new recovery key; the old
+    /// recovery key no longer opens the register (backups taken before still open with it).
+    /// Safe against a crash at any moment: the register then opens with the old key or the new
+    /// one (see `store/rekey.rs`). A failure hands the register back, open, whenever it can.
+    pub fn rekey(self, keys: &dyn KeyStore) -> std::result::Result<(Lagom, DbKey), Box<SwapFailed>> {
+        let clock = self.clock.clone();
+        match self.store.rekey(keys, clock.as_ref()) {
+            Ok((store, key)) => {
+                let lagom = Lagom::with_store(store, clock);
+                // The rotation is done; its entry in the audit trail is best effort.
+                let _ = lagom.audit_security("database_key", "rotated");
+                Ok((lagom, key))
+            }
+            Err((error, store)) => {
+                Err(Box::new(SwapFailed { error, register: store.map(|store| Lagom::with_store(store, clock)) }))
+            }
+        }
+    }
+
+    /// Moves the key from `from` (which must hold this register's key: a passphrase store is
+    /// checked with its passphrase) to `to`, then removes it from `from`: "Ask for a passphrase
+    /// when Lagom opens" on (keychain → key file) and off (key file → keychain). The database
+    /// is not re-encrypted. Stopped half way, the key is in both, never in neither.
+    pub fn move_key(&self, from: &dyn KeyStore, to: &dyn KeyStore) -> Result<()> {
+        if from.kind() == to.kind() {
+            return Err(Error::AlreadyExists { path: self.path().to_owned() });
+        }
+        self.check_holds_key(from)?;
+        to.save(&self.store.key)?;
+        from.remove_copy_of(&self.store.key)?;
+        let _ = from.delete_pending();
+        self.audit_security("key_store", to.kind().describe())
+    }
+
+    /// Wraps the key under a new passphrase (`new`, checked for strength) after `current` has
+    /// been checked; the key file is replaced in one rename.
+    pub fn change_passphrase(&self, current: &PassphraseStore, new: &str) -> Result<()> {
+        PassphraseStore::check_strength(new)?;
+        self.check_holds_key(current)?;
+        PassphraseStore::for_database(self.path(), new).save(&self.store.key)?;
+        self.audit_security("passphrase", "changed")
+    }
+
+    /// Refuses unless `keys` holds the key this register is open with (a wrong passphrase is
+    /// `wrong_passphrase`).
+    fn check_holds_key(&self, keys: &dyn KeyStore) -> Result<()> {
+        match keys.load()? {
+            Some(held) if held == self.store.key => Ok(()),
+            _ => Err(Error::KeyMissing { store: keys.kind().describe() }),
+        }
+    }
+
+    /// A change to how the register is protected, in the audit trail (never a secret).
+    fn audit_security(&self, what: &str, new_value: &str) -> Result<()> {
+        audit::record(
+            &self.ctx(),
+            audit::Change {
+                action: audit::AuditAction::Update,
+                subject_id: None,
+                field: Some(&format!("security/{what}")),
+                old_value: None,
+                new_value: Some(new_value),
+            },
+        )
+    }
+
     /// A restore onto a computer without the register (the laptop was lost): the backup at
     /// `from` becomes the register at `path`, opened with its recovery key, after the erasures in
     /// the signed ledgers beside the backup and in every folder the backup knew of are applied
@@ -469,7 +556,7 @@ impl Lagom {
             }
             backup::known_erasures(None, &ledgers, &backup::ledger_secret(copy)?)
         };
-        let prepared = prepare_restore(&from, &restoring, &key, clock.clone(), ledger_erasures, &[], None)?;
+        let prepared = prepare_restore(&from, &restoring, &key, clock.clone(), ledger_erasures, &[], None, None)?;
         let undo = |error: Error| {
             let _ = keys.delete();
             remove_restoring(&restoring);
@@ -519,7 +606,10 @@ impl Lagom {
         // Registers a restore left aside, or a restore that stopped half way.
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
-            if file.starts_with(&format!("{name}.before-restore-")) || file.starts_with(&format!("{name}.restoring")) {
+            if ["before-restore-", "restoring", "rekeying"]
+                .iter()
+                .any(|leftover| file.starts_with(&format!("{name}.{leftover}")))
+            {
                 remove(&entry.path(), &mut report);
             }
         }
@@ -534,6 +624,7 @@ impl Lagom {
                 let location = store.location();
                 // A key file is this path's own (no passphrase is needed to delete it); a
                 // keychain entry under the path as typed may hold another database's key.
+                let _ = store.delete_pending();
                 let removed =
                     if store.kind() == KeyStoreKind::Passphrase { store.delete() } else { store.remove_copy_of(key) };
                 match removed {
@@ -646,6 +737,7 @@ fn prepare_restore(
     erasures: impl FnOnce(&rusqlite::Connection) -> Result<(Vec<Tombstone>, u32)>,
     carried: &[(String, String, String)],
     ledger_secret: Option<&[u8]>,
+    rekey_to: Option<&DbKey>,
 ) -> Result<Prepared> {
     for leftover in store::database_files(restoring) {
         let _ = std::fs::remove_file(leftover);
@@ -688,6 +780,10 @@ fn prepare_restore(
             )?;
         }
         backup::checkpoint(conn)?;
+        // A backup from before a key rotation takes the register's current key.
+        if let Some(current) = rekey_to.filter(|current| *current != key) {
+            store::rekey_copy_in_place(conn, current)?;
+        }
         let contacts: u32 = conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
         Ok(Prepared {
             report: RestoreReport {

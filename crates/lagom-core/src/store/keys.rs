@@ -133,12 +133,25 @@ pub trait KeyStore: fmt::Debug + Send + Sync {
     fn location(&self) -> String {
         format!("the {}", self.kind().describe())
     }
+    /// A key rotation's next key, kept beside the current one (the same protection) until the
+    /// database has been re-encrypted with it: a rotation stopped at any moment then opens
+    /// with one or the other.
+    fn save_pending(&self, key: &DbKey) -> Result<()>;
+    fn load_pending(&self) -> Result<Option<DbKey>>;
+    fn delete_pending(&self) -> Result<()>;
+    /// The pending key becomes the key, in one step where the store allows it.
+    fn promote_pending(&self) -> Result<()> {
+        let key = self.load_pending()?.ok_or(Error::KeyMissing { store: self.kind().describe() })?;
+        self.save(&key)?;
+        self.delete_pending()
+    }
 }
 
 /// Keeps the key in tests. Never used by the app or the CLI.
 #[derive(Debug, Default)]
 pub struct MemoryKeyStore {
     key: Mutex<Option<DbKey>>,
+    pending: Mutex<Option<DbKey>>,
 }
 
 impl MemoryKeyStore {
@@ -147,11 +160,15 @@ impl MemoryKeyStore {
     }
 
     pub fn with_key(key: DbKey) -> Self {
-        MemoryKeyStore { key: Mutex::new(Some(key)) }
+        MemoryKeyStore { key: Mutex::new(Some(key)), pending: Mutex::new(None) }
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<DbKey>> {
         self.key.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn pending_slot(&self) -> std::sync::MutexGuard<'_, Option<DbKey>> {
+        self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -173,6 +190,17 @@ impl KeyStore for MemoryKeyStore {
         *self.slot() = None;
         Ok(())
     }
+    fn save_pending(&self, key: &DbKey) -> Result<()> {
+        *self.pending_slot() = Some(key.clone());
+        Ok(())
+    }
+    fn load_pending(&self) -> Result<Option<DbKey>> {
+        Ok(self.pending_slot().clone())
+    }
+    fn delete_pending(&self) -> Result<()> {
+        *self.pending_slot() = None;
+        Ok(())
+    }
 }
 
 /// The OS keychain: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows.
@@ -184,6 +212,8 @@ pub struct KeychainStore {
     /// The entry an older Lagom made under the path as typed, when that differs; moved to
     /// `entry` the first time it is read.
     legacy: Option<keyring::Entry>,
+    /// A key rotation's next key (the canonical path + `#next`).
+    pending: keyring::Entry,
 }
 
 pub(crate) const KEYCHAIN_SERVICE: &str = "se.lagom.crm.database-key";
@@ -197,7 +227,17 @@ impl KeychainStore {
         let legacy = if absolute != canonical { Some(entry(&absolute)?) } else { None };
         let mut accounts = vec![canonical.clone()];
         accounts.extend(legacy.is_some().then_some(absolute));
-        Ok(KeychainStore { entry: entry(&canonical)?, accounts, legacy })
+        Ok(KeychainStore { entry: entry(&canonical)?, pending: entry(&format!("{canonical}#next"))?, accounts, legacy })
+    }
+
+    /// Writes `key` into `entry` and reads it back: some Secret Service set-ups accept a write
+    /// they cannot return.
+    fn write(entry: &keyring::Entry, key: &DbKey) -> Result<()> {
+        entry.set_password(&key.to_hex()).map_err(keychain_error)?;
+        match Self::read(entry)?.and_then(|text| DbKey::from_recovery_key(&text).ok()) {
+            Some(stored) if &stored == key => Ok(()),
+            _ => Err(Error::KeychainUnavailable("the keychain did not keep the key".into())),
+        }
     }
 
     fn read(entry: &keyring::Entry) -> Result<Option<Zeroizing<String>>> {
@@ -246,11 +286,18 @@ impl KeyStore for KeychainStore {
         }
     }
     fn save(&self, key: &DbKey) -> Result<()> {
-        self.entry.set_password(&key.to_hex()).map_err(keychain_error)?;
-        // Read it back: some Secret Service set-ups accept a write they cannot return.
-        match Self::read(&self.entry)?.and_then(|text| DbKey::from_recovery_key(&text).ok()) {
-            Some(stored) if &stored == key => Ok(()),
-            _ => Err(Error::KeychainUnavailable("the keychain did not keep the key".into())),
+        Self::write(&self.entry, key)
+    }
+    fn save_pending(&self, key: &DbKey) -> Result<()> {
+        Self::write(&self.pending, key)
+    }
+    fn load_pending(&self) -> Result<Option<DbKey>> {
+        Ok(Self::read(&self.pending)?.and_then(|text| DbKey::from_recovery_key(&text).ok()))
+    }
+    fn delete_pending(&self) -> Result<()> {
+        match self.pending.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(keychain_error(e)),
         }
     }
     fn holds_key(&self) -> Result<bool> {
@@ -284,7 +331,7 @@ impl KeyStore for KeychainStore {
         format!("the keychain entry '{KEYCHAIN_SERVICE}' for {}, e.g. in Passwords and Keys", accounts.join(" and "))
     }
     fn delete(&self) -> Result<()> {
-        for entry in std::iter::once(&self.entry).chain(&self.legacy) {
+        for entry in std::iter::once(&self.entry).chain(&self.legacy).chain([&self.pending]) {
             match entry.delete_credential() {
                 Ok(()) | Err(keyring::Error::NoEntry) => {}
                 Err(e) => return Err(keychain_error(e)),
@@ -366,6 +413,64 @@ impl PassphraseStore {
         }
     }
 
+    /// The key wrapped in the key file at `path`, unwrapped with the passphrase.
+    fn unwrap_file(&self, path: &Path) -> Result<Option<DbKey>> {
+        let Some(file) = self.read_file(path)? else {
+            return Ok(None);
+        };
+        let bad =
+            || Error::io("decode", path, std::io::Error::new(std::io::ErrorKind::InvalidData, "damaged key file"));
+        let salt = hex::decode(&file.kdf.salt).map_err(|_| bad())?;
+        let nonce = hex::decode(&file.nonce).map_err(|_| bad())?;
+        let wrapped = hex::decode(&file.wrapped_key).map_err(|_| bad())?;
+        if nonce.len() != 24 {
+            return Err(bad());
+        }
+        let kek = self.derive(&file.kdf, &salt)?;
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let plain = Zeroizing::new(
+            cipher
+                .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: KEY_FILE_FORMAT.as_bytes() })
+                .map_err(|_| Error::WrongPassphrase)?,
+        );
+        if plain.len() != 32 {
+            return Err(bad());
+        }
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        bytes.copy_from_slice(&plain);
+        Ok(Some(DbKey(bytes)))
+    }
+
+    /// Wraps `key` under the passphrase (a fresh salt and nonce) into the key file at `path`,
+    /// replaced in one rename.
+    fn wrap_to(&self, path: &Path, key: &DbKey) -> Result<()> {
+        let salt: [u8; 16] = random()?;
+        let nonce: [u8; 24] = random()?;
+        let params = KdfParams {
+            algorithm: "argon2id".into(),
+            memory_kib: ARGON2_MEMORY_KIB,
+            iterations: ARGON2_ITERATIONS,
+            parallelism: ARGON2_LANES,
+            salt: hex::encode(salt),
+        };
+        let kek = self.derive(&params, &salt)?;
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let wrapped = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.as_bytes(), aad: KEY_FILE_FORMAT.as_bytes() })
+            .map_err(|_| Error::WrongPassphrase)?;
+        let file = KeyFile {
+            format: KEY_FILE_FORMAT.into(),
+            version: 1,
+            kdf: params,
+            aead: "xchacha20poly1305".into(),
+            nonce: hex::encode(nonce),
+            wrapped_key: hex::encode(wrapped),
+        };
+        let json =
+            serde_json::to_string_pretty(&file).map_err(|e| Error::io("encode", path, std::io::Error::other(e)))?;
+        crate::store::write_atomically(path, json.as_bytes())
+    }
+
     /// Refuses passphrases too short to resist guessing; checked before a key file is made.
     pub fn check_strength(passphrase: &str) -> Result<()> {
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
@@ -386,8 +491,12 @@ impl PassphraseStore {
         Ok(kek)
     }
 
-    fn read_file(&self) -> Result<Option<KeyFile>> {
-        let path = self.readable();
+    /// A key rotation's next key, wrapped under the same passphrase: `<db>.key.next`.
+    fn pending_file(&self) -> PathBuf {
+        super::with_suffix(&self.key_file, ".next")
+    }
+
+    fn read_file(&self, path: &Path) -> Result<Option<KeyFile>> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -398,7 +507,7 @@ impl PassphraseStore {
         if file.format != KEY_FILE_FORMAT || file.version != 1 || file.kdf.algorithm != "argon2id" {
             return Err(Error::io(
                 "understand",
-                &self.key_file,
+                path,
                 std::io::Error::new(std::io::ErrorKind::InvalidData, "unknown key file format"),
             ));
         }
@@ -431,63 +540,31 @@ impl KeyStore for PassphraseStore {
     }
 
     fn load(&self) -> Result<Option<DbKey>> {
-        let Some(file) = self.read_file()? else {
-            return Ok(None);
-        };
-        let bad = || {
-            Error::io(
-                "decode",
-                &self.key_file,
-                std::io::Error::new(std::io::ErrorKind::InvalidData, "damaged key file"),
-            )
-        };
-        let salt = hex::decode(&file.kdf.salt).map_err(|_| bad())?;
-        let nonce = hex::decode(&file.nonce).map_err(|_| bad())?;
-        let wrapped = hex::decode(&file.wrapped_key).map_err(|_| bad())?;
-        if nonce.len() != 24 {
-            return Err(bad());
-        }
-        let kek = self.derive(&file.kdf, &salt)?;
-        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
-        let plain = Zeroizing::new(
-            cipher
-                .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: KEY_FILE_FORMAT.as_bytes() })
-                .map_err(|_| Error::WrongPassphrase)?,
-        );
-        if plain.len() != 32 {
-            return Err(bad());
-        }
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        bytes.copy_from_slice(&plain);
-        Ok(Some(DbKey(bytes)))
+        self.unwrap_file(self.readable())
     }
 
     fn save(&self, key: &DbKey) -> Result<()> {
-        let salt: [u8; 16] = random()?;
-        let nonce: [u8; 24] = random()?;
-        let params = KdfParams {
-            algorithm: "argon2id".into(),
-            memory_kib: ARGON2_MEMORY_KIB,
-            iterations: ARGON2_ITERATIONS,
-            parallelism: ARGON2_LANES,
-            salt: hex::encode(salt),
-        };
-        let kek = self.derive(&params, &salt)?;
-        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
-        let wrapped = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.as_bytes(), aad: KEY_FILE_FORMAT.as_bytes() })
-            .map_err(|_| Error::WrongPassphrase)?;
-        let file = KeyFile {
-            format: KEY_FILE_FORMAT.into(),
-            version: 1,
-            kdf: params,
-            aead: "xchacha20poly1305".into(),
-            nonce: hex::encode(nonce),
-            wrapped_key: hex::encode(wrapped),
-        };
-        let json = serde_json::to_string_pretty(&file)
-            .map_err(|e| Error::io("encode", &self.key_file, std::io::Error::other(e)))?;
-        crate::store::write_atomically(&self.key_file, json.as_bytes())
+        self.wrap_to(&self.key_file, key)
+    }
+
+    fn save_pending(&self, key: &DbKey) -> Result<()> {
+        self.wrap_to(&self.pending_file(), key)
+    }
+
+    fn load_pending(&self) -> Result<Option<DbKey>> {
+        self.unwrap_file(&self.pending_file())
+    }
+
+    fn delete_pending(&self) -> Result<()> {
+        remove_if_there(&self.pending_file())
+    }
+
+    /// One rename: the key file is the old key's or the new key's at every moment.
+    fn promote_pending(&self) -> Result<()> {
+        let pending = self.pending_file();
+        std::fs::rename(&pending, &self.key_file).map_err(|e| Error::io("put in place", &pending, e))?;
+        super::sync_folder(&self.key_file);
+        Ok(())
     }
 
     fn holds_key(&self) -> Result<bool> {
@@ -521,11 +598,17 @@ impl KeyStore for PassphraseStore {
     }
 
     fn delete(&self) -> Result<()> {
-        match std::fs::remove_file(&self.key_file) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::io("remove", &self.key_file, e)),
-        }
+        remove_if_there(&self.key_file)?;
+        remove_if_there(&self.pending_file())
+    }
+}
+
+/// Removes `path`; one that is not there is no error.
+fn remove_if_there(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("remove", path, e)),
     }
 }
 

@@ -4,6 +4,8 @@
 
 pub mod keys;
 mod migrations;
+mod rekey;
+pub(crate) use rekey::rekey_copy_in_place;
 
 use std::fs::File;
 use std::io::Read;
@@ -117,7 +119,23 @@ impl Store {
         check_file(&path)?;
         let lock = acquire_lock(&path)?;
         let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
-        let store = Self::open_with_key(&path, &key, lock, clock)?;
+        let shared = lock.try_clone().map_err(|e| Error::io("lock", lock_path(&path), e))?;
+        let store = match Self::open_with_key(&path, &key, shared, clock) {
+            // A key rotation stopped after the swap: the pending key opens the register and
+            // becomes the key.
+            Err(Error::WrongKey) if keys.load_pending().ok().flatten().is_some() => {
+                let next = keys.load_pending()?.ok_or(Error::WrongKey)?;
+                let store = Self::open_with_key(&path, &next, lock, clock)?;
+                keys.promote_pending()?;
+                store
+            }
+            Err(e) => return Err(e),
+            Ok(store) => {
+                // A rotation stopped before the swap left a pending key and a copy: not needed.
+                rekey::remove_leftovers(&path, keys);
+                store
+            }
+        };
         // A restore that stopped half way (a crash) left its working copy, which still holds
         // the people it had not yet erased again: it goes, now that this register is ours.
         let restoring = with_suffix(&path, ".restoring");
@@ -125,7 +143,7 @@ impl Store {
             let _ = std::fs::remove_file(leftover);
         }
         // Only now that the key has opened this database may the store tidy where it keeps it.
-        keys.opened_with(&key);
+        keys.opened_with(&store.key);
         Ok(store)
     }
 
@@ -145,6 +163,8 @@ impl Store {
         let lock = acquire_lock(&path)?;
         let store = Self::open_with_key(&path, &key, lock, clock)?;
         keys.save(&key)?;
+        // A rotation's pending key is either this key or one that no longer opens anything.
+        let _ = keys.delete_pending();
         // The copy in the other store goes, but never another database's key.
         match other.remove_copy_of(&key) {
             // A keychain that cannot be reached cannot be cleaned now; what it may hold is the
