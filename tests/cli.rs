@@ -1344,3 +1344,74 @@ fn a_role_revealing_a_special_category_is_refused_naming_it_until_confirmed() {
     // Another change to the same contact does not ask again.
     assert_eq!(ok_json(&db.path, &["contact", "update", id, "--owner", "Sara", "--json"])["owner"], "Sara");
 }
+
+#[test]
+fn a_rekey_killed_at_any_moment_opens_with_the_old_key_or_the_new_one() {
+    let (db, created) = init();
+    let mut recovery = created["recovery_key"].as_str().unwrap().to_owned();
+    let anna = add_anna(&db.path)["id"].as_str().unwrap().to_owned();
+    let refused = lagom(&db.path, &["rekey"]);
+    assert_eq!(refused.status.code(), Some(1), "rekey without --yes");
+    for millis in [5, 40, 100, 200, 350, 600, 1000] {
+        let finished = killed_after(&db.path, &["rekey", "--yes"], std::time::Duration::from_millis(millis));
+        // Opens with the stored passphrase whatever happened, whole and with Anna.
+        assert!(intact(&db.path), "integrity after a kill at {millis} ms");
+        assert_eq!(open_in_test(&db.path).contacts().get(&anna).unwrap().given_name, "Anna");
+        let with = |key: &str| opens_with(&db.path, key);
+        // Which key opens it: the old one, or (the rotation got past its swap) only the new one.
+        if with(&recovery).is_err() {
+            let key = lagom_core::KeyStore::load(&lagom_core::PassphraseStore::for_database(&db.path, PASSPHRASE))
+                .unwrap()
+                .unwrap();
+            recovery = key.to_hex().to_string();
+            assert!(with(&recovery).is_ok(), "after a kill at {millis} ms ({finished})");
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(db.path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains("rekeying") || name.ends_with(".key.next"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?} after a kill at {millis} ms");
+    }
+    let out = ok_json(&db.path, &["rekey", "--yes", "--json"]);
+    let new = out["recovery_key"].as_str().unwrap();
+    assert_ne!(new, recovery);
+    assert!(opens_with(&db.path, &recovery).is_err(), "the old recovery key no longer opens the register");
+}
+
+/// Whether `key` (a recovery key) opens the register; a moment's `in_use` is waited out.
+fn opens_with(db: &Path, key: &str) -> Result<(), lagom_core::Error> {
+    let keys = lagom_core::MemoryKeyStore::with_key(lagom_core::DbKey::from_recovery_key(key).unwrap());
+    for _ in 0..100 {
+        match lagom_core::Lagom::open(db, &keys) {
+            Err(lagom_core::Error::InUse) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            other => return other.map(drop),
+        }
+    }
+    panic!("the register stayed in use for 2 s")
+}
+
+#[test]
+fn a_passphrase_change_rewraps_the_key_and_the_old_passphrase_stops_working() {
+    let (db, _) = init();
+    add_anna(&db.path);
+    let changed = command(&db.path, &["passphrase", "change", "--json"])
+        .env("LAGOM_NEW_PASSPHRASE", "a brand new passphrase")
+        .output()
+        .unwrap();
+    assert!(changed.status.success(), "{}", String::from_utf8_lossy(&changed.stderr));
+    let old = lagom(&db.path, &["contact", "list"]);
+    assert_eq!(old.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&old.stderr).contains("wrong passphrase"));
+    let new = command(&db.path, &["contact", "list", "--json"])
+        .env("LAGOM_PASSPHRASE", "a brand new passphrase")
+        .output()
+        .unwrap();
+    assert!(new.status.success(), "{}", String::from_utf8_lossy(&new.stderr));
+    let weak = command(&db.path, &["passphrase", "change"])
+        .env("LAGOM_PASSPHRASE", "a brand new passphrase")
+        .env("LAGOM_NEW_PASSPHRASE", "short")
+        .output()
+        .unwrap();
+    assert_eq!(weak.status.code(), Some(2), "{}", String::from_utf8_lossy(&weak.stderr));
+}

@@ -22,13 +22,27 @@ pub fn backup(db: &Path, to: Option<PathBuf>, json: bool) -> Result<()> {
 }
 
 /// `lagom restore BACKUP --yes [--json]`.
-pub fn restore(db: &Path, from: &Path, yes: bool, json: bool) -> Result<()> {
+pub fn restore(db: &Path, from: &Path, yes: bool, old_recovery_key: bool, json: bool) -> Result<()> {
     if !yes {
         bail!("a restore replaces the register with the backup (the current one is kept aside): add --yes to confirm");
     }
     let (_restored, report) = if db.exists() {
         let keys = key_store(db, false)?;
-        Lagom::open(db, keys.as_ref())?.restore(from).map_err(|failed| failed.error)?
+        let lagom = Lagom::open(db, keys.as_ref())?;
+        let restored = if old_recovery_key {
+            let recovery_key = crate::database::read_recovery_key()?;
+            lagom.restore_with_recovery_key(from, &recovery_key)
+        } else {
+            lagom.restore(from)
+        };
+        restored.map_err(|failed| match failed.error {
+            lagom_core::Error::WrongKey => anyhow::anyhow!(
+                "the backup does not open with the register's key: it was taken before the key was changed \
+                 (`lagom rekey`), or it is another register's. Give that time's recovery key: \
+                 add --old-recovery-key and type it on standard input"
+            ),
+            other => other.into(),
+        })?
     } else {
         // A new computer: the backup becomes the register, opened with its recovery key.
         let recovery_key = crate::database::read_recovery_key()?;

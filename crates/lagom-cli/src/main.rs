@@ -17,6 +17,7 @@ mod purpose;
 mod request;
 mod retention;
 mod rights;
+mod security;
 mod settings;
 
 use std::io::IsTerminal;
@@ -132,9 +133,25 @@ enum Command {
         /// Confirms the restore.
         #[arg(long)]
         yes: bool,
+        /// The backup was taken before the key was rotated: open it with the recovery key of
+        /// that time, read from standard input.
+        #[arg(long)]
+        old_recovery_key: bool,
         #[arg(long)]
         json: bool,
     },
+    /// Re-encrypt the register under a new random key and print the new recovery key once;
+    /// the old recovery key stops opening it. Safe to interrupt at any moment.
+    Rekey {
+        /// Confirms the new key.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whether Lagom asks for a passphrase when it opens, and the passphrase.
+    #[command(subcommand)]
+    Passphrase(security::PassphraseCommand),
     /// Remove Lagom's data from this computer: the register, its side files and its key, and
     /// with --backups the backups and the erasure ledger (a leaver's laptop, one going back to IT).
     Forget {
@@ -249,7 +266,11 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Backup { to, json } => backup::backup(&db, to, json),
         Command::Forget { yes, backups, json } => backup::forget(&db, yes, backups, json),
-        Command::Restore { backup: from, yes, json } => backup::restore(&db, &from, yes, json),
+        Command::Restore { backup: from, yes, old_recovery_key, json } => {
+            backup::restore(&db, &from, yes, old_recovery_key, json)
+        }
+        Command::Rekey { yes, json } => security::rekey(&db, yes, json),
+        Command::Passphrase(command) => security::run(&db, command),
         Command::Export { id, out, lang, json } => rights::export(&open(&db)?, &id, &out, lang, json),
         Command::Erase { id, yes, request, json } => {
             if !yes {
