@@ -27,9 +27,11 @@ pub mod record;
 pub mod requests;
 pub mod retention;
 pub mod rights;
+pub mod second_factor;
 pub mod settings;
 pub mod special;
 pub mod store;
+pub mod unlock;
 pub mod validate;
 pub mod vocab;
 
@@ -58,6 +60,7 @@ pub use record::RecordOfProcessing;
 pub use requests::{Request, RequestInput, Requests};
 pub use retention::{Applied, Expiry, Hold, Retention, SweepReport};
 pub use rights::{ErasureReceipt, Rights, Tombstone};
+pub use second_factor::{CodeAccepted, Enrolment, PendingSecondFactor, SecondFactorState};
 pub use settings::{Controller, Settings};
 pub use store::keys::{DbKey, KeyStore, KeyStoreKind, KeychainStore, MemoryKeyStore, PassphraseStore};
 pub use store::{SCHEMA_VERSION, Store, canonical_path, default_path};
@@ -215,6 +218,24 @@ impl Lagom {
 
     pub fn rights(&self) -> Rights<'_> {
         Rights::new(self.ctx())
+    }
+
+    /// The app lock's second factor (TOTP and recovery codes).
+    pub fn second_factor(&self) -> second_factor::SecondFactor<'_> {
+        second_factor::SecondFactor { ctx: self.ctx() }
+    }
+
+    /// A new second-factor secret for this computer's user, to be confirmed with
+    /// [`second_factor::SecondFactor::enable`].
+    pub fn begin_second_factor(&self) -> Result<(PendingSecondFactor, Enrolment)> {
+        second_factor::begin(&self.actor)
+    }
+
+    /// Records in the audit trail the failed unlock attempts made since the last unlock (they
+    /// could not be written while the register was locked): how many, from when to when.
+    pub fn record_failed_unlocks(&self, failed: &unlock::FailedAttempts) -> Result<()> {
+        let text = format!("{} failed between {} and {}", failed.failures, failed.first_at, failed.last_at);
+        self.audit_security("unlock", &text)
     }
 
     /// Writes everything held about the contact to one ZIP at `out`.

@@ -295,6 +295,11 @@ pub const NOT_PERSONAL: &[OtherTable] = &[
     OtherTable { table: "erasure", why: "tombstones: random ids, times, the article and the request" },
     OtherTable { table: "backup_taken", why: "when each backup was taken and where its file is" },
     OtherTable { table: "ledger_secret", why: "the key that signs this register's erasure ledger lines" },
+    OtherTable {
+        table: "second_factor",
+        why: "the app lock's TOTP secret, shared with the user's own authenticator app",
+    },
+    OtherTable { table: "recovery_code", why: "hashes of the app lock's one-time recovery codes" },
     OtherTable { table: "erase_guard", why: "a marker that exists only inside an erase transaction" },
     OtherTable { table: "fts_deferred", why: "a marker (a row number) that exists only inside an import transaction" },
 ];

@@ -45,6 +45,19 @@ pub struct Settings {
     /// last folder a backup went to, when one was given).
     #[serde(default)]
     pub backup_folder: Option<String>,
+    /// Minutes without use after which the app locks, when a passphrase or a second factor is
+    /// set (0: never).
+    #[serde(default = "default_idle_lock")]
+    pub lock_after_idle_minutes: u32,
+}
+
+/// The idle lock when none is set.
+pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 10;
+/// The longest idle time before the lock: a working day.
+pub const MAX_IDLE_LOCK_MINUTES: u32 = 480;
+
+fn default_idle_lock() -> u32 {
+    DEFAULT_IDLE_LOCK_MINUTES
 }
 
 /// Daily backups kept when none is set: a week.
@@ -118,6 +131,7 @@ impl Settings {
             ("daily_backup", if self.daily_backup { "on" } else { "off" }.into()),
             ("backups_kept", self.backups_kept.to_string()),
             ("backup_folder", self.backup_folder.clone().unwrap_or_default()),
+            ("lock_after_idle_minutes", self.lock_after_idle_minutes.to_string()),
         ];
         let mut controller = self.controller.clone();
         for (key, _, _) in CONTROLLER_FIELDS {
@@ -140,6 +154,7 @@ impl Settings {
             daily_backup: true,
             backups_kept: DEFAULT_BACKUPS_KEPT,
             backup_folder: None,
+            lock_after_idle_minutes: DEFAULT_IDLE_LOCK_MINUTES,
         };
         let mut statement = conn.prepare_cached("SELECT key, value FROM setting")?;
         let mut rows = statement.query([])?;
@@ -157,6 +172,10 @@ impl Settings {
                     settings.backups_kept = value.parse().unwrap_or(DEFAULT_BACKUPS_KEPT).clamp(1, MAX_BACKUPS_KEPT)
                 }
                 "backup_folder" => settings.backup_folder = (!value.is_empty()).then_some(value),
+                "lock_after_idle_minutes" => {
+                    settings.lock_after_idle_minutes =
+                        value.parse().unwrap_or(DEFAULT_IDLE_LOCK_MINUTES).min(MAX_IDLE_LOCK_MINUTES)
+                }
                 "holiday_country" => {
                     settings.holiday_country = HolidayCountry::from_code(&value).unwrap_or(HolidayCountry::Se)
                 }
@@ -200,6 +219,13 @@ impl Settings {
                 None
             }
         };
+        if input.lock_after_idle_minutes > MAX_IDLE_LOCK_MINUTES {
+            errors.push(
+                "lock_after_idle_minutes",
+                FieldErrorCode::OutOfRange,
+                format!("give 0 (never) to {MAX_IDLE_LOCK_MINUTES} minutes"),
+            );
+        }
         if input.grace_days > MAX_GRACE_DAYS {
             errors.push("grace_days", FieldErrorCode::OutOfRange, format!("give 0 to {MAX_GRACE_DAYS} days"));
         }

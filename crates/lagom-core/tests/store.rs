@@ -73,6 +73,15 @@ fn create_and_reopen_with_the_memory_store() {
         fn delete(&self) -> lagom_core::Result<()> {
             self.0.delete()
         }
+        fn save_pending(&self, key: &DbKey) -> lagom_core::Result<()> {
+            self.0.save_pending(key)
+        }
+        fn load_pending(&self) -> lagom_core::Result<Option<DbKey>> {
+            self.0.load_pending()
+        }
+        fn delete_pending(&self) -> lagom_core::Result<()> {
+            self.0.delete_pending()
+        }
     }
     roundtrip(|_| Box::new(Shared(keys.clone())));
 }
@@ -300,6 +309,15 @@ impl KeyStore for RefusingStore {
     }
     fn delete(&self) -> lagom_core::Result<()> {
         self.deletes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+    fn save_pending(&self, _key: &DbKey) -> lagom_core::Result<()> {
+        Err(Error::KeychainUnavailable("test: the keychain refused".into()))
+    }
+    fn load_pending(&self) -> lagom_core::Result<Option<DbKey>> {
+        Ok(None)
+    }
+    fn delete_pending(&self) -> lagom_core::Result<()> {
         Ok(())
     }
 }
@@ -630,4 +648,74 @@ fn an_audit_trail_that_stored_previous_hashes_verifies_and_erases_after_the_upgr
     assert!(report.is_intact() && report.redacted > 0, "{report:?}");
     assert!(lagom.audit_for(&anna).unwrap().iter().any(|e| e.field.as_deref() == Some("given_name")));
     assert!(lagom.connection().execute("UPDATE audit_entry SET actor = 'x'", []).is_err(), "still append-only");
+}
+
+#[test]
+fn the_second_factor_takes_a_code_once_within_a_step_of_drift_or_a_recovery_code_once() {
+    let (_dir, path) = temp_db();
+    let clock = std::sync::Arc::new(lagom_core::FixedClock::at(
+        chrono::DateTime::parse_from_rfc3339("2026-11-30T10:00:10Z").unwrap().to_utc(),
+    ));
+    let keys = MemoryKeyStore::new();
+    let lagom = Lagom::create_with_clock(&path, &keys, clock.clone()).unwrap().lagom;
+    assert!(!lagom.second_factor().state().unwrap().enabled);
+    assert_eq!(lagom.second_factor().check("123456").unwrap_err().kind(), ErrorKind::NotSetUp);
+
+    let (pending, enrolment) = lagom.begin_second_factor().unwrap();
+    assert!(enrolment.uri.starts_with("otpauth://totp/"));
+    let now = || u64::try_from(lagom_core::Clock::now(clock.as_ref()).timestamp()).unwrap();
+    let wrong = if pending.code_at(now()).unwrap() == "000000" { "111111" } else { "000000" };
+    assert_eq!(lagom.second_factor().enable(&pending, wrong).unwrap_err().kind(), ErrorKind::WrongCode);
+    let codes = lagom.second_factor().enable(&pending, &pending.code_at(now()).unwrap()).unwrap();
+    assert_eq!(codes.len(), 10);
+    let state = lagom.second_factor().state().unwrap();
+    assert!(state.enabled);
+    assert_eq!(state.recovery_codes_left, 10);
+    // The stored hashes are not the codes.
+    let stored: Vec<Vec<u8>> = lagom
+        .connection()
+        .prepare("SELECT hash FROM recovery_code")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(stored.iter().all(|hash| !codes.iter().any(|code| hash.windows(code.len()).any(|w| w == code.as_bytes()))));
+
+    // The code used to enrol is not accepted again (a replay); the next step's is.
+    let code_now = pending.code_at(now()).unwrap();
+    assert_eq!(lagom.second_factor().check(&code_now).unwrap_err().kind(), ErrorKind::WrongCode);
+    clock.advance(chrono::Duration::seconds(30));
+    let next = pending.code_at(now()).unwrap();
+    // One step of drift: the phone is 30 s ahead.
+    clock.advance(chrono::Duration::seconds(30));
+    let ahead = pending.code_at(now() + 30).unwrap();
+    assert!(lagom.second_factor().check(&ahead).is_ok());
+    // A code from before one that was accepted is not taken.
+    assert_eq!(lagom.second_factor().check(&next).unwrap_err().kind(), ErrorKind::WrongCode);
+    // Two steps late is too late.
+    clock.advance(chrono::Duration::seconds(120));
+    let stale = pending.code_at(now() - 60).unwrap();
+    if stale != pending.code_at(now()).unwrap() && stale != pending.code_at(now() - 30).unwrap() {
+        assert_eq!(lagom.second_factor().check(&stale).unwrap_err().kind(), ErrorKind::WrongCode);
+    }
+
+    // A recovery code, typed in capitals with a space, works once.
+    let typed = codes[3].to_uppercase().replace('-', " ");
+    assert_eq!(lagom.second_factor().check(&typed).unwrap(), lagom_core::CodeAccepted::RecoveryCode { left: 9 });
+    assert_eq!(lagom.second_factor().check(&codes[3]).unwrap_err().kind(), ErrorKind::WrongCode);
+
+    // Turning it off needs a code; then nothing is kept.
+    assert_eq!(lagom.second_factor().disable("nonsense").unwrap_err().kind(), ErrorKind::WrongCode);
+    lagom.second_factor().disable(&codes[0]).unwrap();
+    let state = lagom.second_factor().state().unwrap();
+    assert!(!state.enabled);
+    let left: u32 = lagom
+        .connection()
+        .query_row("SELECT (SELECT count(*) FROM second_factor) + (SELECT count(*) FROM recovery_code)", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(left, 0);
+    assert!(lagom.verify_audit().unwrap().is_intact());
 }

@@ -37,6 +37,7 @@ const STEPS: &[Step] = &[
     Step::Sql(crate::breaches::NOTIFICATION_SCHEMA),
     Step::Sql(crate::backup::SCHEMA),
     Step::Rust(crate::backup::seed_ledger_secret),
+    Step::Sql(crate::second_factor::SCHEMA),
 ];
 
 /// The schema version this build writes and understands.
