@@ -12,13 +12,13 @@ use lagom_core::{
     Interaction, InteractionInput, MarketingChannel, OptOuts, PackReceipt, Purpose, PurposeInput, RefusalReason,
     ReportLanguage, Request, RequestInput, RetentionAnchor, Settings, SweepReport, Tag, TagInput,
 };
-use lagom_core::{BackupFile, BackupReceipt, RestoreReport};
+use lagom_core::{BackupFile, BackupReceipt, Enrolment, RestoreReport};
 use tauri::{AppHandle, State};
 use zeroize::Zeroizing;
 
 use crate::Session;
 use crate::import_state::ImportState;
-use crate::ipc::{ImportDone, ImportProgress, IpcResult, RecoveryKeyView, SessionStatus};
+use crate::ipc::{ImportDone, ImportProgress, IpcResult, LockEvent, RecoveryKeyView, SecurityState, SessionStatus};
 
 #[tauri::command(async)]
 pub fn session_status(session: State<'_, Session>) -> IpcResult<SessionStatus> {
@@ -47,6 +47,24 @@ pub fn session_recover(
     passphrase: Option<Zeroizing<String>>,
 ) -> IpcResult<SessionStatus> {
     session.recover(&recovery_key, passphrase.as_deref().map(String::as_str))
+}
+
+/// The second factor's code (or a recovery code), after the passphrase or on its own.
+#[tauri::command(async)]
+pub fn session_verify_code(session: State<'_, Session>, code: Zeroizing<String>) -> IpcResult<SessionStatus> {
+    session.verify_code(&code)
+}
+
+/// "Lock now" (Ctrl+L) and the idle lock.
+#[tauri::command(async)]
+pub fn session_lock(session: State<'_, Session>) -> IpcResult<SessionStatus> {
+    session.lock()
+}
+
+/// The UI's channel for locks the OS asks for (suspend, the session locked).
+#[tauri::command(async)]
+pub fn session_watch(session: State<'_, Session>, on_lock: tauri::ipc::Channel<LockEvent>) {
+    session.watch_locks(on_lock);
 }
 
 /// "Copy" on the recovery key screen: out of clipboard history, cleared after 30 s.
@@ -461,6 +479,53 @@ pub fn breach_told(
     session.with(|l| l.breaches().record_told(&id, &contact_id, channel, on.as_deref()))
 }
 
+// ---- Security ---------------------------------------------------------------------------
+
+#[tauri::command(async)]
+pub fn security_get(session: State<'_, Session>) -> IpcResult<SecurityState> {
+    session.security()
+}
+
+#[tauri::command(async)]
+pub fn second_factor_begin(session: State<'_, Session>) -> IpcResult<Enrolment> {
+    session.begin_second_factor()
+}
+
+#[tauri::command(async)]
+pub fn second_factor_enable(session: State<'_, Session>, code: Zeroizing<String>) -> IpcResult<Vec<String>> {
+    session.enable_second_factor(&code)
+}
+
+#[tauri::command(async)]
+pub fn second_factor_disable(session: State<'_, Session>, code: Zeroizing<String>) -> IpcResult<()> {
+    session.with(|l| l.second_factor().disable(&code))
+}
+
+#[tauri::command(async)]
+pub fn passphrase_set(session: State<'_, Session>, passphrase: Zeroizing<String>) -> IpcResult<SecurityState> {
+    session.set_passphrase(&passphrase)
+}
+
+#[tauri::command(async)]
+pub fn passphrase_remove(session: State<'_, Session>, current: Zeroizing<String>) -> IpcResult<SecurityState> {
+    session.remove_passphrase(&current)
+}
+
+#[tauri::command(async)]
+pub fn passphrase_change(
+    session: State<'_, Session>,
+    current: Zeroizing<String>,
+    passphrase: Zeroizing<String>,
+) -> IpcResult<()> {
+    session.change_passphrase(&current, &passphrase)
+}
+
+/// A new database key; the new recovery key is shown once.
+#[tauri::command(async)]
+pub fn key_rotate(session: State<'_, Session>, passphrase: Option<Zeroizing<String>>) -> IpcResult<RecoveryKeyView> {
+    session.rotate_key(passphrase.as_deref().map(String::as_str))
+}
+
 // ---- Backups ------------------------------------------------------------------------------
 
 /// "Back up now": to the last backup's folder, else `backups` beside the register.
@@ -488,7 +553,26 @@ pub fn backup_restore(session: State<'_, Session>, path: String) -> IpcResult<Re
     if !known {
         return Err(lagom_core::Error::NotFound { what: "backup" }.into());
     }
-    session.restore(std::path::Path::new(&path))
+    session.restore(std::path::Path::new(&path), None)
+}
+
+/// "Restore another backup…": the open dialog, for a backup this register's list does not
+/// show (a copy from another disk); its file name, or `None` when cancelled.
+#[tauri::command(async)]
+pub fn backup_pick(app: AppHandle, session: State<'_, Session>) -> IpcResult<Option<String>> {
+    let Some(path) = crate::import_state::ask_backup_path(&app) else { return Ok(None) };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    session.pick_backup(path);
+    Ok(Some(name))
+}
+
+/// Restores the chosen backup; `recovery_key` when it was taken before the key was changed.
+#[tauri::command(async)]
+pub fn backup_restore_picked(
+    session: State<'_, Session>,
+    recovery_key: Option<Zeroizing<String>>,
+) -> IpcResult<RestoreReport> {
+    session.restore_picked(recovery_key.as_deref().map(String::as_str))
 }
 
 /// "Remove Lagom's data from this computer", after the user typed the word the screen showed.

@@ -66,3 +66,13 @@ pub fn ask_open_path(app: &AppHandle) -> Option<PathBuf> {
         .blocking_pick_file()
         .and_then(|path| path.into_path().ok())
 }
+
+/// Asks which backup to restore; `None` when the user cancels. End-to-end builds answer from
+/// `LAGOM_E2E_OPEN_BACKUP`.
+pub fn ask_backup_path(app: &AppHandle) -> Option<PathBuf> {
+    #[cfg(feature = "e2e")]
+    if let Some(file) = std::env::var_os("LAGOM_E2E_OPEN_BACKUP") {
+        return Some(PathBuf::from(file));
+    }
+    app.dialog().file().add_filter("Lagom backup", &["db"]).blocking_pick_file().and_then(|path| path.into_path().ok())
+}

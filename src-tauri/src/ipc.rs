@@ -31,6 +31,8 @@ pub enum SessionPhase {
     Setup,
     /// The key is wrapped by a passphrase: ask for it.
     Unlock,
+    /// The second factor is on: ask for a code from the authenticator app (or a recovery code).
+    SecondFactor,
     /// The database exists but its key is not in the keychain: ask for the recovery key.
     Recover,
     /// Open: show the contacts.
@@ -45,6 +47,21 @@ pub struct SessionStatus {
     pub db_path: String,
     pub key_store: KeyStoreKind,
     pub error: Option<IpcError>,
+}
+
+/// A lock the OS asked for (suspend, the session locked): the UI drops what it shows.
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+pub struct LockEvent {
+    pub phase: SessionPhase,
+}
+
+/// How the register is protected (Settings → Security).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SecurityState {
+    pub key_store: KeyStoreKind,
+    pub second_factor: lagom_core::SecondFactorState,
+    /// 0: the idle lock is off.
+    pub idle_lock_seconds: u32,
 }
 
 /// The recovery key of a database just created, in groups of four, shown once.

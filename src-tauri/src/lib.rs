@@ -7,6 +7,7 @@ pub mod commands;
 mod import_state;
 pub mod ipc;
 mod mail;
+mod os_lock;
 mod save_dialog;
 mod session;
 
@@ -85,6 +86,19 @@ macro_rules! app_commands {
             commands::backup_list,
             commands::backup_restore,
             commands::data_forget,
+            commands::session_verify_code,
+            commands::session_lock,
+            commands::session_watch,
+            commands::security_get,
+            commands::second_factor_begin,
+            commands::second_factor_enable,
+            commands::second_factor_disable,
+            commands::passphrase_set,
+            commands::passphrase_remove,
+            commands::passphrase_change,
+            commands::key_rotate,
+            commands::backup_pick,
+            commands::backup_restore_picked,
         ]
     };
 }
@@ -102,6 +116,15 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_dialog::init())
         .manage(Session::new(db_path))
+        .setup(|app| {
+            use tauri::Manager;
+            let handle = app.handle().clone();
+            // A lock the OS asks for when nothing can be asked to unlock is no lock at all.
+            os_lock::watch(move || {
+                let _ = handle.state::<Session>().lock();
+            });
+            Ok(())
+        })
         .manage(import_state::ImportState::default())
         .invoke_handler(app_commands!(tauri::generate_handler))
         .run(tauri::generate_context!());

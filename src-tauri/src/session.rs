@@ -1,29 +1,75 @@
-//! The open database of this window, if any, and how it got opened. The mutex is held only
-//! for one short core call at a time and never across a dialog.
+//! The open database of this window, if any, and how it got opened; the app lock. The mutex
+//! is held only for one short core call at a time and never across a dialog.
+//!
+//! Locked means: no open register in this process (the connection closed, SQLCipher's key
+//! material and the `DbKey` wiped), nothing pending, and the UI told to drop what it shows. To
+//! unlock, the passphrase opens the register (when the key is under one), and the second
+//! factor, when on, must accept a code before the register is handed to any command.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use lagom_core::{DbKey, Error, ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom, PassphraseStore};
+use lagom_core::unlock::UnlockAttempts;
+use lagom_core::{
+    DbKey, Enrolment, Error, ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom, PassphraseStore,
+    PendingSecondFactor, SystemClock,
+};
+use tauri::ipc::Channel;
 
-use crate::ipc::{IpcError, IpcResult, RecoveryKeyView, SessionPhase, SessionStatus};
+use crate::ipc::{IpcError, IpcResult, LockEvent, RecoveryKeyView, SecurityState, SessionPhase, SessionStatus};
 
 #[derive(Debug)]
 pub struct Session {
     db_path: PathBuf,
     lagom: Mutex<Option<Lagom>>,
+    /// Opened with the passphrase, waiting for the second factor's code: no command reaches it.
+    awaiting_code: Mutex<Option<Lagom>>,
+    /// Locked with the key in the keychain and the second factor on: the register stays closed
+    /// until a code is given (it is opened to check it).
+    code_locked: AtomicBool,
     /// The recovery key of a database just created, until its owner says it is stored, so
     /// "Copy" can put it on the clipboard without the UI sending it back.
     recovery_key: Mutex<Option<DbKey>>,
+    /// A second-factor secret being enrolled, until a code confirms it.
+    enrolment: Mutex<Option<PendingSecondFactor>>,
+    /// Where a lock the OS asked for (suspend, the session locked) is announced to the UI.
+    lock_channel: Mutex<Option<LockChannel>>,
+    /// A backup file chosen in the open dialog, to restore.
+    picked_backup: Mutex<Option<PathBuf>>,
+    attempts: UnlockAttempts,
+}
+
+/// The UI's end of the lock announcements.
+struct LockChannel(Channel<LockEvent>);
+
+impl std::fmt::Debug for LockChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockChannel")
+    }
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Session {
     pub fn new(db_path: PathBuf) -> Self {
-        Session { db_path, lagom: Mutex::new(None), recovery_key: Mutex::new(None) }
+        Session {
+            attempts: UnlockAttempts::for_database(&db_path),
+            db_path,
+            lagom: Mutex::new(None),
+            awaiting_code: Mutex::new(None),
+            code_locked: AtomicBool::new(false),
+            recovery_key: Mutex::new(None),
+            enrolment: Mutex::new(None),
+            lock_channel: Mutex::new(None),
+            picked_backup: Mutex::new(None),
+        }
     }
 
     fn recovery_slot(&self) -> MutexGuard<'_, Option<DbKey>> {
-        self.recovery_key.lock().unwrap_or_else(PoisonError::into_inner)
+        locked(&self.recovery_key)
     }
 
     /// Copies the new database's recovery key (64 hex characters) to the clipboard, kept out
@@ -39,7 +85,7 @@ impl Session {
     }
 
     fn slot(&self) -> MutexGuard<'_, Option<Lagom>> {
-        self.lagom.lock().unwrap_or_else(PoisonError::into_inner)
+        locked(&self.lagom)
     }
 
     /// Runs `f` on the open database, or fails with `not_open`.
@@ -59,11 +105,14 @@ impl Session {
     }
 
     /// Where the app stands; when the database exists and its key is in the keychain, this
-    /// opens it, so a normal start goes straight to the contacts.
+    /// opens it, so a normal start goes straight to the contacts (or to the second factor).
     pub fn status_or_open(&self) -> SessionStatus {
         let mut slot = self.slot();
         if slot.is_some() {
             return self.status(SessionPhase::Open, None);
+        }
+        if locked(&self.awaiting_code).is_some() || self.code_locked.load(Ordering::SeqCst) {
+            return self.status(SessionPhase::SecondFactor, None);
         }
         if !self.db_path.exists() {
             return self.status(SessionPhase::Setup, None);
@@ -71,12 +120,20 @@ impl Session {
         if KeyStoreKind::for_database(&self.db_path) == KeyStoreKind::Passphrase {
             return self.status(SessionPhase::Unlock, None);
         }
-        let opened = KeychainStore::for_database(&self.db_path).and_then(|keys| Lagom::open(&self.db_path, &keys));
-        match opened {
-            Ok(lagom) => {
-                *slot = Some(lagom);
-                self.status(SessionPhase::Open, None)
-            }
+        match self.open_from_keychain() {
+            Ok(lagom) => match lagom.second_factor().state() {
+                // The register closes again until a code is given.
+                Ok(state) if state.enabled => {
+                    drop(lagom);
+                    self.code_locked.store(true, Ordering::SeqCst);
+                    self.status(SessionPhase::SecondFactor, None)
+                }
+                Ok(_) => {
+                    *slot = Some(lagom);
+                    self.status(SessionPhase::Open, None)
+                }
+                Err(e) => self.status(SessionPhase::Failed, Some(e.into())),
+            },
             Err(e)
                 if matches!(e.kind(), ErrorKind::KeyMissing | ErrorKind::KeychainUnavailable | ErrorKind::WrongKey) =>
             {
@@ -84,6 +141,27 @@ impl Session {
             }
             Err(e) => self.status(SessionPhase::Failed, Some(e.into())),
         }
+    }
+
+    fn open_from_keychain(&self) -> lagom_core::Result<Lagom> {
+        KeychainStore::for_database(&self.db_path).and_then(|keys| Lagom::open(&self.db_path, &keys))
+    }
+
+    /// The register is unlocked: failed attempts since the last unlock go into its audit trail.
+    fn unlocked(&self, slot: &mut Option<Lagom>, lagom: Lagom) -> SessionStatus {
+        if let Some(failed) = self.attempts.succeeded() {
+            // Best effort: the unlock is not refused because the trail could not be written.
+            let _ = lagom.record_failed_unlocks(&failed);
+        }
+        self.code_locked.store(false, Ordering::SeqCst);
+        *slot = Some(lagom);
+        self.status(SessionPhase::Open, None)
+    }
+
+    /// A wrong passphrase or code: counted, so the next attempts wait longer.
+    fn failed_attempt(&self, error: Error) -> IpcError {
+        let _ = self.attempts.failed(&SystemClock);
+        error.into()
     }
 
     fn key_store(&self, passphrase: Option<&str>, creating: bool) -> lagom_core::Result<Box<dyn KeyStore>> {
@@ -109,11 +187,155 @@ impl Session {
         Ok(view)
     }
 
+    /// Opens the register with the passphrase; with the second factor on, the next step asks for
+    /// a code ([`Session::verify_code`]) and nothing of the register is reachable until then.
     pub fn unlock(&self, passphrase: &str) -> IpcResult<SessionStatus> {
+        self.attempts.check(&SystemClock)?;
         let mut slot = self.slot();
         let keys = self.key_store(Some(passphrase), false)?;
-        *slot = Some(Lagom::open(&self.db_path, keys.as_ref())?);
-        Ok(self.status(SessionPhase::Open, None))
+        let lagom = match Lagom::open(&self.db_path, keys.as_ref()) {
+            Err(e) if e.kind() == ErrorKind::WrongPassphrase => return Err(self.failed_attempt(e)),
+            opened => opened?,
+        };
+        if lagom.second_factor().state()?.enabled {
+            *locked(&self.awaiting_code) = Some(lagom);
+            return Ok(self.status(SessionPhase::SecondFactor, None));
+        }
+        Ok(self.unlocked(&mut slot, lagom))
+    }
+
+    /// The second factor's code (or a recovery code) after the passphrase, or on its own when
+    /// the key is in the keychain.
+    pub fn verify_code(&self, code: &str) -> IpcResult<SessionStatus> {
+        self.attempts.check(&SystemClock)?;
+        let mut slot = self.slot();
+        let mut awaiting = locked(&self.awaiting_code);
+        let lagom = match awaiting.take() {
+            Some(lagom) => lagom,
+            None if self.code_locked.load(Ordering::SeqCst) => self.open_from_keychain()?,
+            None => return Err(Error::NotOpen.into()),
+        };
+        match lagom.second_factor().check(code) {
+            Ok(_) => {
+                drop(awaiting);
+                Ok(self.unlocked(&mut slot, lagom))
+            }
+            Err(e) => {
+                // Opened with the passphrase: kept waiting for the right code. Opened from the
+                // keychain for this check: closed again.
+                if KeyStoreKind::for_database(&self.db_path) == KeyStoreKind::Passphrase {
+                    *awaiting = Some(lagom);
+                }
+                Err(if e.kind() == ErrorKind::WrongCode { self.failed_attempt(e) } else { e.into() })
+            }
+        }
+    }
+
+    /// Locks: the register closes (its key is wiped from memory), anything pending is dropped,
+    /// and the UI is told. Refused with `not_set_up` when nothing would be asked to unlock
+    /// (no passphrase and no second factor).
+    pub fn lock(&self) -> IpcResult<SessionStatus> {
+        let mut slot = self.slot();
+        let passphrase = KeyStoreKind::for_database(&self.db_path) == KeyStoreKind::Passphrase;
+        let second_factor = match slot.as_ref() {
+            Some(lagom) => lagom.second_factor().state()?.enabled,
+            None => self.code_locked.load(Ordering::SeqCst),
+        };
+        if !passphrase && !second_factor {
+            return Err(Error::NotSetUp {
+                what: "the app lock",
+                how: "ask for a passphrase or turn on the second factor in Settings → Security",
+            }
+            .into());
+        }
+        *slot = None;
+        *locked(&self.awaiting_code) = None;
+        *locked(&self.enrolment) = None;
+        *locked(&self.picked_backup) = None;
+        *self.recovery_slot() = None;
+        self.code_locked.store(!passphrase, Ordering::SeqCst);
+        let status = self.status(if passphrase { SessionPhase::Unlock } else { SessionPhase::SecondFactor }, None);
+        if let Some(channel) = locked(&self.lock_channel).as_ref() {
+            let _ = channel.0.send(LockEvent { phase: status.phase });
+        }
+        Ok(status)
+    }
+
+    /// The UI's channel for locks the OS asks for.
+    pub fn watch_locks(&self, channel: Channel<LockEvent>) {
+        *locked(&self.lock_channel) = Some(LockChannel(channel));
+    }
+
+    /// How the register is protected, for Settings → Security.
+    pub fn security(&self) -> IpcResult<SecurityState> {
+        self.with(|lagom| {
+            let idle_minutes = lagom.settings()?.lock_after_idle_minutes;
+            Ok(SecurityState {
+                key_store: KeyStoreKind::for_database(&self.db_path),
+                second_factor: lagom.second_factor().state()?,
+                idle_lock_seconds: idle_lock_seconds(idle_minutes),
+            })
+        })
+    }
+
+    /// Starts enrolling a second factor: the secret is kept here until a code confirms it.
+    pub fn begin_second_factor(&self) -> IpcResult<Enrolment> {
+        let (pending, enrolment) = self.with(|lagom| lagom.begin_second_factor())?;
+        *locked(&self.enrolment) = Some(pending);
+        Ok(enrolment)
+    }
+
+    /// Confirms the enrolment with a code; returns the ten recovery codes, shown once.
+    pub fn enable_second_factor(&self, code: &str) -> IpcResult<Vec<String>> {
+        let mut enrolment = locked(&self.enrolment);
+        let pending = enrolment.as_ref().ok_or(Error::NotFound { what: "second-factor enrolment" })?;
+        let codes = self.with(|lagom| lagom.second_factor().enable(pending, code))?;
+        *enrolment = None;
+        Ok(codes)
+    }
+
+    /// "Ask for a passphrase when Lagom opens" on: the key moves from the keychain to a key file.
+    pub fn set_passphrase(&self, passphrase: &str) -> IpcResult<SecurityState> {
+        PassphraseStore::check_strength(passphrase)?;
+        let keychain = KeychainStore::for_database(&self.db_path)?;
+        self.with(|lagom| lagom.move_key(&keychain, &PassphraseStore::for_database(&self.db_path, passphrase)))?;
+        self.security()
+    }
+
+    /// … and off: back to the keychain, after the current passphrase is checked.
+    pub fn remove_passphrase(&self, current: &str) -> IpcResult<SecurityState> {
+        let keychain = KeychainStore::for_database(&self.db_path)?;
+        self.with(|lagom| lagom.move_key(&PassphraseStore::for_database(&self.db_path, current), &keychain))?;
+        self.security()
+    }
+
+    pub fn change_passphrase(&self, current: &str, new: &str) -> IpcResult<()> {
+        Ok(self.with(|lagom| lagom.change_passphrase(&PassphraseStore::for_database(&self.db_path, current), new))?)
+    }
+
+    /// A new database key (the register re-encrypted); the new recovery key is shown once and
+    /// kept for "Copy" as at set-up. `passphrase` is needed when the key is under one.
+    pub fn rotate_key(&self, passphrase: Option<&str>) -> IpcResult<RecoveryKeyView> {
+        let mut slot = self.slot();
+        let keys: Box<dyn KeyStore> = match KeyStoreKind::for_database(&self.db_path) {
+            KeyStoreKind::Passphrase => {
+                Box::new(PassphraseStore::for_database(&self.db_path, passphrase.ok_or(Error::WrongPassphrase)?))
+            }
+            _ => Box::new(KeychainStore::for_database(&self.db_path)?),
+        };
+        let lagom = slot.take().ok_or(Error::NotOpen)?;
+        match lagom.rekey(keys.as_ref()) {
+            Ok((lagom, key)) => {
+                *slot = Some(lagom);
+                let view = RecoveryKeyView { recovery_key: key.to_recovery_groups(), key_store: keys.kind() };
+                *self.recovery_slot() = Some(key);
+                Ok(view)
+            }
+            Err(failed) => {
+                *slot = failed.register;
+                Err(failed.error.into())
+            }
+        }
     }
 
     /// Opens with the recovery key and stores the key again (keychain, or under `passphrase`).
@@ -126,10 +348,14 @@ impl Session {
 
     /// Replaces the open register with a backup (erasures since applied again). On a failure
     /// the register the core hands back stays open; if it could not, the window locks.
-    pub fn restore(&self, from: &Path) -> IpcResult<lagom_core::RestoreReport> {
+    pub fn restore(&self, from: &Path, recovery_key: Option<&str>) -> IpcResult<lagom_core::RestoreReport> {
         let mut slot = self.slot();
         let lagom = slot.take().ok_or(Error::NotOpen)?;
-        match lagom.restore(from) {
+        let restored = match recovery_key {
+            Some(recovery_key) => lagom.restore_with_recovery_key(from, recovery_key),
+            None => lagom.restore(from),
+        };
+        match restored {
             Ok((restored, report)) => {
                 *slot = Some(restored);
                 Ok(report)
@@ -157,7 +383,28 @@ impl Session {
         Ok(lagom.forget(keys.as_ref(), backups)?)
     }
 
+    /// Keeps the backup chosen in the open dialog for [`Session::restore_picked`].
+    pub fn pick_backup(&self, path: PathBuf) {
+        *locked(&self.picked_backup) = Some(path);
+    }
+
+    pub fn restore_picked(&self, recovery_key: Option<&str>) -> IpcResult<lagom_core::RestoreReport> {
+        let path = locked(&self.picked_backup).clone().ok_or(Error::NotFound { what: "chosen backup" })?;
+        let report = self.restore(&path, recovery_key)?;
+        *locked(&self.picked_backup) = None;
+        Ok(report)
+    }
+
     pub fn db_path(&self) -> &Path {
         &self.db_path
     }
+}
+
+/// The idle lock in seconds; end-to-end builds may shorten it (`LAGOM_E2E_IDLE_SECONDS`).
+fn idle_lock_seconds(minutes: u32) -> u32 {
+    #[cfg(feature = "e2e")]
+    if let Some(seconds) = std::env::var("LAGOM_E2E_IDLE_SECONDS").ok().and_then(|s| s.parse().ok()) {
+        return seconds;
+    }
+    minutes.saturating_mul(60)
 }

@@ -6,7 +6,10 @@ import type {
   AffectedContacts,
   BackupFile,
   BackupReceipt,
+  Enrolment,
   ForgetReport,
+  LockEvent,
+  SecurityState,
   RestoreReport,
   Applied,
   Breach,
@@ -85,6 +88,16 @@ export const api = {
   sessionUnlock: (passphrase: string) => call<SessionStatus>("session_unlock", { passphrase }),
   sessionRecover: (recoveryKey: string, passphrase: string | null) =>
     call<SessionStatus>("session_recover", { recoveryKey, passphrase }),
+  /** The second factor's code (or a recovery code), after the passphrase or on its own. */
+  sessionVerifyCode: (code: string) => call<SessionStatus>("session_verify_code", { code }),
+  /** "Lock now" and the idle lock: the register closes; `not_set_up` when nothing would be asked. */
+  sessionLock: () => call<SessionStatus>("session_lock"),
+  /** Calls `onlock` whenever the OS locks the app (suspend, the session locked). */
+  sessionWatch: (onlock: (event: LockEvent) => void) => {
+    const channel = new Channel<LockEvent>();
+    channel.onmessage = onlock;
+    return call<void>("session_watch", { onLock: channel });
+  },
   /** Copies the new register's recovery key: out of clipboard history, cleared after 30 s. */
   recoveryKeyCopy: () => call<void>("recovery_key_copy"),
   /** The owner has stored the recovery key: the app forgets it. */
@@ -200,6 +213,26 @@ export const api = {
   backupList: () => call<BackupFile[]>("backup_list"),
   /** Replaces the register with one of its backups; erasures since are applied again. */
   backupRestore: (path: string) => call<RestoreReport>("backup_restore", { path }),
+
+  /** "Restore another backup…": the open dialog; the chosen file's name, or null. */
+  backupPick: () => call<string | null>("backup_pick"),
+  /** Restores the chosen backup; `recoveryKey` when it was taken before the key was changed. */
+  backupRestorePicked: (recoveryKey: string | null) => call<RestoreReport>("backup_restore_picked", { recoveryKey }),
+
+  /** How the register is protected: key store, second factor, idle lock. */
+  securityGet: () => call<SecurityState>("security_get"),
+  /** A new second-factor secret (QR code, URI), kept by the app until a code confirms it. */
+  secondFactorBegin: () => call<Enrolment>("second_factor_begin"),
+  /** Confirms the enrolment; the ten recovery codes, shown once. */
+  secondFactorEnable: (code: string) => call<string[]>("second_factor_enable", { code }),
+  secondFactorDisable: (code: string) => call<void>("second_factor_disable", { code }),
+  /** "Ask for a passphrase when Lagom opens" on: the key moves to a key file. */
+  passphraseSet: (passphrase: string) => call<SecurityState>("passphrase_set", { passphrase }),
+  /** … and off: the key moves back to the keychain. */
+  passphraseRemove: (current: string) => call<SecurityState>("passphrase_remove", { current }),
+  passphraseChange: (current: string, passphrase: string) => call<void>("passphrase_change", { current, passphrase }),
+  /** A new database key; the new recovery key is shown once (and kept for "Copy"). */
+  keyRotate: (passphrase: string | null) => call<RecoveryKeyView>("key_rotate", { passphrase }),
 
   /** Removes the register, its key and (when `backups`) its backups from this computer. */
   dataForget: (backups: boolean) => call<ForgetReport>("data_forget", { backups }),

@@ -1,7 +1,7 @@
 // Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p lagom-desktop bindings`.
 // Do not edit: a test fails when this file and the Rust source disagree.
 
-export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "read_only" | "in_use" | "not_open" | "cancelled" | "storage" | "io";
+export type ErrorKind = "invalid" | "not_found" | "database_missing" | "already_exists" | "key_already_stored" | "wrong_key" | "wrong_passphrase" | "not_a_database" | "not_encrypted" | "newer_schema" | "key_missing" | "keychain_unavailable" | "invalid_recovery_key" | "weak_passphrase" | "disk_full" | "read_only" | "in_use" | "not_open" | "cancelled" | "wrong_code" | "try_later" | "not_set_up" | "storage" | "io";
 
 export type FieldErrorCode = "required" | "too_long" | "control_characters" | "invalid_email" | "invalid_phone" | "invalid_language" | "invalid_country" | "unknown_purpose" | "unknown_tag" | "duplicate" | "out_of_range" | "basis_locked" | "invalid_reference" | "invalid_date" | "date_in_future" | "purpose_not_held" | "unknown_answer" | "answer_mismatch" | "request_closed" | "already_extended" | "extension_too_late" | "request_mismatch" | "unknown_outcome" | "request_unmatched" | "identity_not_checked" | "invalid_import" | "basis_mismatch" | "unknown_contact" | "identity_number" | "breach_closed" | "person_named" | "controller_missing" | "special_health" | "special_religion" | "special_political" | "special_trade_union" | "special_sexual_orientation" | "special_ethnic_origin";
 
@@ -13,7 +13,7 @@ field: string, code: FieldErrorCode, message: string, };
 
 export type IpcError = { kind: ErrorKind, message: string, fields: Array<FieldError>, };
 
-export type SessionPhase = "setup" | "unlock" | "recover" | "open" | "failed";
+export type SessionPhase = "setup" | "unlock" | "second_factor" | "recover" | "open" | "failed";
 
 export type SessionStatus = { phase: SessionPhase, db_path: string, key_store: KeyStoreKind, error: IpcError | null, };
 
@@ -171,7 +171,12 @@ backups_kept: number,
  * Where backups go: an absolute folder; `None` for `backups` beside the register (the
  * last folder a backup went to, when one was given).
  */
-backup_folder: string | null, };
+backup_folder: string | null, 
+/**
+ * Minutes without use after which the app locks, when a passphrase or a second factor is
+ * set (0: never).
+ */
+lock_after_idle_minutes: number, };
 
 export type MarketingChannel = "email" | "phone" | "sms" | "post" | "events";
 
@@ -631,6 +636,22 @@ rejected: number, contacts: number,
 replaced_contacts: number, };
 
 export type ForgetReport = { removed: Array<string>, kept: Array<string>, };
+
+export type SecondFactorState = { enabled: boolean, enrolled_at: string | null, recovery_codes_left: number, };
+
+export type Enrolment = { uri: string, secret: string, 
+/**
+ * The QR code's modules, row by row (`true` is dark), `qr_width` to a row.
+ */
+qr: Array<boolean>, qr_width: number, };
+
+export type LockEvent = { phase: SessionPhase, };
+
+export type SecurityState = { key_store: KeyStoreKind, second_factor: SecondFactorState, 
+/**
+ * 0: the idle lock is off.
+ */
+idle_lock_seconds: number, };
 
 export type ImportField = "given_name" | "family_name" | "full_name" | "email" | "phone" | "organisation" | "role";
 

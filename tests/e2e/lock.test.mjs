@@ -1,0 +1,136 @@
+// The app lock in the real app (issue 9): a passphrase and the second factor turned on in
+// Settings → Security, Ctrl+L, a code computed here as an authenticator app would, the idle
+// lock after a short test timeout, a lock the OS asks for (the screensaver's D-Bus signal),
+// and a recovery code. After each lock no contact is left in the page.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, openContacts, startDriver, stopDriver } from './driver.mjs';
+
+const db = freshDatabase();
+const passphrase = 'a long enough passphrase';
+const IDLE_SECONDS = 8;
+let browser;
+let secret;
+let recoveryCodes;
+
+before(async () => {
+  await startDriver({ LAGOM_DB: db, LANGUAGE: 'en', LAGOM_E2E_IDLE_SECONDS: String(IDLE_SECONDS) });
+  browser = await launchApp();
+  await createRegister(browser);
+  await addContact(browser, 'Lina', 'Låstsson', ['Customer relationship']);
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  stopDriver();
+});
+
+function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  return Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+}
+
+/** RFC 6238 (SHA-1, 6 digits, 30 s) for the step `offset` steps from now. */
+function totp(offset = 0) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offset));
+  const mac = createHmac('sha1', secret).update(counter).digest();
+  const at = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/** After a lock: the page was loaded afresh and holds nothing of the register. */
+async function assertLockedWithNothingShown(field) {
+  await byTestId(browser, field, 20000);
+  const page = await browser.getPageSource();
+  assert.ok(!page.includes('Låstsson') && !page.includes('Lina'), 'no contact in the locked page');
+  assert.equal((await browser.$$('[data-testid="contact-row"]')).length, 0);
+}
+
+async function unlock(code) {
+  await (await byTestId(browser, 'passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'passphrase-submit')).click();
+  await (await byTestId(browser, 'unlock-code', 20000)).setValue(code);
+  await (await byTestId(browser, 'unlock-code-submit')).click();
+}
+
+test('a passphrase and the second factor are turned on in Settings → Security', async () => {
+  await (await byTestId(browser, 'nav-settings')).click();
+  // Without a passphrase or a second factor there is nothing to lock to.
+  await browser.keys(['Control', 'l']);
+  assert.match(await (await byTestId(browser, 'lock-note')).getText(), /Nothing would be asked/);
+
+  await (await byTestId(browser, 'passphrase-set')).click();
+  await (await byTestId(browser, 'passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'passphrase-again')).setValue(passphrase);
+  await (await byTestId(browser, 'passphrase-submit')).click();
+  await byTestId(browser, 'security-note');
+  assert.match(await (await byTestId(browser, 'security-key-store')).getText(), /passphrase/);
+
+  await (await byTestId(browser, 'totp-start')).click();
+  await byTestId(browser, 'totp-qr');
+  secret = base32(await (await byTestId(browser, 'totp-secret')).getText());
+  assert.equal(secret.length, 20);
+  await (await byTestId(browser, 'totp-code')).setValue(totp());
+  await (await byTestId(browser, 'totp-confirm')).click();
+  await byTestId(browser, 'recovery-codes');
+  recoveryCodes = await browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="recovery-codes"] code')].map((c) => c.textContent.trim()),
+  );
+  assert.ok(recoveryCodes.every((c) => /^[a-z2-9]{5}-[a-z2-9]{5}$/.test(c)), recoveryCodes.join(' '));
+  assert.equal(recoveryCodes.length, 10);
+  await (await byTestId(browser, 'recovery-codes-stored')).click();
+  await (await byTestId(browser, 'recovery-codes-done')).click();
+  assert.match(await (await byTestId(browser, 'security-totp')).getText(), /On; 10 recovery codes left/);
+});
+
+test('Ctrl+L locks: the contact list leaves the page, and passphrase plus a computed code open it', async () => {
+  await (await byTestId(browser, 'nav-contacts')).click();
+  await byTestId(browser, 'search');
+  assert.ok((await listedNames(browser)).includes('Lina Låstsson'));
+  await browser.keys(['Control', 'l']);
+  await assertLockedWithNothingShown('passphrase');
+
+  await (await byTestId(browser, 'passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'passphrase-submit')).click();
+  const field = await byTestId(browser, 'unlock-code', 20000);
+  // A wrong code is named; the page still shows no contact.
+  await field.setValue(totp() === '000000' ? '111111' : '000000');
+  await (await byTestId(browser, 'unlock-code-submit')).click();
+  await (await browser.$('[role="alert"][data-kind="wrong_code"]')).waitForDisplayed({ timeout: 10000 });
+  // The step after the one the enrolment used: a code is accepted once.
+  await field.setValue(totp(1));
+  await (await byTestId(browser, 'unlock-code-submit')).click();
+  await openContacts(browser);
+  assert.ok((await listedNames(browser)).includes('Lina Låstsson'));
+});
+
+test('the idle lock fires after the set time without input', async () => {
+  await browser.pause((IDLE_SECONDS + 2) * 1000);
+  await assertLockedWithNothingShown('passphrase');
+});
+
+test('a recovery code opens once, and the screensaver locking the session locks the app', async () => {
+  await unlock(recoveryCodes[0]);
+  await openContacts(browser);
+  // The screensaver's signal on the session bus, as GNOME or KDE send it when the screen locks.
+  execFileSync('dbus-send', [
+    '--session',
+    '--type=signal',
+    '/org/freedesktop/ScreenSaver',
+    'org.freedesktop.ScreenSaver.ActiveChanged',
+    'boolean:true',
+  ]);
+  await assertLockedWithNothingShown('passphrase');
+  // The same recovery code is refused the second time.
+  await unlock(recoveryCodes[0]);
+  await (await browser.$('[role="alert"][data-kind="wrong_code"]')).waitForDisplayed({ timeout: 10000 });
+  const field = await byTestId(browser, 'unlock-code');
+  await field.setValue(recoveryCodes[1]);
+  await (await byTestId(browser, 'unlock-code-submit')).click();
+  await openContacts(browser);
+});
