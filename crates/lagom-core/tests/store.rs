@@ -423,7 +423,7 @@ fn free_text_request_references_of_older_tombstones_are_replaced_on_upgrade() {
          ALTER TABLE contact DROP COLUMN source;
          DROP TRIGGER contact_fts_after_insert; DROP TABLE fts_deferred;
          ALTER TABLE audit_entry ADD COLUMN prev_hash BLOB;
-         DROP TABLE breach_contact; DROP TABLE breach; DROP TABLE notice_given; DROP TABLE backup_taken; DROP TABLE ledger_secret;
+         DROP TABLE breach_contact; DROP TABLE breach; DROP TABLE notice_given; DROP TABLE backup_taken; DROP TABLE ledger_secret; DROP TABLE second_factor; DROP TABLE recovery_code;
          CREATE TRIGGER contact_fts_after_insert AFTER INSERT ON contact BEGIN
              INSERT INTO contact_fts (rowid, given_name, family_name, email, organisation)
              VALUES (new.seq, new.given_name, new.family_name, new.email, NULL);
@@ -627,7 +627,7 @@ fn an_audit_trail_that_stored_previous_hashes_verifies_and_erases_after_the_upgr
                OR new.old_value IS NOT NULL OR new.new_value IS NOT NULL
                OR new.prev_hash IS NOT old.prev_hash OR new.hash IS NOT old.hash
              BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-             DROP TABLE breach_contact; DROP TABLE breach; DROP TABLE notice_given; DROP TABLE backup_taken; DROP TABLE ledger_secret;
+             DROP TABLE breach_contact; DROP TABLE breach; DROP TABLE notice_given; DROP TABLE backup_taken; DROP TABLE ledger_secret; DROP TABLE second_factor; DROP TABLE recovery_code;
              PRAGMA user_version = 16;",
         )
         .unwrap();
