@@ -310,7 +310,7 @@ impl Session {
     }
 
     pub fn change_passphrase(&self, current: &str, new: &str) -> IpcResult<()> {
-        Ok(self.with(|lagom| lagom.change_passphrase(&PassphraseStore::for_database(&self.db_path, current), new))?)
+        self.with(|lagom| lagom.change_passphrase(&PassphraseStore::for_database(&self.db_path, current), new))
     }
 
     /// A new database key (the register re-encrypted); the new recovery key is shown once and

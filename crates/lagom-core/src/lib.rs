@@ -369,9 +369,7 @@ impl Lagom {
             backup_key,
             self.clock.clone(),
             |_| Ok((erasures, refused)),
-            &carried,
-            Some(&secret),
-            Some(&self.store.key),
+            Some(Carried { backups: &carried, ledger_secret: &secret, key: &self.store.key }),
         )?;
         prepared.report.replaced_contacts = replaced_contacts;
         if let Err(e) = backup::checkpoint(conn) {
@@ -474,7 +472,8 @@ impl Lagom {
                 let _ = lagom.audit_security("database_key", "rotated");
                 Ok((lagom, key))
             }
-            Err((error, store)) => {
+            Err(failed) => {
+                let (error, store) = *failed;
                 Err(Box::new(SwapFailed { error, register: store.map(|store| Lagom::with_store(store, clock)) }))
             }
         }
@@ -577,7 +576,7 @@ impl Lagom {
             }
             backup::known_erasures(None, &ledgers, &backup::ledger_secret(copy)?)
         };
-        let prepared = prepare_restore(&from, &restoring, &key, clock.clone(), ledger_erasures, &[], None, None)?;
+        let prepared = prepare_restore(&from, &restoring, &key, clock.clone(), ledger_erasures, None)?;
         let undo = |error: Error| {
             let _ = keys.delete();
             remove_restoring(&restoring);
@@ -745,6 +744,15 @@ struct Prepared {
     report: RestoreReport,
 }
 
+/// What the register being replaced carries into the restored one: its backup records, the
+/// key that signs its erasure ledger lines, and its database key (a backup from before a key
+/// rotation takes the current key).
+struct Carried<'a> {
+    backups: &'a [(String, String, String)],
+    ledger_secret: &'a [u8],
+    key: &'a DbKey,
+}
+
 /// Copies the backup `from` to the private file `restoring` beside the register and makes it
 /// the register to put in place: opened with `key` (an older schema migrated, a newer refused),
 /// `integrity_check` and the audit chain passed, every erasure in `erasures` applied again with
@@ -756,10 +764,12 @@ fn prepare_restore(
     key: &DbKey,
     clock: Arc<dyn Clock>,
     erasures: impl FnOnce(&rusqlite::Connection) -> Result<(Vec<Tombstone>, u32)>,
-    carried: &[(String, String, String)],
-    ledger_secret: Option<&[u8]>,
-    rekey_to: Option<&DbKey>,
+    register: Option<Carried<'_>>,
 ) -> Result<Prepared> {
+    let (carried, ledger_secret, rekey_to) = match register {
+        Some(Carried { backups, ledger_secret, key }) => (backups, Some(ledger_secret), Some(key)),
+        None => (&[][..], None, None),
+    };
     for leftover in store::database_files(restoring) {
         let _ = std::fs::remove_file(leftover);
     }

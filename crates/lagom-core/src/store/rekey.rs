@@ -44,7 +44,7 @@ pub(super) fn remove_leftovers(path: &Path, keys: &dyn KeyStore) {
 
 /// A rotation that stopped before the swap (the register is untouched and handed back), or
 /// after it (`None`: the register is re-encrypted and must be opened again).
-pub(crate) type RekeyFailed = (Error, Option<Store>);
+pub(crate) type RekeyFailed = Box<(Error, Option<Store>)>;
 
 // Steps a test can stop a rotation after, as a crash would (see `tests` below).
 #[cfg(test)]
@@ -73,8 +73,8 @@ impl Store {
     ) -> std::result::Result<(Store, DbKey), RekeyFailed> {
         match keys.load() {
             Ok(Some(stored)) if stored == self.key => {}
-            Ok(_) => return Err((Error::KeyMissing { store: keys.kind().describe() }, Some(self))),
-            Err(e) => return Err((e, Some(self))),
+            Ok(_) => return Err(Box::new((Error::KeyMissing { store: keys.kind().describe() }, Some(self)))),
+            Err(e) => return Err(Box::new((e, Some(self)))),
         }
         let new_key = match self.prepare_rekey(keys, clock) {
             Ok(key) => key,
@@ -82,27 +82,27 @@ impl Store {
                 if !matches!(e, Error::Cancelled) {
                     remove_leftovers(&self.path, keys);
                 }
-                return Err((e, Some(self)));
+                return Err(Box::new((e, Some(self))));
             }
         };
         let path = self.path.clone();
         let lock = match self.close_keeping_lock() {
             Ok(lock) => lock,
             // The register is closed but untouched: the next open tidies up.
-            Err(e) => return Err((e, None)),
+            Err(e) => return Err(Box::new((e, None))),
         };
         match swap_in(&path, keys, &lock) {
             Ok(()) => {}
-            Err(Error::Cancelled) => return Err((Error::Cancelled, None)),
+            Err(Error::Cancelled) => return Err(Box::new((Error::Cancelled, None))),
             Err(e) => {
                 // Before the rename the register is as it was, with its key; after it, the
                 // pending key opens it. Either way the open below finds out which.
-                return Err((e, reopen_either(&path, keys, &lock, clock)));
+                return Err(Box::new((e, reopen_either(&path, keys, &lock, clock))));
             }
         }
         match Store::open_locked(&path, &new_key, &lock, clock) {
             Ok(store) => Ok((store, new_key)),
-            Err(e) => Err((e, None)),
+            Err(e) => Err(Box::new((e, None))),
         }
     }
 
