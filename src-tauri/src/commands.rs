@@ -57,8 +57,12 @@ pub fn session_verify_code(session: State<'_, Session>, code: Zeroizing<String>)
 
 /// "Lock now" (Ctrl+L) and the idle lock.
 #[tauri::command(async)]
-pub fn session_lock(session: State<'_, Session>) -> IpcResult<SessionStatus> {
-    session.lock()
+pub fn session_lock(session: State<'_, Session>, imports: State<'_, ImportState>) -> IpcResult<SessionStatus> {
+    // An import under way holds the register: asked to stop first, so the lock need not wait.
+    imports.request_cancel();
+    let status = session.lock()?;
+    imports.forget();
+    Ok(status)
 }
 
 /// The UI's channel for locks the OS asks for (suspend, the session locked).
@@ -75,8 +79,8 @@ pub fn recovery_key_copy(session: State<'_, Session>) -> IpcResult<()> {
 
 /// The owner has stored the recovery key; the app forgets it.
 #[tauri::command(async)]
-pub fn recovery_key_forget(session: State<'_, Session>) {
-    session.forget_recovery_key();
+pub fn recovery_key_forget(session: State<'_, Session>) -> IpcResult<()> {
+    session.forget_recovery_key()
 }
 
 /// The page of the list after the contact `after` (from the top when `None`), by key.

@@ -47,6 +47,10 @@ pub struct SessionStatus {
     pub db_path: String,
     pub key_store: KeyStoreKind,
     pub error: Option<IpcError>,
+    /// The open register's recovery key (groups of four) while its owner has not confirmed
+    /// storing it: shown again until they do.
+    #[ts(type = "string | null")]
+    pub recovery_key: Option<Zeroizing<String>>,
 }
 
 /// A lock the OS asked for (suspend, the session locked): the UI drops what it shows.

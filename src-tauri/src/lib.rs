@@ -121,7 +121,11 @@ pub fn run() {
             let handle = app.handle().clone();
             // A lock the OS asks for when nothing can be asked to unlock is no lock at all.
             os_lock::watch(move || {
-                let _ = handle.state::<Session>().lock();
+                let imports = handle.state::<import_state::ImportState>();
+                imports.request_cancel();
+                if handle.state::<Session>().lock().is_ok() {
+                    imports.forget();
+                }
             });
             Ok(())
         })

@@ -79,9 +79,27 @@ impl Session {
         Ok(crate::clipboard::copy_secret(key.to_hex(), clear_after)?)
     }
 
-    /// The owner has stored the recovery key: forget it (the bytes are wiped on drop).
-    pub fn forget_recovery_key(&self) {
+    /// The owner has stored the recovery key: forget it (the bytes are wiped on drop), and the
+    /// register stops showing it at each open.
+    pub fn forget_recovery_key(&self) -> IpcResult<()> {
         *self.recovery_slot() = None;
+        let slot = self.slot();
+        match slot.as_ref() {
+            Some(lagom) => Ok(lagom.confirm_recovery_key()?),
+            None => Ok(()),
+        }
+    }
+
+    /// The status of the open register: its recovery key too while its owner has not confirmed
+    /// storing it (after set-up or a key rotation that a crash, a lock or a closed window
+    /// interrupted), kept for "Copy".
+    fn open_status(&self, lagom: &Lagom) -> SessionStatus {
+        let mut status = self.status(SessionPhase::Open, None);
+        if let Ok(Some(key)) = lagom.unconfirmed_recovery_key() {
+            status.recovery_key = Some(key.to_recovery_groups());
+            *self.recovery_slot() = Some(key);
+        }
+        status
     }
 
     fn slot(&self) -> MutexGuard<'_, Option<Lagom>> {
@@ -101,6 +119,7 @@ impl Session {
             db_path: self.db_path.display().to_string(),
             key_store: KeyStoreKind::for_database(&self.db_path),
             error,
+            recovery_key: None,
         }
     }
 
@@ -108,8 +127,8 @@ impl Session {
     /// opens it, so a normal start goes straight to the contacts (or to the second factor).
     pub fn status_or_open(&self) -> SessionStatus {
         let mut slot = self.slot();
-        if slot.is_some() {
-            return self.status(SessionPhase::Open, None);
+        if let Some(lagom) = slot.as_ref() {
+            return self.open_status(lagom);
         }
         if locked(&self.awaiting_code).is_some() || self.code_locked.load(Ordering::SeqCst) {
             return self.status(SessionPhase::SecondFactor, None);
@@ -129,8 +148,9 @@ impl Session {
                     self.status(SessionPhase::SecondFactor, None)
                 }
                 Ok(_) => {
+                    let status = self.open_status(&lagom);
                     *slot = Some(lagom);
-                    self.status(SessionPhase::Open, None)
+                    status
                 }
                 Err(e) => self.status(SessionPhase::Failed, Some(e.into())),
             },
@@ -154,8 +174,9 @@ impl Session {
             let _ = lagom.record_failed_unlocks(&failed);
         }
         self.code_locked.store(false, Ordering::SeqCst);
+        let status = self.open_status(&lagom);
         *slot = Some(lagom);
-        self.status(SessionPhase::Open, None)
+        status
     }
 
     /// A wrong passphrase or code: counted, so the next attempts wait longer.
@@ -190,8 +211,9 @@ impl Session {
     /// Opens the register with the passphrase; with the second factor on, the next step asks for
     /// a code ([`Session::verify_code`]) and nothing of the register is reachable until then.
     pub fn unlock(&self, passphrase: &str) -> IpcResult<SessionStatus> {
-        self.attempts.check(&SystemClock)?;
+        // Checked under the mutex: attempts sent at once wait their turn and are each counted.
         let mut slot = self.slot();
+        self.attempts.check(&SystemClock)?;
         let keys = self.key_store(Some(passphrase), false)?;
         let lagom = match Lagom::open(&self.db_path, keys.as_ref()) {
             Err(e) if e.kind() == ErrorKind::WrongPassphrase => return Err(self.failed_attempt(e)),
@@ -207,8 +229,8 @@ impl Session {
     /// The second factor's code (or a recovery code) after the passphrase, or on its own when
     /// the key is in the keychain.
     pub fn verify_code(&self, code: &str) -> IpcResult<SessionStatus> {
-        self.attempts.check(&SystemClock)?;
         let mut slot = self.slot();
+        self.attempts.check(&SystemClock)?;
         let mut awaiting = locked(&self.awaiting_code);
         let lagom = match awaiting.take() {
             Some(lagom) => lagom,
@@ -216,7 +238,9 @@ impl Session {
             None => return Err(Error::NotOpen.into()),
         };
         match lagom.second_factor().check(code) {
-            Ok(_) => {
+            // No second factor (turned off in a restore, or a lock that could not tell): there
+            // is nothing more to ask.
+            Ok(_) | Err(Error::NotSetUp { .. }) => {
                 drop(awaiting);
                 Ok(self.unlocked(&mut slot, lagom))
             }
@@ -238,7 +262,9 @@ impl Session {
         let mut slot = self.slot();
         let passphrase = KeyStoreKind::for_database(&self.db_path) == KeyStoreKind::Passphrase;
         let second_factor = match slot.as_ref() {
-            Some(lagom) => lagom.second_factor().state()?.enabled,
+            // When it cannot be told, the lock happens all the same (failing open would leave
+            // the register shown); unlocking then finds out.
+            Some(lagom) => lagom.second_factor().state().map_or(true, |state| state.enabled),
             None => self.code_locked.load(Ordering::SeqCst),
         };
         if !passphrase && !second_factor {
@@ -287,11 +313,17 @@ impl Session {
 
     /// Confirms the enrolment with a code; returns the ten recovery codes, shown once.
     pub fn enable_second_factor(&self, code: &str) -> IpcResult<Vec<String>> {
-        let mut enrolment = locked(&self.enrolment);
-        let pending = enrolment.as_ref().ok_or(Error::NotFound { what: "second-factor enrolment" })?;
-        let codes = self.with(|lagom| lagom.second_factor().enable(pending, code))?;
-        *enrolment = None;
-        Ok(codes)
+        // Taken out first: the register's mutex is never waited for while holding this one
+        // (`lock` takes them the other way round).
+        let pending = locked(&self.enrolment).take().ok_or(Error::NotFound { what: "second-factor enrolment" })?;
+        match self.with(|lagom| lagom.second_factor().enable(&pending, code)) {
+            Ok(codes) => Ok(codes),
+            Err(e) => {
+                // A wrong code: the same QR code may be tried again.
+                *locked(&self.enrolment) = Some(pending);
+                Err(e)
+            }
+        }
     }
 
     /// "Ask for a passphrase when Lagom opens" on: the key moves from the keychain to a key file.

@@ -1,12 +1,15 @@
 // The app lock in the real app (issue 9): a passphrase and the second factor turned on in
 // Settings → Security, Ctrl+L, a code computed here as an authenticator app would, the idle
 // lock after a short test timeout, a lock the OS asks for (the screensaver's D-Bus signal),
-// and a recovery code. After each lock no contact is left in the page.
+// and a recovery code. After each lock no contact is left in the page. Then a new database
+// key, and a backup from before it restored with the old recovery key.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, openContacts, startDriver, stopDriver } from './driver.mjs';
+import { addContact, byTestId, freshDatabase, launchApp, listedNames, openContacts, startDriver, stopDriver } from './driver.mjs';
 
 const db = freshDatabase();
 const passphrase = 'a long enough passphrase';
@@ -14,11 +17,23 @@ const IDLE_SECONDS = 8;
 let browser;
 let secret;
 let recoveryCodes;
+let firstRecoveryKey;
+// What the open dialog of "Restore another backup…" answers in this test build.
+const picked = join(dirname(db), 'picked-backup.db');
 
 before(async () => {
-  await startDriver({ LAGOM_DB: db, LANGUAGE: 'en', LAGOM_E2E_IDLE_SECONDS: String(IDLE_SECONDS) });
+  await startDriver({
+    LAGOM_DB: db,
+    LANGUAGE: 'en',
+    LAGOM_E2E_IDLE_SECONDS: String(IDLE_SECONDS),
+    LAGOM_E2E_OPEN_BACKUP: picked,
+  });
   browser = await launchApp();
-  await createRegister(browser);
+  await (await byTestId(browser, 'create-db')).click();
+  firstRecoveryKey = await (await byTestId(browser, 'recovery-key')).getText();
+  await (await byTestId(browser, 'recovery-stored')).click();
+  await (await byTestId(browser, 'recovery-continue')).click();
+  await openContacts(browser);
   await addContact(browser, 'Lina', 'Låstsson', ['Customer relationship']);
 });
 
@@ -133,4 +148,31 @@ test('a recovery code opens once, and the screensaver locking the session locks 
   await field.setValue(recoveryCodes[1]);
   await (await byTestId(browser, 'unlock-code-submit')).click();
   await openContacts(browser);
+});
+
+test('a new database key is shown once, and a backup from before it restores with the old recovery key', async () => {
+  await (await byTestId(browser, 'nav-settings')).click();
+  await (await byTestId(browser, 'key-rotate')).click();
+  await (await byTestId(browser, 'rotate-passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'key-rotate-confirm')).click();
+  const shown = await (await byTestId(browser, 'new-recovery-key', 20000)).getText();
+  assert.match(shown, /^([0-9a-f]{4}\s+){15}[0-9a-f]{4}$/);
+  assert.notEqual(shown.replace(/\s/g, ''), firstRecoveryKey.replace(/\s/g, ''));
+  await (await byTestId(browser, 'new-key-stored')).click();
+  await (await byTestId(browser, 'new-key-done')).click();
+  assert.match(await (await byTestId(browser, 'security-note')).getText(), /new key/);
+
+  // The first start's daily backup (before Lina), copied where the test's open dialog points.
+  const backups = join(dirname(db), 'backups');
+  const first = readdirSync(backups).filter((f) => f.startsWith('lagom-backup-')).sort()[0];
+  copyFileSync(join(backups, first), picked);
+  await (await byTestId(browser, 'backup-pick')).click();
+  await (await byTestId(browser, 'backup-restore-picked')).click();
+  // It does not open with the current key: the old recovery key is asked for.
+  await (await byTestId(browser, 'backup-old-key')).setValue(firstRecoveryKey);
+  await (await byTestId(browser, 'backup-restore-picked')).click();
+  assert.match(await (await byTestId(browser, 'restore-note', 20000)).getText(), /Restored 0 contacts/);
+  // The restored register kept the current key and the second factor.
+  await (await byTestId(browser, 'nav-settings')).click();
+  assert.match(await (await byTestId(browser, 'security-totp')).getText(), /On; 8 recovery codes left/);
 });

@@ -15,7 +15,12 @@ export type IpcError = { kind: ErrorKind, message: string, fields: Array<FieldEr
 
 export type SessionPhase = "setup" | "unlock" | "second_factor" | "recover" | "open" | "failed";
 
-export type SessionStatus = { phase: SessionPhase, db_path: string, key_store: KeyStoreKind, error: IpcError | null, };
+export type SessionStatus = { phase: SessionPhase, db_path: string, key_store: KeyStoreKind, error: IpcError | null, 
+/**
+ * The open register's recovery key (groups of four) while its owner has not confirmed
+ * storing it: shown again until they do.
+ */
+recovery_key: string | null, };
 
 export type RecoveryKeyView = { recovery_key: string, key_store: KeyStoreKind, };
 

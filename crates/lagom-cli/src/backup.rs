@@ -11,7 +11,7 @@ use crate::{key_store, print_json};
 
 /// `lagom backup [--to DIR] [--json]`.
 pub fn backup(db: &Path, to: Option<PathBuf>, json: bool) -> Result<()> {
-    let lagom = Lagom::open(db, key_store(db, false)?.as_ref())?;
+    let lagom = crate::open_with(db, key_store(db, false)?.as_ref())?;
     let receipt = lagom.backup(to.as_deref())?;
     if json {
         return print_json(&receipt);
@@ -28,7 +28,7 @@ pub fn restore(db: &Path, from: &Path, yes: bool, old_recovery_key: bool, json: 
     }
     let (_restored, report) = if db.exists() {
         let keys = key_store(db, false)?;
-        let lagom = Lagom::open(db, keys.as_ref())?;
+        let lagom = crate::open_with(db, keys.as_ref())?;
         let restored = if old_recovery_key {
             let recovery_key = crate::database::read_recovery_key()?;
             lagom.restore_with_recovery_key(from, &recovery_key)
@@ -73,7 +73,7 @@ pub fn forget(db: &Path, yes: bool, backups: bool, json: bool) -> Result<()> {
         );
     }
     let keys = key_store(db, false)?;
-    let report = Lagom::open(db, keys.as_ref())?.forget(keys.as_ref(), backups)?;
+    let report = crate::open_with(db, keys.as_ref())?.forget(keys.as_ref(), backups)?;
     if json {
         return print_json(&report);
     }

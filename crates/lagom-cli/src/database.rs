@@ -35,6 +35,8 @@ pub fn init(db: &Path, json: bool) -> Result<()> {
         serde_json::to_writer_pretty(&mut *buffer, &output)?;
         buffer.push(b'\n');
         std::io::stdout().lock().write_all(&buffer)?;
+        // Printed: the caller has it.
+        created.lagom.confirm_recovery_key()?;
         return Ok(());
     }
     println!("Created an encrypted Lagom database at {}", db.display());
@@ -48,6 +50,7 @@ pub fn init(db: &Path, json: bool) -> Result<()> {
     println!();
     println!("With it you can open this database on another machine (`lagom recover`) or with");
     println!("any SQLCipher 4: PRAGMA key = \"x'<the 64 characters without spaces>'\";");
+    created.lagom.confirm_recovery_key()?;
     Ok(())
 }
 

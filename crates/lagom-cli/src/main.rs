@@ -26,8 +26,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use lagom_core::unlock::UnlockAttempts;
 use lagom_core::{
     DocumentFormat, ErrorKind, KeyStore, KeyStoreKind, KeychainStore, Lagom, PassphraseStore, ReportLanguage,
+    SystemClock,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -148,6 +150,12 @@ enum Command {
         yes: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Show the recovery key while it has not been confirmed as stored (after set-up or
+    /// `lagom rekey` was interrupted); --stored confirms it.
+    RecoveryKey {
+        #[arg(long)]
+        stored: bool,
     },
     /// Whether Lagom asks for a passphrase when it opens, and the passphrase.
     #[command(subcommand)]
@@ -270,6 +278,7 @@ fn run(cli: Cli) -> Result<()> {
             backup::restore(&db, &from, yes, old_recovery_key, json)
         }
         Command::Rekey { yes, json } => security::rekey(&db, yes, json),
+        Command::RecoveryKey { stored } => security::recovery_key(&open(&db)?, stored),
         Command::Passphrase(command) => security::run(&db, command),
         Command::Export { id, out, lang, json } => rights::export(&open(&db)?, &id, &out, lang, json),
         Command::Erase { id, yes, request, json } => {
@@ -321,7 +330,52 @@ pub(crate) fn key_store(db: &Path, creating: bool) -> Result<Box<dyn KeyStore>> 
 }
 
 fn open(db: &Path) -> Result<Lagom> {
-    Ok(Lagom::open(db, key_store(db, false)?.as_ref())?)
+    open_with(db, key_store(db, false)?.as_ref())
+}
+
+/// Opens the register as the app unlocks it: a wrong passphrase counts towards the growing
+/// wait; with the second factor on, a code (LAGOM_CODE, or asked on the terminal) must be
+/// accepted first; failed attempts go into the audit trail at the next success.
+pub(crate) fn open_with(db: &Path, keys: &dyn KeyStore) -> Result<Lagom> {
+    let attempts = UnlockAttempts::for_database(db);
+    attempts.check(&SystemClock)?;
+    let lagom = match Lagom::open(db, keys) {
+        Err(e) if e.kind() == ErrorKind::WrongPassphrase => {
+            let _ = attempts.failed(&SystemClock);
+            return Err(e.into());
+        }
+        opened => opened?,
+    };
+    if lagom.second_factor().state()?.enabled {
+        let code = secret_from_env_or_prompt("LAGOM_CODE", "Code from the authenticator app (or a recovery code): ")?;
+        if let Err(e) = lagom.second_factor().check(&code) {
+            if e.kind() == ErrorKind::WrongCode {
+                let _ = attempts.failed(&SystemClock);
+            }
+            return Err(e.into());
+        }
+    }
+    if let Some(failed) = attempts.succeeded() {
+        let _ = lagom.record_failed_unlocks(&failed);
+    }
+    if lagom.unconfirmed_recovery_key()?.is_some() {
+        eprintln!(
+            "lagom: note: this register's recovery key has not been confirmed as stored since it was made or \
+             changed; start the app to see it, or run `lagom recovery-key`"
+        );
+    }
+    Ok(lagom)
+}
+
+/// A secret from `variable`, or typed on the terminal (not echoed).
+pub(crate) fn secret_from_env_or_prompt(variable: &str, prompt: &str) -> Result<Zeroizing<String>> {
+    if let Some(value) = std::env::var_os(variable) {
+        return Ok(Zeroizing::new(value.into_string().map_err(|_| anyhow::anyhow!("{variable} is not UTF-8"))?));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("set {variable}, or run this on a terminal to be asked");
+    }
+    Ok(Zeroizing::new(rpassword::prompt_password(prompt).with_context(|| format!("could not read {variable}"))?))
 }
 
 #[allow(clippy::print_stdout)]

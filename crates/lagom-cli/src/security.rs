@@ -1,9 +1,8 @@
 //! `lagom rekey` and `lagom passphrase …`: a new database key, and where the key is kept.
 
-use std::io::IsTerminal;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Subcommand;
 use lagom_core::{KeyStoreKind, KeychainStore, Lagom, PassphraseStore};
 use serde::Serialize;
@@ -52,15 +51,33 @@ pub fn rekey(db: &Path, yes: bool, json: bool) -> Result<()> {
         );
     }
     let keys = key_store(db, false)?;
-    let lagom = Lagom::open(db, keys.as_ref())?;
-    let (_lagom, key) = lagom.rekey(keys.as_ref()).map_err(|failed| failed.error)?;
+    let lagom = crate::open_with(db, keys.as_ref())?;
+    let (lagom, key) = lagom.rekey(keys.as_ref()).map_err(|failed| failed.error)?;
     let shown = key.to_recovery_groups();
     if json {
-        return print_json(&RekeyReceipt { recovery_key: &key.to_hex(), key_store: keys.kind() });
+        print_json(&RekeyReceipt { recovery_key: &key.to_hex(), key_store: keys.kind() })?;
+    } else {
+        println!("The register is now encrypted with a new key, kept in the {}.", keys.kind().describe());
+        println!("Your new recovery key (write it down now):\n\n{}\n", shown.as_str());
+        println!("The old recovery key no longer opens the register; keep it with backups taken before today.");
     }
-    println!("The register is now encrypted with a new key, kept in the {}.", keys.kind().describe());
-    println!("Your new recovery key (write it down; it is shown only this once):\n\n{}\n", shown.as_str());
-    println!("The old recovery key no longer opens the register; keep it with backups taken before today.");
+    // Printed: the caller has it. (Interrupted before this, `lagom recovery-key` shows it.)
+    lagom.confirm_recovery_key()?;
+    Ok(())
+}
+
+/// `lagom recovery-key [--stored]`: the recovery key, only while it is unconfirmed.
+pub fn recovery_key(lagom: &Lagom, stored: bool) -> Result<()> {
+    let Some(key) = lagom.unconfirmed_recovery_key()? else {
+        bail!("the recovery key was confirmed as stored when it was shown; Lagom does not show it again");
+    };
+    if stored {
+        lagom.confirm_recovery_key()?;
+        println!("Confirmed: the recovery key will not be shown again.");
+    } else {
+        println!("{}", key.to_recovery_groups().as_str());
+        eprintln!("When it is stored safely, run `lagom recovery-key --stored`.");
+    }
     Ok(())
 }
 
@@ -72,7 +89,7 @@ pub fn run(db: &Path, command: PassphraseCommand) -> Result<()> {
                 bail!("the register already asks for a passphrase: use `lagom passphrase change`");
             }
             let keychain = KeychainStore::for_database(db)?;
-            let lagom = Lagom::open(db, &keychain)?;
+            let lagom = crate::open_with(db, &keychain)?;
             let new = new_passphrase()?;
             PassphraseStore::check_strength(&new)?;
             lagom.move_key(&keychain, &PassphraseStore::for_database(db, &new))?;
@@ -83,7 +100,7 @@ pub fn run(db: &Path, command: PassphraseCommand) -> Result<()> {
                 bail!("the register does not ask for a passphrase: use `lagom passphrase set`");
             }
             let current = current_passphrase(db)?;
-            let lagom = Lagom::open(db, &current)?;
+            let lagom = crate::open_with(db, &current)?;
             let new = new_passphrase()?;
             lagom.change_passphrase(&current, &new)?;
             (json, KeyStoreKind::Passphrase)
@@ -93,7 +110,7 @@ pub fn run(db: &Path, command: PassphraseCommand) -> Result<()> {
                 bail!("the register does not ask for a passphrase");
             }
             let current = current_passphrase(db)?;
-            let lagom = Lagom::open(db, &current)?;
+            let lagom = crate::open_with(db, &current)?;
             lagom.move_key(&current, &KeychainStore::for_database(db)?)?;
             (json, KeyStoreKind::Keychain)
         }
@@ -125,11 +142,5 @@ fn new_passphrase() -> Result<Zeroizing<String>> {
 }
 
 fn from_env_or_prompt(variable: &str, prompt: &str) -> Result<Zeroizing<String>> {
-    if let Some(value) = std::env::var_os(variable) {
-        return Ok(Zeroizing::new(value.into_string().map_err(|_| anyhow::anyhow!("{variable} is not UTF-8"))?));
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!("set {variable}, or run this on a terminal to be asked");
-    }
-    Ok(Zeroizing::new(rpassword::prompt_password(prompt).with_context(|| format!("could not read {variable}"))?))
+    crate::secret_from_env_or_prompt(variable, prompt)
 }

@@ -96,6 +96,9 @@ pub struct ForgetReport {
     pub kept: Vec<String>,
 }
 
+/// The setting that marks a recovery key not yet confirmed as stored.
+pub(crate) const UNCONFIRMED: &str = "recovery_key_unconfirmed";
+
 /// A database just created, and the recovery key to show its owner once.
 #[derive(Debug)]
 pub struct Created {
@@ -113,6 +116,7 @@ impl Lagom {
     pub fn create_with_clock(path: &Path, keys: &dyn KeyStore, clock: Arc<dyn Clock>) -> Result<Created> {
         let other = other_store(path, keys.kind())?;
         let (store, recovery_key) = Store::create(path, keys, other.as_ref(), clock.as_ref())?;
+        store.conn.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?1, 'on')", [UNCONFIRMED])?;
         Ok(Created { lagom: Lagom::with_store(store, clock), recovery_key })
     }
 
@@ -134,7 +138,10 @@ impl Lagom {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let other = other_store(path, keys.kind())?;
         let store = Store::recover(path, recovery_key, keys, other.as_ref(), clock.as_ref())?;
-        Ok(Lagom::with_store(store, clock))
+        let lagom = Lagom::with_store(store, clock);
+        // Whoever typed the recovery key has it.
+        lagom.confirm_recovery_key()?;
+        Ok(lagom)
     }
 
     /// An **unencrypted** register with the same schema, for the benchmark's plain-SQLite
@@ -369,7 +376,13 @@ impl Lagom {
             backup_key,
             self.clock.clone(),
             |_| Ok((erasures, refused)),
-            Some(Carried { backups: &carried, ledger_secret: &secret, key: &self.store.key }),
+            Some(Carried {
+                backups: &carried,
+                ledger_secret: &secret,
+                key: &self.store.key,
+                second_factor: &second_factor::Stored::read(conn)?,
+                unconfirmed_key: self.unconfirmed_recovery_key()?.is_some(),
+            }),
         )?;
         prepared.report.replaced_contacts = replaced_contacts;
         if let Err(e) = backup::checkpoint(conn) {
@@ -479,6 +492,20 @@ impl Lagom {
         }
     }
 
+    /// The recovery key while its owner has not yet confirmed storing it (after set-up or a key
+    /// rotation): shown again at every open until confirmed, so a crash, a lock or a closed
+    /// window while it was on screen does not lose it.
+    pub fn unconfirmed_recovery_key(&self) -> Result<Option<DbKey>> {
+        let flagged = self.store.conn.prepare_cached("SELECT 1 FROM setting WHERE key = ?1")?.exists([UNCONFIRMED])?;
+        Ok(flagged.then(|| self.store.key.clone()))
+    }
+
+    /// The owner has stored the recovery key.
+    pub fn confirm_recovery_key(&self) -> Result<()> {
+        self.store.conn.execute("DELETE FROM setting WHERE key = ?1", [UNCONFIRMED])?;
+        Ok(())
+    }
+
     /// Moves the key from `from` (which must hold this register's key: a passphrase store is
     /// checked with its passphrase) to `to`, then removes it from `from`: "Ask for a passphrase
     /// when Lagom opens" on (keychain → key file) and off (key file → keychain). The database
@@ -489,7 +516,12 @@ impl Lagom {
         }
         self.check_holds_key(from)?;
         to.save(&self.store.key)?;
-        from.remove_copy_of(&self.store.key)?;
+        // The key must not stay where it was (a passphrase "on" with the key still readable in
+        // the keychain protects nothing): when it cannot be removed there, the move is undone.
+        if let Err(e) = from.remove_copy_of(&self.store.key) {
+            let _ = to.delete();
+            return Err(e);
+        }
         let _ = from.delete_pending();
         self.audit_security("key_store", to.kind().describe())
     }
@@ -590,7 +622,12 @@ impl Lagom {
         remove_restoring(&restoring);
         store::sync_folder(path);
         match Store::open_locked(path, &key, &lock, clock.as_ref()) {
-            Ok(store) => Ok((Lagom::with_store(store, clock), prepared.report)),
+            Ok(store) => {
+                let lagom = Lagom::with_store(store, clock);
+                // Whoever typed the recovery key has it.
+                let _ = lagom.confirm_recovery_key();
+                Ok((lagom, prepared.report))
+            }
             Err(e) => {
                 let _ = std::fs::remove_file(path);
                 Err(undo(e))
@@ -751,6 +788,11 @@ struct Carried<'a> {
     backups: &'a [(String, String, String)],
     ledger_secret: &'a [u8],
     key: &'a DbKey,
+    /// The app lock's second factor as it is now: a restore never turns it off or brings back
+    /// used recovery codes.
+    second_factor: &'a second_factor::Stored,
+    /// Whether the current recovery key still waits to be confirmed.
+    unconfirmed_key: bool,
 }
 
 /// Copies the backup `from` to the private file `restoring` beside the register and makes it
@@ -766,9 +808,11 @@ fn prepare_restore(
     erasures: impl FnOnce(&rusqlite::Connection) -> Result<(Vec<Tombstone>, u32)>,
     register: Option<Carried<'_>>,
 ) -> Result<Prepared> {
-    let (carried, ledger_secret, rekey_to) = match register {
-        Some(Carried { backups, ledger_secret, key }) => (backups, Some(ledger_secret), Some(key)),
-        None => (&[][..], None, None),
+    let (carried, ledger_secret, rekey_to, lock) = match register {
+        Some(Carried { backups, ledger_secret, key, second_factor, unconfirmed_key }) => {
+            (backups, Some(ledger_secret), Some(key), Some((second_factor, unconfirmed_key)))
+        }
+        None => (&[][..], None, None, None),
     };
     for leftover in store::database_files(restoring) {
         let _ = std::fs::remove_file(leftover);
@@ -809,6 +853,14 @@ fn prepare_restore(
                 "INSERT OR IGNORE INTO backup_taken (id, at, file) VALUES (?1, ?2, ?3)",
                 rusqlite::params![id, at, file],
             )?;
+        }
+        if let Some((lock, unconfirmed)) = lock {
+            lock.write(conn)?;
+            // Whether the current recovery key still waits to be confirmed is the register's.
+            conn.execute("DELETE FROM setting WHERE key = ?1", [UNCONFIRMED])?;
+            if unconfirmed {
+                conn.execute("INSERT INTO setting (key, value) VALUES (?1, 'on')", [UNCONFIRMED])?;
+            }
         }
         backup::checkpoint(conn)?;
         // A backup from before a key rotation takes the register's current key.

@@ -52,13 +52,19 @@ pub struct SecondFactorState {
 
 /// What the enrolment screen shows: the `otpauth://` URI as a QR code and as text, and the
 /// secret in groups of four for typing by hand. Shown once; confirmed with a code.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Clone, Serialize, TS)]
 pub struct Enrolment {
     pub uri: String,
     pub secret: String,
     /// The QR code's modules, row by row (`true` is dark), `qr_width` to a row.
     pub qr: Vec<bool>,
     pub qr_width: u32,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Enrolment(<redacted>)")
+    }
 }
 
 /// A secret being enrolled, held by the caller until a code from it confirms it.
@@ -152,6 +158,51 @@ fn new_recovery_codes() -> Result<Vec<String>> {
         .collect()
 }
 
+/// The second factor's rows as stored, carried from the register a restore replaces into the
+/// restored one.
+#[derive(Default)]
+pub(crate) struct Stored {
+    factor: Option<(Zeroizing<Vec<u8>>, String, i64)>,
+    codes: Vec<(Vec<u8>, Option<String>)>,
+}
+
+impl Stored {
+    pub(crate) fn read(conn: &rusqlite::Connection) -> Result<Stored> {
+        let factor = conn
+            .query_row("SELECT secret, enrolled_at, last_step FROM second_factor", [], |row| {
+                Ok((Zeroizing::new(row.get::<_, Vec<u8>>(0)?), row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        let codes = conn
+            .prepare("SELECT hash, used_at FROM recovery_code")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Stored { factor, codes })
+    }
+
+    /// Replaces the second factor in `conn` (a restored copy) with this one; the last time step
+    /// accepted is the later of the two, so no code is accepted twice.
+    pub(crate) fn write(&self, conn: &rusqlite::Connection) -> Result<()> {
+        let restored_step: i64 =
+            conn.query_row("SELECT coalesce(max(last_step), 0) FROM second_factor", [], |row| row.get(0))?;
+        conn.execute("DELETE FROM second_factor", [])?;
+        conn.execute("DELETE FROM recovery_code", [])?;
+        if let Some((secret, enrolled_at, last_step)) = &self.factor {
+            conn.execute(
+                "INSERT INTO second_factor (id, secret, enrolled_at, last_step) VALUES (1, ?1, ?2, ?3)",
+                rusqlite::params![secret.as_slice(), enrolled_at, (*last_step).max(restored_step)],
+            )?;
+        }
+        for (hash, used_at) in &self.codes {
+            conn.execute(
+                "INSERT INTO recovery_code (hash, used_at) VALUES (?1, ?2)",
+                rusqlite::params![hash, used_at],
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// The second factor of one register.
 #[derive(Debug)]
 pub struct SecondFactor<'a> {
@@ -214,14 +265,17 @@ impl SecondFactor<'_> {
             conn.execute("UPDATE second_factor SET last_step = ?1", [step])?;
             return Ok(CodeAccepted::Authenticator);
         }
-        let used = conn.execute(
+        let tx = self.ctx.begin()?;
+        let used = tx.execute(
             "UPDATE recovery_code SET used_at = ?1 WHERE hash = ?2 AND used_at IS NULL",
             rusqlite::params![self.ctx.now(), recovery_hash(&code)],
         )?;
         if used == 0 {
             return Err(Error::WrongCode);
         }
+        // Used up and audited together, or neither.
         self.audit("recovery_code", "used")?;
+        tx.commit()?;
         Ok(CodeAccepted::RecoveryCode { left: self.state()?.recovery_codes_left })
     }
 

@@ -118,23 +118,33 @@ impl Store {
         let path = canonical_path(path)?;
         check_file(&path)?;
         let lock = acquire_lock(&path)?;
-        let key = keys.load()?.ok_or(Error::KeyMissing { store: keys.kind().describe() })?;
-        let shared = lock.try_clone().map_err(|e| Error::io("lock", lock_path(&path), e))?;
-        let store = match Self::open_with_key(&path, &key, shared, clock) {
-            // A key rotation stopped after the swap: the pending key opens the register and
-            // becomes the key.
-            Err(Error::WrongKey) if keys.load_pending().ok().flatten().is_some() => {
-                let next = keys.load_pending()?.ok_or(Error::WrongKey)?;
-                let store = Self::open_with_key(&path, &next, lock, clock)?;
-                keys.promote_pending()?;
-                store
+        let key = keys.load()?;
+        let first = match &key {
+            Some(key) => {
+                let shared = lock.try_clone().map_err(|e| Error::io("lock", lock_path(&path), e))?;
+                Some(Self::open_with_key(&path, key, shared, clock))
             }
-            Err(e) => return Err(e),
-            Ok(store) => {
+            None => None,
+        };
+        let store = match first {
+            Some(Ok(store)) => {
                 // A rotation stopped before the swap left a pending key and a copy: not needed.
                 rekey::remove_leftovers(&path, keys);
                 store
             }
+            Some(Err(e)) if !matches!(e, Error::WrongKey) => return Err(e),
+            // No key, or one that does not open the register: a key rotation that stopped after
+            // its swap left the key that does as the pending key. It becomes the key; if that
+            // cannot be written now, it stays pending and the next open tries again.
+            failed => match keys.load_pending()? {
+                Some(next) => {
+                    let store = Self::open_with_key(&path, &next, lock, clock)?;
+                    let _ = keys.promote_pending();
+                    store
+                }
+                None if failed.is_none() => return Err(Error::KeyMissing { store: keys.kind().describe() }),
+                None => return Err(Error::WrongKey),
+            },
         };
         // A restore that stopped half way (a crash) left its working copy, which still holds
         // the people it had not yet erased again: it goes, now that this register is ours.
@@ -163,8 +173,9 @@ impl Store {
         let lock = acquire_lock(&path)?;
         let store = Self::open_with_key(&path, &key, lock, clock)?;
         keys.save(&key)?;
-        // A rotation's pending key is either this key or one that no longer opens anything.
-        let _ = keys.delete_pending();
+        // A rotation's pending key (in either store) and copy are this key's or useless now.
+        rekey::remove_leftovers(&path, keys);
+        rekey::remove_leftovers(&path, other);
         // The copy in the other store goes, but never another database's key.
         match other.remove_copy_of(&key) {
             // A keychain that cannot be reached cannot be cleaned now; what it may hold is the

@@ -95,8 +95,8 @@ impl Store {
             Ok(()) => {}
             Err(Error::Cancelled) => return Err(Box::new((Error::Cancelled, None))),
             Err(e) => {
-                // Before the rename the register is as it was, with its key; after it, the
-                // pending key opens it. Either way the open below finds out which.
+                // Before the rename the register is as it was, with its key (the copy and the
+                // pending key go now); after it, the pending key opens it.
                 return Err(Box::new((e, reopen_either(&path, keys, &lock, clock))));
             }
         }
@@ -127,6 +127,11 @@ impl Store {
             self.conn.query_row("SELECT sqlcipher_export('rekeying')", [], |_| Ok(()))?;
             let version: i64 = self.conn.query_row("PRAGMA main.user_version", [], |row| row.get(0))?;
             self.conn.execute_batch(&format!("PRAGMA rekeying.user_version = {version}"))?;
+            // The new recovery key is shown at every open until its owner confirms it.
+            self.conn.execute(
+                "INSERT OR REPLACE INTO rekeying.setting (key, value) VALUES (?1, 'on')",
+                [crate::UNCONFIRMED],
+            )?;
             Ok(())
         })();
         let detached = self.conn.execute_batch("DETACH DATABASE rekeying");
@@ -200,12 +205,18 @@ pub(crate) fn rekey_copy_in_place(conn: &rusqlite::Connection, key: &DbKey) -> R
     Ok(())
 }
 
-/// After a failed swap: the register opened with whichever key opens it.
+/// After a failed swap: the register opened with whichever key opens it. Opened with the
+/// current key, the rotation did not happen: its copy and pending key are removed at once,
+/// not left for a whole session.
 fn reopen_either(path: &Path, keys: &dyn KeyStore, lock: &File, clock: &dyn Clock) -> Option<Store> {
-    [keys.load(), keys.load_pending()]
-        .into_iter()
-        .filter_map(|key| key.ok().flatten())
-        .find_map(|key| Store::open_locked(path, &key, lock, clock).ok())
+    if let Some(store) = keys.load().ok().flatten().and_then(|key| Store::open_locked(path, &key, lock, clock).ok()) {
+        remove_leftovers(path, keys);
+        return Some(store);
+    }
+    let next = keys.load_pending().ok().flatten()?;
+    let store = Store::open_locked(path, &next, lock, clock).ok()?;
+    let _ = keys.promote_pending();
+    Some(store)
 }
 
 #[cfg(test)]
@@ -259,6 +270,11 @@ mod tests {
                 STOP_AFTER.with(|stop| stop.set(None));
                 assert_eq!(failed.error.kind(), ErrorKind::Cancelled, "step {step}");
                 drop(failed); // the crash: nothing tidied
+                if step == 4 && !passphrase {
+                    // The old key's entry lost as well (a keychain that dropped it): the
+                    // pending key still opens the register.
+                    keys.delete().unwrap();
+                }
 
                 let reopened = Lagom::open(&path, keys.as_ref()).unwrap_or_else(|e| panic!("step {step}: {e}"));
                 assert_eq!(reopened.contacts().get(&id).unwrap().family_name, "Nyckelbyte", "step {step}");
@@ -293,10 +309,17 @@ mod tests {
         let keys = MemoryKeyStore::new();
         let (dir, path, old, id) = register(&keys);
         let lagom = Lagom::open(&path, &keys).unwrap();
+        // A new register's recovery key is shown at each open until it is confirmed.
+        assert_eq!(lagom.unconfirmed_recovery_key().unwrap(), Some(old.clone()));
+        lagom.confirm_recovery_key().unwrap();
+        assert_eq!(lagom.unconfirmed_recovery_key().unwrap(), None);
         let backups = dir.path().join("backups");
         let before = lagom.backup(Some(&backups)).unwrap();
         let (lagom, new) = lagom.rekey(&keys).unwrap();
         assert_ne!(new, old);
+        // … and so is a rotation's, until confirmed: a crash or a lock while it was shown
+        // does not lose it.
+        assert_eq!(lagom.unconfirmed_recovery_key().unwrap(), Some(new.clone()));
         assert_eq!(keys.load().unwrap(), Some(new.clone()));
         // The search index came across.
         assert_eq!(lagom.contacts().search("Nyckel").unwrap().len(), 1);
@@ -312,14 +335,62 @@ mod tests {
         let failed = lagom.restore(Path::new(&before.path)).unwrap_err();
         assert_eq!(failed.error.kind(), ErrorKind::WrongKey);
         let lagom = failed.register.unwrap();
+        // The second factor turned on after the backup stays on after the restore.
+        let (pending, _) = lagom.begin_second_factor().unwrap();
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+        lagom.second_factor().enable(&pending, &pending.code_at(now).unwrap()).unwrap();
         let (lagom, _) = lagom.restore_with_recovery_key(Path::new(&before.path), &old.to_hex()).unwrap();
         assert_eq!(lagom.contacts().get(&id).unwrap().given_name, "Rutger");
+        let state = lagom.second_factor().state().unwrap();
+        assert!(state.enabled && state.recovery_codes_left == 10, "a restore keeps the second factor: {state:?}");
         drop(lagom);
         drop(Lagom::open(&path, &keys).unwrap());
 
         let err = Lagom::recover(&path, &old.to_hex(), &MemoryKeyStore::new()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::WrongKey);
         drop(Lagom::recover(&path, &new.to_hex(), &MemoryKeyStore::new()).unwrap());
+    }
+
+    /// A store whose key cannot be removed (a keychain that refuses).
+    #[derive(Debug, Default)]
+    struct Stuck(MemoryKeyStore);
+
+    impl KeyStore for Stuck {
+        fn kind(&self) -> crate::KeyStoreKind {
+            crate::KeyStoreKind::Keychain
+        }
+        fn load(&self) -> Result<Option<DbKey>> {
+            self.0.load()
+        }
+        fn save(&self, key: &DbKey) -> Result<()> {
+            self.0.save(key)
+        }
+        fn holds_key(&self) -> Result<bool> {
+            self.0.holds_key()
+        }
+        fn delete(&self) -> Result<()> {
+            Err(Error::KeychainUnavailable("test: the keychain refused".into()))
+        }
+        fn save_pending(&self, key: &DbKey) -> Result<()> {
+            self.0.save_pending(key)
+        }
+        fn load_pending(&self) -> Result<Option<DbKey>> {
+            self.0.load_pending()
+        }
+        fn delete_pending(&self) -> Result<()> {
+            self.0.delete_pending()
+        }
+    }
+
+    #[test]
+    fn a_key_move_that_cannot_remove_the_old_copy_is_undone() {
+        let keychain = Stuck::default();
+        let (_dir, path, key, _) = register(&keychain);
+        let lagom = Lagom::open(&path, &keychain).unwrap();
+        let file = PassphraseStore::for_database(&path, PASSPHRASE);
+        assert_eq!(lagom.move_key(&keychain, &file).unwrap_err().kind(), ErrorKind::KeychainUnavailable);
+        assert!(!PassphraseStore::key_file_for(&path).exists(), "no passphrase 'on' while the keychain holds the key");
+        assert_eq!(keychain.load().unwrap(), Some(key));
     }
 
     #[test]
