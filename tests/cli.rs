@@ -1415,3 +1415,28 @@ fn a_passphrase_change_rewraps_the_key_and_the_old_passphrase_stops_working() {
         .unwrap();
     assert_eq!(weak.status.code(), Some(2), "{}", String::from_utf8_lossy(&weak.stderr));
 }
+
+#[test]
+fn the_cli_asks_for_the_second_factor_and_counts_wrong_attempts() {
+    let (db, _) = init();
+    let codes = {
+        let lagom = open_in_test(&db.path);
+        let (pending, _) = lagom.begin_second_factor().unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        lagom.second_factor().enable(&pending, &pending.code_at(now).unwrap()).unwrap()
+    };
+    let without = lagom(&db.path, &["contact", "list"]);
+    assert_eq!(without.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&without.stderr).contains("LAGOM_CODE"));
+    let wrong = command(&db.path, &["contact", "list"]).env("LAGOM_CODE", "not-a-code").output().unwrap();
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("not right"), "{}", String::from_utf8_lossy(&wrong.stderr));
+    let right = command(&db.path, &["contact", "list", "--json"]).env("LAGOM_CODE", &codes[0]).output().unwrap();
+    assert!(right.status.success(), "{}", String::from_utf8_lossy(&right.stderr));
+    // The failed attempt is in the audit trail now.
+    let failures: u32 = open_in_test(&db.path)
+        .connection()
+        .query_row("SELECT count(*) FROM audit_entry WHERE field = 'security/unlock'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(failures, 1);
+}
