@@ -378,15 +378,21 @@ fn check_file(path: &Path) -> Result<()> {
 fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
     // Silence SQLCipher's "hmac check failed" on stderr for a wrong key.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    const PREFIX: &str = "PRAGMA key = \"x'";
-    const SUFFIX: &str = "'\";";
-    // Sized once, so no reallocation leaves an unwiped copy of the key on the heap.
-    let mut pragma = zeroize::Zeroizing::new(String::with_capacity(PREFIX.len() + 64 + SUFFIX.len()));
-    pragma.push_str(PREFIX);
-    pragma.push_str(key.to_hex().as_str());
-    pragma.push_str(SUFFIX);
-    conn.execute_batch(&pragma)?;
+    key_pragma(conn, "key", key)?;
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Runs `PRAGMA <name> = "x'<key>'"` (`key` or `rekey`) with the raw key, built in one buffer
+/// sized once, so no reallocation leaves an unwiped copy of the key on the heap.
+pub(crate) fn key_pragma(conn: &Connection, name: &str, key: &DbKey) -> Result<()> {
+    let mut pragma = zeroize::Zeroizing::new(String::with_capacity(16 + name.len() + 64));
+    pragma.push_str("PRAGMA ");
+    pragma.push_str(name);
+    pragma.push_str(" = \"x'");
+    pragma.push_str(key.to_hex().as_str());
+    pragma.push_str("'\";");
+    conn.execute_batch(&pragma)?;
     Ok(())
 }
 

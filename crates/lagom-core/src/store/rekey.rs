@@ -194,13 +194,7 @@ fn swap_in(path: &Path, keys: &dyn KeyStore, _lock: &File) -> Result<()> {
 /// removes; the register is never rekeyed this way.
 pub(crate) fn rekey_copy_in_place(conn: &rusqlite::Connection, key: &DbKey) -> Result<()> {
     conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
-    const PREFIX: &str = "PRAGMA rekey = \"x'";
-    const SUFFIX: &str = "'\";";
-    let mut pragma = zeroize::Zeroizing::new(String::with_capacity(PREFIX.len() + 64 + SUFFIX.len()));
-    pragma.push_str(PREFIX);
-    pragma.push_str(key.to_hex().as_str());
-    pragma.push_str(SUFFIX);
-    conn.execute_batch(&pragma)?;
+    super::key_pragma(conn, "rekey", key)?;
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
     Ok(())
 }
