@@ -1,8 +1,9 @@
 // The current display language and `t`, which reads it, so templates re-render on a switch.
 import type { UiLanguage } from '../bindings';
+import { format, type Locale } from './format';
 import { en, sv, vocab, type MessageKey } from './messages';
 
-export type Locale = 'en' | 'sv';
+export { format, type Locale };
 
 const catalogues: Record<Locale, Record<MessageKey, string>> = { en, sv };
 
@@ -22,13 +23,8 @@ export function applyLanguage(choice: UiLanguage): void {
   document.documentElement.lang = state.locale;
 }
 
-/** Fills `{name}` placeholders. */
-export function format(template: string, vars: Record<string, string | number> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
-}
-
 export function t(key: MessageKey, vars?: Record<string, string | number>): string {
-  return format(catalogues[state.locale][key], vars);
+  return format(catalogues[state.locale][key], vars, state.locale);
 }
 
 /** Translations of the closed vocabularies (channels, stages, error kinds, …). */

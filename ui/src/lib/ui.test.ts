@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Contact } from '../bindings';
 import { emptyForm, fieldErrors, formFromContact, toInput, toggle } from './contact-form';
 import { debounce, moveSelection, wantsSearchFocus } from './keys';
+import { format } from './format';
 import { en, sv, vocab } from './messages';
 import { hoursUntil, withOffset } from './moments';
 
@@ -11,13 +12,27 @@ describe('message catalogues', () => {
     for (const [key, text] of Object.entries(sv)) expect(text, key).not.toBe('');
   });
   it('placeholders agree between languages', () => {
-    const vars = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
+    const vars = (s: string) => [...s.matchAll(/\{(\w+)(?:\|[^}]*)?\}/g)].map((m) => m[1]).sort();
     for (const key of Object.keys(en) as (keyof typeof en)[]) expect(vars(sv[key]), key).toEqual(vars(en[key]));
   });
   it('vocabularies cover the same values', () => {
     for (const part of ['channel', 'marketing', 'material', 'stage', 'basis', 'fieldError', 'errorKind', 'language'] as const) {
       expect(Object.keys(vocab.sv[part]).sort()).toEqual(Object.keys(vocab.en[part]).sort());
     }
+  });
+});
+
+describe('numbers and plurals', () => {
+  it('uses the language\'s plural form and number grouping', () => {
+    const contacts = { en: '{count|# contact|# contacts}', sv: '{count|# kontakt|# kontakter}' };
+    expect(format(contacts.sv, { count: 1 }, 'sv')).toBe('1 kontakt');
+    expect(format(contacts.sv, { count: 0 }, 'sv')).toBe('0 kontakter');
+    // Swedish groups with a (narrow) no-break space, English with a comma.
+    expect(format(contacts.sv, { count: 100000 }, 'sv').replace(/\s/g, ' ')).toBe('100 000 kontakter');
+    expect(format(contacts.en, { count: 1 }, 'en')).toBe('1 contact');
+    expect(format(contacts.en, { count: 100000 }, 'en')).toBe('100,000 contacts');
+    expect(format('Showing {shown} of {count}', { shown: 200, count: 100000 }, 'en')).toBe('Showing 200 of 100,000');
+    expect(format('{when}', { when: '2026-11-30' }, 'sv')).toBe('2026-11-30');
   });
 });
 
