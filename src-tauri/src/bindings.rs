@@ -102,6 +102,8 @@ fn generated() -> String {
         lagom_core::RestoreReport,
         lagom_core::ForgetReport,
         lagom_core::SecondFactorState,
+        lagom_core::MatchCount,
+        lagom_core::SearchResult,
         lagom_core::Enrolment,
         crate::ipc::LockEvent,
         crate::ipc::SecurityState,

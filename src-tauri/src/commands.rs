@@ -90,8 +90,8 @@ pub fn contact_list(session: State<'_, Session>, after: Option<String>, limit: u
 }
 
 #[tauri::command(async)]
-pub fn contact_search(session: State<'_, Session>, text: String) -> IpcResult<Vec<ContactSummary>> {
-    session.with(|l| l.contacts().search(&text))
+pub fn contact_search(session: State<'_, Session>, text: String) -> IpcResult<lagom_core::SearchResult> {
+    session.with(|l| l.contacts().search_counted(&text))
 }
 
 #[tauri::command(async)]

@@ -9,6 +9,7 @@ import type {
   Enrolment,
   ForgetReport,
   LockEvent,
+  SearchResult,
   SecurityState,
   RestoreReport,
   Applied,
@@ -105,7 +106,8 @@ export const api = {
 
   /** The page after the contact `after` (from the top when null), in name order. */
   contactList: (after: string | null, limit: number) => call<ContactPage>("contact_list", { after, limit }),
-  contactSearch: (text: string) => call<ContactSummary[]>("contact_search", { text }),
+  /** The best 50 matches, and how many there are in all. */
+  contactSearch: (text: string) => call<SearchResult>("contact_search", { text }),
   contactGet: (id: string) => call<Contact>("contact_get", { id }),
   contactCreate: (input: ContactInput) => call<Contact>("contact_create", { input }),
   contactUpdate: (id: string, input: ContactInput) => call<Contact>("contact_update", { id, input }),

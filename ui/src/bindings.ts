@@ -644,6 +644,10 @@ export type ForgetReport = { removed: Array<string>, kept: Array<string>, };
 
 export type SecondFactorState = { enabled: boolean, enrolled_at: string | null, recovery_codes_left: number, };
 
+export type MatchCount = { matches: number, more: boolean, };
+
+export type SearchResult = { contacts: Array<ContactSummary>, count: MatchCount, };
+
 export type Enrolment = { uri: string, secret: string, 
 /**
  * The QR code's modules, row by row (`true` is dark), `qr_width` to a row.

@@ -120,6 +120,23 @@ pub const SEARCH_LIMIT: u32 = 50;
 /// recently added first ([`Contacts::search`]).
 pub const RANKED_AT_MOST: u32 = 100;
 
+/// A search counts its matches up to this many ("more than 10 000").
+pub const MATCHES_COUNTED: u32 = 10_000;
+
+/// How many contacts a search matched; `more` when there are more than `matches`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub struct MatchCount {
+    pub matches: u32,
+    pub more: bool,
+}
+
+/// The best matches of a search, and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SearchResult {
+    pub contacts: Vec<ContactSummary>,
+    pub count: MatchCount,
+}
+
 /// The contacts of one open store.
 #[derive(Debug)]
 pub struct Contacts<'a> {
@@ -426,6 +443,33 @@ impl<'a> Contacts<'a> {
             }
         }
         Ok(found)
+    }
+
+    /// [`Contacts::search`] with how many match in all (counted only when the list is full).
+    pub fn search_counted(&self, text: &str) -> Result<SearchResult> {
+        let contacts = self.search(text)?;
+        let count = if contacts.len() < SEARCH_LIMIT as usize {
+            MatchCount { matches: u32::try_from(contacts.len()).unwrap_or(u32::MAX), more: false }
+        } else {
+            self.count_matches(text)?
+        };
+        Ok(SearchResult { contacts, count })
+    }
+
+    /// How many contacts match `text` (as prefixes, so every whole-word match is counted too),
+    /// counted up to [`MATCHES_COUNTED`]: the list shows the best [`SEARCH_LIMIT`] and says how
+    /// many there are, so the user knows to narrow the search.
+    pub fn count_matches(&self, text: &str) -> Result<MatchCount> {
+        let Some(prefix) = fts_query(text, true) else {
+            let total: u32 = self.ctx.conn.query_row("SELECT count(*) FROM contact", [], |row| row.get(0))?;
+            return Ok(MatchCount { matches: total, more: false });
+        };
+        let counted: u32 = self
+            .ctx
+            .conn
+            .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ?1 LIMIT ?2)")?
+            .query_row(params![prefix, MATCHES_COUNTED + 1], |row| row.get(0))?;
+        Ok(MatchCount { matches: counted.min(MATCHES_COUNTED), more: counted > MATCHES_COUNTED })
     }
 
     /// The row numbers of the best [`SEARCH_LIMIT`] matches of an FTS5 `query`: ranked when

@@ -47,7 +47,9 @@ pub use breaches::{
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::{ConsentEvent, ConsentInput, ConsentLedger, ConsentOverview, ConsentState, OptOuts};
-pub use contacts::{Contact, ContactInput, ContactPage, ContactSummary, Contacts, PurposeRef};
+pub use contacts::{
+    Contact, ContactInput, ContactPage, ContactSummary, Contacts, MatchCount, PurposeRef, SearchResult,
+};
 pub use document::{DocumentFormat, Letter, LetterOf};
 pub use error::{Error, ErrorKind, FieldError, FieldErrorCode, InvalidInput, Result};
 pub use export::{ExportReceipt, ReportLanguage, suggested_file_name};

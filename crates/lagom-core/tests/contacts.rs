@@ -171,6 +171,12 @@ fn a_broad_search_lists_the_newest_matches_first_and_a_narrow_one_by_relevance()
         .unwrap();
     assert_eq!(integrity, "ok");
     assert_eq!(lagom.contacts().search("anders7").unwrap().len(), 11, "anders7 and anders70–79");
+    // A search with more matches than it lists says how many there are.
+    let counted = lagom.contacts().search_counted("and").unwrap();
+    assert_eq!(counted.contacts.len(), 50);
+    assert_eq!(counted.count, lagom_core::MatchCount { matches: 200, more: false });
+    let few = lagom.contacts().search_counted("anders7").unwrap();
+    assert_eq!(few.count, lagom_core::MatchCount { matches: 11, more: false });
 
     // A narrow search (the 34 Bergs) is ranked: the one named Berg twice comes first although
     // it was added before the others, and the newest would be first in a broad search.
