@@ -31,8 +31,9 @@ pub fn session_status(session: State<'_, Session>) -> IpcResult<SessionStatus> {
 pub fn session_create(
     session: State<'_, Session>,
     passphrase: Option<Zeroizing<String>>,
+    language: ReportLanguage,
 ) -> IpcResult<RecoveryKeyView> {
-    session.create(passphrase.as_deref().map(String::as_str))
+    session.create(passphrase.as_deref().map(String::as_str), language)
 }
 
 #[tauri::command(async)]

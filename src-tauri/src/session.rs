@@ -198,10 +198,12 @@ impl Session {
     }
 
     /// Creates the database; its key goes to the keychain, or under `passphrase` when given.
-    pub fn create(&self, passphrase: Option<&str>) -> IpcResult<RecoveryKeyView> {
+    /// The default purposes and tags are named in `language`, the first run's.
+    pub fn create(&self, passphrase: Option<&str>, language: lagom_core::ReportLanguage) -> IpcResult<RecoveryKeyView> {
         let mut slot = self.slot();
         let keys = self.key_store(passphrase, true)?;
         let created = Lagom::create(&self.db_path, keys.as_ref())?;
+        created.lagom.name_defaults_in(language)?;
         let view = RecoveryKeyView { recovery_key: created.recovery_key.to_recovery_groups(), key_store: keys.kind() };
         *self.recovery_slot() = Some(created.recovery_key);
         *slot = Some(created.lagom);

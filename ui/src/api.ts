@@ -85,7 +85,9 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const api = {
   sessionStatus: () => call<SessionStatus>("session_status"),
-  sessionCreate: (passphrase: string | null) => call<RecoveryKeyView>("session_create", { passphrase }),
+  /** Creates the register; its default purposes and tags are named in `language`. */
+  sessionCreate: (passphrase: string | null, language: ReportLanguage) =>
+    call<RecoveryKeyView>("session_create", { passphrase, language }),
   sessionUnlock: (passphrase: string) => call<SessionStatus>("session_unlock", { passphrase }),
   sessionRecover: (recoveryKey: string, passphrase: string | null) =>
     call<SessionStatus>("session_recover", { recoveryKey, passphrase }),

@@ -21,13 +21,14 @@ struct InitOutput<'a> {
     key_store: KeyStoreKind,
 }
 
-pub fn init(db: &Path, json: bool) -> Result<()> {
+pub fn init(db: &Path, lang: lagom_core::ReportLanguage, json: bool) -> Result<()> {
     let keys = key_store(db, true)?;
     let created = Lagom::create(db, keys.as_ref()).map_err(|e| match e.kind() {
         ErrorKind::KeychainUnavailable => anyhow::Error::new(e)
             .context("no usable OS keychain: set LAGOM_PASSPHRASE to protect the key with a passphrase instead"),
         _ => e.into(),
     })?;
+    created.lagom.name_defaults_in(lang)?;
     if json {
         let output = InitOutput { db, recovery_key: &created.recovery_key.to_hex(), key_store: keys.kind() };
         // Serialised into one buffer sized up front and wiped afterwards.

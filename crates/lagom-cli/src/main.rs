@@ -62,6 +62,9 @@ struct Cli {
 enum Command {
     /// Create a new encrypted database and print its recovery key (shown only this once).
     Init {
+        /// The language of the default purposes and tags (sv: Kundrelation, Nyhetsbrev, Evenemang).
+        #[arg(long, default_value = "en", value_parser = parse_report_language)]
+        lang: ReportLanguage,
         #[arg(long)]
         json: bool,
     },
@@ -248,7 +251,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let db = cli.db.unwrap_or_else(lagom_core::default_path);
     match cli.command {
-        Command::Init { json } => database::init(&db, json),
+        Command::Init { lang, json } => database::init(&db, lang, json),
         Command::Recover => database::recover(&db),
         Command::Contact(command) => contact::run(&open(&db)?, command),
         Command::Consent(command) => consent::run(&open(&db)?, command),

@@ -494,6 +494,36 @@ impl Lagom {
         }
     }
 
+    /// Names the default purposes and tags in the language of the first run (in Swedish:
+    /// Kundrelation, Nyhetsbrev, Evenemang, webbinarier, produktnyheter). Only a register that
+    /// is still new is changed: no contact yet, and only defaults that still have their
+    /// English names. They stay editable like any other.
+    pub fn name_defaults_in(&self, language: ReportLanguage) -> Result<()> {
+        if language != ReportLanguage::Sv {
+            return Ok(());
+        }
+        let conn = &self.store.conn;
+        if conn.prepare_cached("SELECT 1 FROM contact LIMIT 1")?.exists([])? {
+            return Ok(());
+        }
+        let tx = conn.unchecked_transaction()?;
+        for (english, swedish, description) in store::SWEDISH_DEFAULTS {
+            tx.execute(
+                "UPDATE purpose SET name = ?2, description = ?3
+                 WHERE name = ?1 AND NOT EXISTS (SELECT 1 FROM purpose WHERE name = ?2)",
+                (english, swedish, description),
+            )?;
+        }
+        for (english, swedish) in store::SWEDISH_TAGS {
+            tx.execute(
+                "UPDATE tag SET name = ?2 WHERE name = ?1 AND NOT EXISTS (SELECT 1 FROM tag WHERE name = ?2)",
+                (english, swedish),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The recovery key while its owner has not yet confirmed storing it (after set-up or a key
     /// rotation): shown again at every open until confirmed, so a crash, a lock or a closed
     /// window while it was on screen does not lose it.

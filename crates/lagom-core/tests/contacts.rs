@@ -42,6 +42,33 @@ fn a_fresh_database_has_default_purposes_tags_and_settings() {
 }
 
 #[test]
+fn a_swedish_first_run_names_the_defaults_in_swedish_and_a_used_register_is_left_alone() {
+    let (_dir, lagom) = open();
+    lagom.name_defaults_in(lagom_core::ReportLanguage::Sv).unwrap();
+    let names: Vec<_> = lagom.purposes().list().unwrap().into_iter().map(|p| (p.name, p.lawful_basis)).collect();
+    assert_eq!(
+        names,
+        [
+            ("Evenemang".to_owned(), LawfulBasis::Consent),
+            ("Kundrelation".to_owned(), LawfulBasis::Contract),
+            ("Nyhetsbrev".to_owned(), LawfulBasis::Consent)
+        ]
+    );
+    let tags: Vec<_> = lagom.purposes().tags().unwrap().into_iter().map(|t| (t.name, t.purpose_name)).collect();
+    assert!(tags.contains(&("webbinarier".into(), "Evenemang".into())), "{tags:?}");
+
+    // Once the register holds a contact, nothing is renamed behind anyone's back.
+    let (_dir, used) = open();
+    used.contacts().create(&person("Anna", "Berg")).unwrap();
+    used.name_defaults_in(lagom_core::ReportLanguage::Sv).unwrap();
+    assert!(used.purposes().list().unwrap().iter().any(|p| p.name == "Customer relationship"));
+    // English leaves them as they are.
+    let (_dir, english) = open();
+    english.name_defaults_in(lagom_core::ReportLanguage::En).unwrap();
+    assert!(english.purposes().list().unwrap().iter().any(|p| p.name == "Newsletter"));
+}
+
+#[test]
 fn create_stores_every_field_normalised() {
     let (_dir, lagom) = open();
     let contact = lagom

@@ -209,6 +209,16 @@ END;
 
 /// A fresh database starts with sensible purposes, a small interest vocabulary and settings;
 /// all of it is editable later.
+/// The default purposes (name, description) and tags (name) in Swedish, by their English
+/// names: what a register made on a Swedish first run starts with (`name_defaults_in`).
+pub(crate) const SWEDISH_DEFAULTS: [(&str, &str, &str); 3] = [
+    ("Customer relationship", "Kundrelation", "Leverera och följa upp det kunden har beställt."),
+    ("Newsletter", "Nyhetsbrev", "Skicka nyhetsbrevet till dem som bett om det."),
+    ("Events", "Evenemang", "Bjuda in till evenemang och webbinarier som personen är intresserad av."),
+];
+pub(crate) const SWEDISH_TAGS: [(&str, &str); 3] =
+    [("golf", "golf"), ("webinars", "webbinarier"), ("product news", "produktnyheter")];
+
 fn seed_defaults_v1(tx: &Transaction<'_>, now: &str) -> Result<()> {
     let purposes = [
         ("Customer relationship", "Deliver and follow up what the customer has ordered.", "contract", 36),

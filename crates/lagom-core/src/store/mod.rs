@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use keys::{DbKey, KeyStore};
 
 pub use migrations::SCHEMA_VERSION;
+pub(crate) use migrations::{SWEDISH_DEFAULTS, SWEDISH_TAGS};
 
 /// Waits for SQLite and SQLCipher to be initialised, once per process, before any connection
 /// is opened. `sqlite3_initialize` marks SQLite initialised and releases its mutex before it
