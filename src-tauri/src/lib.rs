@@ -103,6 +103,32 @@ macro_rules! app_commands {
     };
 }
 
+/// Writes the window's size, position and maximised state shortly after each change, not only
+/// at a clean exit: a crash, a killed process or a logout that does not wait keeps it too.
+fn remember_window(app: tauri::AppHandle) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tauri::Manager;
+    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+    let changed = Arc::new(AtomicBool::new(false));
+    if let Some(window) = app.get_webview_window("main") {
+        let flag = changed.clone();
+        window.on_window_event(move |event| {
+            if matches!(event, tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)) {
+                flag.store(true, Ordering::Relaxed);
+            }
+        });
+    }
+    let _ = std::thread::Builder::new().name("lagom-window-state".into()).spawn(move || {
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            if changed.swap(false, Ordering::Relaxed) {
+                let _ = app.save_window_state(StateFlags::all());
+            }
+        }
+    });
+}
+
 /// Starts the app: one instance per user (a second launch focuses the first window).
 pub fn run() {
     let db_path = std::env::var_os("LAGOM_DB").map(std::path::PathBuf::from).unwrap_or_else(lagom_core::default_path);
@@ -115,11 +141,14 @@ pub fn run() {
             }
         }))
         .plugin(tauri_plugin_dialog::init())
+        // Size, position and maximised state, kept in the app's config folder (no personal data).
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(Session::new(db_path))
         .setup(|app| {
             use tauri::Manager;
             let handle = app.handle().clone();
             // A lock the OS asks for when nothing can be asked to unlock is no lock at all.
+            remember_window(app.handle().clone());
             os_lock::watch(move || {
                 let imports = handle.state::<import_state::ImportState>();
                 imports.request_cancel();
