@@ -84,4 +84,6 @@ pub const COMMANDS: &[&str] = &[
     "key_rotate",
     "backup_pick",
     "backup_restore_picked",
+    "export_show_in_folder",
+    "export_open_extract",
 ];

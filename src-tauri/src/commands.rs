@@ -17,6 +17,7 @@ use tauri::{AppHandle, State};
 use zeroize::Zeroizing;
 
 use crate::Session;
+use crate::export_files::ExportFiles;
 use crate::import_state::ImportState;
 use crate::ipc::{ImportDone, ImportProgress, IpcResult, LockEvent, RecoveryKeyView, SecurityState, SessionStatus};
 
@@ -58,11 +59,16 @@ pub fn session_verify_code(session: State<'_, Session>, code: Zeroizing<String>)
 
 /// "Lock now" (Ctrl+L) and the idle lock.
 #[tauri::command(async)]
-pub fn session_lock(session: State<'_, Session>, imports: State<'_, ImportState>) -> IpcResult<SessionStatus> {
+pub fn session_lock(
+    session: State<'_, Session>,
+    imports: State<'_, ImportState>,
+    exports: State<'_, ExportFiles>,
+) -> IpcResult<SessionStatus> {
     // An import under way holds the register: asked to stop first, so the lock need not wait.
     imports.request_cancel();
     let status = session.lock()?;
     imports.forget();
+    exports.forget();
     Ok(status)
 }
 
@@ -218,13 +224,28 @@ pub fn contact_reachable(
 pub fn contact_export(
     app: AppHandle,
     session: State<'_, Session>,
+    exports: State<'_, ExportFiles>,
     id: String,
     language: ReportLanguage,
 ) -> IpcResult<Option<ExportReceipt>> {
     let suggested = session.with(|l| l.export_file_name(&id))?;
     // The dialog is shown without holding the database.
     let Some(path) = crate::save_dialog::ask_save_path(&app, &suggested) else { return Ok(None) };
-    session.with(|l| l.export_person(&id, &path, language)).map(Some)
+    let receipt = session.with(|l| l.export_person(&id, &path, language))?;
+    exports.exported(&path);
+    Ok(Some(receipt))
+}
+
+/// "Show in folder" after an export: the folder of the file the last export wrote.
+#[tauri::command(async)]
+pub fn export_show_in_folder(exports: State<'_, ExportFiles>) -> IpcResult<()> {
+    Ok(exports.show_in_folder()?)
+}
+
+/// "Open the register extract" after an export: its `report.html`, in the system's browser.
+#[tauri::command(async)]
+pub fn export_open_extract(exports: State<'_, ExportFiles>) -> IpcResult<()> {
+    Ok(exports.open_extract()?)
 }
 
 /// `request`: the open erasure request of this contact that the erase answers (it closes it).

@@ -4,6 +4,7 @@
 
 mod clipboard;
 pub mod commands;
+mod export_files;
 mod import_state;
 pub mod ipc;
 mod mail;
@@ -99,6 +100,8 @@ macro_rules! app_commands {
             commands::key_rotate,
             commands::backup_pick,
             commands::backup_restore_picked,
+            commands::export_show_in_folder,
+            commands::export_open_extract,
         ]
     };
 }
@@ -149,16 +152,20 @@ pub fn run() {
             let handle = app.handle().clone();
             // A lock the OS asks for when nothing can be asked to unlock is no lock at all.
             remember_window(app.handle().clone());
+            // Extracts a crash or a logout left behind.
+            export_files::remove_extracts();
             os_lock::watch(move || {
                 let imports = handle.state::<import_state::ImportState>();
                 imports.request_cancel();
                 if handle.state::<Session>().lock().is_ok() {
                     imports.forget();
+                    handle.state::<export_files::ExportFiles>().forget();
                 }
             });
             Ok(())
         })
         .manage(import_state::ImportState::default())
+        .manage(export_files::ExportFiles::default())
         .invoke_handler(app_commands!(tauri::generate_handler))
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -1,9 +1,9 @@
 // The data-subject rights in the real app: opt-out toggles that every list respects, the
 // one-click export (the save dialog answered by the e2e seam), and erase with confirmation.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   addContact,
@@ -18,10 +18,18 @@ import {
 } from './driver.mjs';
 
 const saveDir = mkdtempSync(join(tmpdir(), 'lagom-e2e-exports-'));
+// What "Show in folder" and "Open the register extract" would open, in this test build.
+const opened = join(saveDir, '..', `${basename(saveDir)}-opened.txt`);
 let browser;
 
 before(async () => {
-  await startDriver({ LAGOM_DB: freshDatabase(), LAGOM_E2E_SAVE_DIR: saveDir, LANG: 'en_GB.UTF-8', LANGUAGE: 'en' });
+  await startDriver({
+    LAGOM_DB: freshDatabase(),
+    LAGOM_E2E_SAVE_DIR: saveDir,
+    LAGOM_E2E_OPENED_FILE: opened,
+    LANG: 'en_GB.UTF-8',
+    LANGUAGE: 'en',
+  });
   browser = await launchApp();
   await createRegister(browser);
 });
@@ -92,6 +100,16 @@ test('export writes one ZIP where the save dialog points', async () => {
   for (const name of ['data.json', 'contact.vcf', 'contact.csv', 'report.html', 'manifest.json']) {
     assert.ok(zip.includes(Buffer.from(name)), `${name} is in the archive`);
   }
+
+  // Before sending it: the folder, and the register extract out of the ZIP (private).
+  await (await byTestId(browser, 'show-in-folder')).click();
+  await browser.waitUntil(() => existsSync(opened) && readFileSync(opened, 'utf8') === saveDir, { timeoutMsg: 'the folder opened' });
+  await (await byTestId(browser, 'open-extract')).click();
+  await browser.waitUntil(() => readFileSync(opened, 'utf8').endsWith('.html'), { timeoutMsg: 'the extract opened' });
+  const extract = readFileSync(opened, 'utf8');
+  assert.match(extract, /lagom\/register-extract-[0-9a-f]{16}\.html$/);
+  assert.equal(statSync(extract).mode & 0o777, 0o600);
+  assert.match(readFileSync(extract, 'utf8'), /Greta/);
 });
 
 test('an interaction logged on the contact appears at the top of its timeline', async () => {

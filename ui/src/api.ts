@@ -218,6 +218,10 @@ export const api = {
   /** Replaces the register with one of its backups; erasures since are applied again. */
   backupRestore: (path: string) => call<RestoreReport>("backup_restore", { path }),
 
+  /** After an export: its folder in the file manager. */
+  exportShowInFolder: () => call<void>("export_show_in_folder"),
+  /** After an export: its register extract (report.html) in the system's browser. */
+  exportOpenExtract: () => call<void>("export_open_extract"),
   /** "Restore another backup…": the open dialog; the chosen file's name, or null. */
   backupPick: () => call<string | null>("backup_pick"),
   /** Restores the chosen backup; `recoveryKey` when it was taken before the key was changed. */

@@ -191,7 +191,8 @@ impl Error {
         Error::Invalid(errors)
     }
 
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// An I/O failure, named: a full disk and a read-only place get their own kinds.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         use std::io::ErrorKind as Kind;
         // ENOSPC (28 on Unix; Windows reports it through the kind only).
         if matches!(source.kind(), Kind::StorageFull | Kind::QuotaExceeded)

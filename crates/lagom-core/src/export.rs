@@ -108,6 +108,20 @@ impl ManifestFile {
 /// The file name offered for the export of `contact`: `lagom-export-3f2a9c1b-2026-11-29.zip`.
 /// It holds no personal data — the desktop's recently-used list and error messages keep file
 /// names long after an erasure — only the start of the contact's random id and the date.
+/// The register extract (`report.html`) of an export ZIP, so the salesperson can read it before
+/// sending the file; at most 16 MiB is read.
+pub fn register_extract(zip_path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(zip_path).map_err(|e| Error::io("read", zip_path, e))?;
+    let invalid =
+        |what: &str| Error::io("read", zip_path, std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned()));
+    let mut archive = zip::ZipArchive::new(file).map_err(|_| invalid("not a Lagom export"))?;
+    let entry = archive.by_name("report.html").map_err(|_| invalid("no register extract in the export"))?;
+    let mut html = Vec::new();
+    entry.take(16 << 20).read_to_end(&mut html).map_err(|e| Error::io("read", zip_path, e))?;
+    Ok(html)
+}
+
 pub fn suggested_file_name(contact: &Contact, today: chrono::NaiveDate) -> String {
     let opaque: String = contact.id.chars().filter(char::is_ascii_hexdigit).take(8).collect();
     format!("lagom-export-{opaque}-{}.zip", today.format("%Y-%m-%d"))
