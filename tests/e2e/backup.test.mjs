@@ -42,7 +42,7 @@ test('a backup taken and restored from the settings screen erases again who was 
   await byTestId(browser, 'search');
   await addContact(browser, 'Nils', 'Efter', ['Customer relationship']);
   await showAll();
-  for (const row of await browser.$$('[data-testid="contact-row"] button')) {
+  for (const row of await browser.$$('[data-testid="contact-row"]')) {
     if ((await row.getText()).includes('Eva')) {
       await row.click();
       break;

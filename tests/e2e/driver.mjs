@@ -2,7 +2,7 @@
 // small helpers for the tests. The caller runs inside scripts/keyring-session.sh, so the app
 // sees a real Secret Service.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -134,4 +134,28 @@ export async function listedNames(browser) {
   return browser.execute(() =>
     [...document.querySelectorAll('[data-testid="contact-row"] .name')].map((el) => el.textContent.trim()),
   );
+}
+
+const axeSource = readFileSync(join(import.meta.dirname, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core in the real webview on what is on screen now and fails on any serious or
+ * critical violation, naming the rule and the elements. `screen` names it in the message.
+ */
+export async function assertAccessible(browser, screen) {
+  await browser.execute(axeSource);
+  const violations = await browser.executeAsync((done) => {
+    // eslint-disable-next-line no-undef
+    axe
+      .run(document, { resultTypes: ['violations'] })
+      .then((result) =>
+        done(
+          result.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`),
+        ),
+      )
+      .catch((e) => done([`axe failed: ${e}`]));
+  });
+  if (violations.length > 0) throw new Error(`accessibility of ${screen}:\n${violations.join('\n')}`);
 }

@@ -43,7 +43,7 @@ async function openContact(name) {
   const search = await byTestId(browser, 'search');
   await search.click();
   await browser.keys(['Escape']);
-  for (const row of await browser.$$('[data-testid="contact-row"] button')) {
+  for (const row of await browser.$$('[data-testid="contact-row"]')) {
     if ((await row.getText()).includes(name)) {
       await row.click();
       break;

@@ -1,0 +1,91 @@
+// Accessibility of every screen, checked with axe-core inside the real webview: no serious or
+// critical violation on the first run, the recovery key, the contact list and form, a
+// contact's privacy panel, Home, Requests, Import, Settings, the lock's passphrase and
+// second-factor screens, and the recovery screen.
+import { createHmac } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { addContact, assertAccessible, byTestId, freshDatabase, launchApp, openContacts, startDriver, stopDriver } from './driver.mjs';
+
+const passphrase = 'a long enough passphrase';
+let browser;
+
+before(async () => {
+  await startDriver({ LAGOM_DB: freshDatabase(), LANGUAGE: 'en' });
+  browser = await launchApp();
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  stopDriver();
+});
+
+function code(secretText) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretText.replace(/\s/g, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const secret = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + 1));
+  const mac = createHmac('sha1', secret).update(counter).digest();
+  const at = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+test('the first run and the recovery key', async () => {
+  await byTestId(browser, 'create-db');
+  await assertAccessible(browser, 'the first run');
+  await (await byTestId(browser, 'create-db')).click();
+  await byTestId(browser, 'recovery-key');
+  await assertAccessible(browser, 'the recovery key');
+  await (await byTestId(browser, 'recovery-stored')).click();
+  await (await byTestId(browser, 'recovery-continue')).click();
+});
+
+test('Home, the contact list, the form and the privacy panel', async () => {
+  await byTestId(browser, 'home', 20000);
+  await assertAccessible(browser, 'Home');
+  await openContacts(browser);
+  await addContact(browser, 'Alma', 'Tillgänglig', ['Customer relationship']);
+  await assertAccessible(browser, 'the contact list and a saved contact with its privacy panel');
+  await (await byTestId(browser, 'new-contact')).click();
+  await (await byTestId(browser, 'save')).click();
+  await browser.$('[aria-invalid="true"]').waitForExist({ timeout: 5000 });
+  await assertAccessible(browser, 'the contact form with its errors');
+});
+
+test('Requests, Import and Settings', async () => {
+  for (const page of ['requests', 'import', 'settings']) {
+    await (await byTestId(browser, `nav-${page}`)).click();
+    await browser.pause(300);
+    await assertAccessible(browser, page);
+  }
+});
+
+test('the lock: passphrase, second factor and recovery screens', async () => {
+  await (await byTestId(browser, 'passphrase-set')).click();
+  await (await byTestId(browser, 'passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'passphrase-again')).setValue(passphrase);
+  await (await byTestId(browser, 'passphrase-submit')).click();
+  await byTestId(browser, 'security-note');
+  await (await byTestId(browser, 'totp-start')).click();
+  await byTestId(browser, 'totp-qr');
+  await assertAccessible(browser, 'the second factor enrolment');
+  const secret = await (await byTestId(browser, 'totp-secret')).getText();
+  await (await byTestId(browser, 'totp-code')).setValue(code(secret));
+  await (await byTestId(browser, 'totp-confirm')).click();
+  await byTestId(browser, 'recovery-codes');
+  await assertAccessible(browser, 'the recovery codes');
+  await (await byTestId(browser, 'recovery-codes-stored')).click();
+  await (await byTestId(browser, 'recovery-codes-done')).click();
+
+  await browser.keys(['Control', 'l']);
+  await byTestId(browser, 'passphrase', 20000);
+  await assertAccessible(browser, 'the unlock screen');
+  await (await byTestId(browser, 'passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'passphrase-submit')).click();
+  await byTestId(browser, 'unlock-code', 20000);
+  await assertAccessible(browser, 'the second-factor screen');
+  await (await browser.$('button.link')).click();
+  await browser.pause(300);
+  await assertAccessible(browser, 'the recovery screen');
+});
