@@ -4,13 +4,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test setup setup-test ui app cli release bindings bench
+.PHONY: help run test setup setup-test ui app cli release package test-package bindings bench
 
 help:
 	@echo "make run    - install what is missing, build the UI and the app, start Lagom"
 	@echo "make test   - install what is missing, then fmt, clippy, UI checks, unit, CLI and end-to-end tests"
 	@echo "make cli    - build the lagom command (target/debug/lagom)"
 	@echo "make release - an optimised app binary (target/release/lagom-desktop)"
+	@echo "make package - the .deb and .rpm of the release app, with the lagom command (target/release/bundle)"
+	@echo "make test-package - build the packages, then install, start and remove the .deb"
 	@echo "make bench  - the 100 000-contact benchmark (release mode) quoted in docs/performance.md"
 
 setup:
@@ -39,6 +41,12 @@ release: setup ui
 
 test: setup-test
 	@scripts/test.sh
+
+package: setup-test
+	@scripts/package.sh
+
+test-package: package
+	@scripts/test-package.sh
 
 bindings:
 	@UPDATE_BINDINGS=1 cargo test -q -p lagom-desktop bindings

@@ -41,4 +41,8 @@ target/lockin-venv/bin/python tests/lockin.py "${CARGO_TARGET_DIR:-target}/debug
 step "End to end: the real app under Xvfb via tauri-driver and WebKitWebDriver"
 (cd tests/e2e && ../../scripts/keyring-session.sh npm test --silent)
 
+step "Packages: the release app's .deb and .rpm built, then the .deb installed, started and removed"
+scripts/package.sh
+scripts/test-package.sh
+
 step "All checks passed in $((SECONDS - started)) s"

@@ -66,9 +66,9 @@ pub fn session_lock(
 ) -> IpcResult<SessionStatus> {
     // An import under way holds the register: asked to stop first, so the lock need not wait.
     imports.request_cancel();
+    exports.forget();
     let status = session.lock()?;
     imports.forget();
-    exports.forget();
     Ok(status)
 }
 
@@ -242,15 +242,18 @@ pub fn export_show_in_folder(exports: State<'_, ExportFiles>) -> IpcResult<()> {
     Ok(exports.show_in_folder()?)
 }
 
-/// "Open the register extract" after an export: its `report.html`, in the system's browser.
+/// "Open the register extract" after an export: its `report.html`, written beside the ZIP and
+/// opened in the system's browser; the file's path.
 #[tauri::command(async)]
-pub fn export_open_extract(exports: State<'_, ExportFiles>) -> IpcResult<()> {
+pub fn export_open_extract(exports: State<'_, ExportFiles>) -> IpcResult<String> {
     Ok(exports.open_extract()?)
 }
 
 /// `request`: the open erasure request of this contact that the erase answers (it closes it).
 #[tauri::command(async)]
-pub fn contact_erase(session: State<'_, Session>, id: String, request: Option<String>) -> IpcResult<ErasureReceipt> {
+pub fn contact_erase(session: State<'_, Session>, id: String, request: Option<String>, exports: State<'_, ExportFiles>) -> IpcResult<ErasureReceipt> {
+    // An export may hold whom this removes: it is no longer offered to open.
+    exports.forget();
     session.with(|l| l.rights().erase(&id, request.as_deref()))
 }
 
@@ -273,7 +276,9 @@ pub fn retention_sweep(session: State<'_, Session>) -> IpcResult<SweepReport> {
 
 /// "Erase the due ones now": those the person reviewed (`ids`) that are still due today.
 #[tauri::command(async)]
-pub fn retention_apply(session: State<'_, Session>, ids: Vec<String>) -> IpcResult<Applied> {
+pub fn retention_apply(session: State<'_, Session>, ids: Vec<String>, exports: State<'_, ExportFiles>) -> IpcResult<Applied> {
+    // An export may hold whom this removes: it is no longer offered to open.
+    exports.forget();
     session.with(|l| l.retention().apply_listed(&ids))
 }
 
@@ -603,6 +608,8 @@ pub fn backup_restore_picked(
 
 /// "Remove Lagom's data from this computer", after the user typed the word the screen showed.
 #[tauri::command(async)]
-pub fn data_forget(session: State<'_, Session>, backups: bool) -> IpcResult<lagom_core::ForgetReport> {
+pub fn data_forget(session: State<'_, Session>, backups: bool, exports: State<'_, ExportFiles>) -> IpcResult<lagom_core::ForgetReport> {
+    // An export may hold whom this removes: it is no longer offered to open.
+    exports.forget();
     session.forget(backups)
 }

@@ -126,7 +126,12 @@ fn remember_window(app: tauri::AppHandle) {
         loop {
             std::thread::sleep(std::time::Duration::from_millis(500));
             if changed.swap(false, Ordering::Relaxed) {
-                let _ = app.save_window_state(StateFlags::all());
+                // Saved on the main thread: the plugin reads the window there under its own
+                // lock, which its resize and move handlers (on the main thread too) also take.
+                let handle = app.clone();
+                let _ = app.run_on_main_thread(move || {
+                    let _ = handle.save_window_state(StateFlags::all());
+                });
             }
         }
     });
@@ -150,17 +155,15 @@ pub fn run() {
         .setup(|app| {
             use tauri::Manager;
             let handle = app.handle().clone();
-            // A lock the OS asks for when nothing can be asked to unlock is no lock at all.
             remember_window(app.handle().clone());
-            // Extracts a crash or a logout left behind.
-            export_files::remove_extracts();
+            // A lock the OS asks for when nothing can be asked to unlock is no lock at all.
             os_lock::watch(move || {
                 let imports = handle.state::<import_state::ImportState>();
                 imports.request_cancel();
                 if handle.state::<Session>().lock().is_ok() {
                     imports.forget();
-                    handle.state::<export_files::ExportFiles>().forget();
                 }
+                handle.state::<export_files::ExportFiles>().forget();
             });
             Ok(())
         })

@@ -203,7 +203,8 @@ impl Session {
         let mut slot = self.slot();
         let keys = self.key_store(passphrase, true)?;
         let created = Lagom::create(&self.db_path, keys.as_ref())?;
-        created.lagom.name_defaults_in(language)?;
+        // Best effort: the register and its key exist now, and the names stay editable.
+        let _ = created.lagom.name_defaults_in(language);
         let view = RecoveryKeyView { recovery_key: created.recovery_key.to_recovery_groups(), key_store: keys.kind() };
         *self.recovery_slot() = Some(created.recovery_key);
         *slot = Some(created.lagom);

@@ -58,7 +58,7 @@ test('a backup taken and restored from the settings screen erases again who was 
   await (await byTestId(browser, 'backup-restore-confirm')).click();
   // The window reloads from the restored register and says what the restore did.
   const restored = await byTestId(browser, 'restore-note', 20000);
-  assert.match(await restored.getText(), /Restored 1 contact; 1 erasure made since applied again/);
+  assert.match(await restored.getText(), /Restored 1 contact; 1 erasure made since was applied again/);
 
   await (await byTestId(browser, 'nav-contacts')).click();
   await byTestId(browser, 'search');

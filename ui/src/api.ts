@@ -220,8 +220,9 @@ export const api = {
 
   /** After an export: its folder in the file manager. */
   exportShowInFolder: () => call<void>("export_show_in_folder"),
-  /** After an export: its register extract (report.html) in the system's browser. */
-  exportOpenExtract: () => call<void>("export_open_extract"),
+  /** After an export: its register extract (report.html), written beside the ZIP and opened in
+   *  the system's browser; the file written. */
+  exportOpenExtract: () => call<string>("export_open_extract"),
   /** "Restore another backup…": the open dialog; the chosen file's name, or null. */
   backupPick: () => call<string | null>("backup_pick"),
   /** Restores the chosen backup; `recoveryKey` when it was taken before the key was changed. */

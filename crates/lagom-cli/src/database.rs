@@ -28,7 +28,10 @@ pub fn init(db: &Path, lang: lagom_core::ReportLanguage, json: bool) -> Result<(
             .context("no usable OS keychain: set LAGOM_PASSPHRASE to protect the key with a passphrase instead"),
         _ => e.into(),
     })?;
-    created.lagom.name_defaults_in(lang)?;
+    // Best effort: the register and its key exist now, and its recovery key must be printed.
+    if let Err(e) = created.lagom.name_defaults_in(lang) {
+        eprintln!("lagom: warning: the default purposes keep their English names ({e})");
+    }
     if json {
         let output = InitOutput { db, recovery_key: &created.recovery_key.to_hex(), key_store: keys.kind() };
         // Serialised into one buffer sized up front and wiped afterwards.

@@ -105,9 +105,6 @@ impl ManifestFile {
     }
 }
 
-/// The file name offered for the export of `contact`: `lagom-export-3f2a9c1b-2026-11-29.zip`.
-/// It holds no personal data — the desktop's recently-used list and error messages keep file
-/// names long after an erasure — only the start of the contact's random id and the date.
 /// The register extract (`report.html`) of an export ZIP, so the salesperson can read it before
 /// sending the file; at most 16 MiB is read.
 pub fn register_extract(zip_path: &Path) -> Result<Vec<u8>> {
@@ -122,6 +119,9 @@ pub fn register_extract(zip_path: &Path) -> Result<Vec<u8>> {
     Ok(html)
 }
 
+/// The file name offered for the export of `contact`: `lagom-export-3f2a9c1b-2026-11-29.zip`.
+/// It holds no personal data — the desktop's recently-used list and error messages keep file
+/// names long after an erasure — only the start of the contact's random id and the date.
 pub fn suggested_file_name(contact: &Contact, today: chrono::NaiveDate) -> String {
     let opaque: String = contact.id.chars().filter(char::is_ascii_hexdigit).take(8).collect();
     format!("lagom-export-{opaque}-{}.zip", today.format("%Y-%m-%d"))
@@ -644,7 +644,7 @@ fn report(
         Some(c.updated_at.clone()),
     ];
     let mut html = format!(
-        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title} — {name}</title>\n<style>\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>\
          @page {{ size: A4; margin: 18mm; }} body {{ font: 11pt/1.45 system-ui, sans-serif; color: #1d2421; max-width: 46em; margin: 2em auto; }}\
          h1 {{ font-size: 18pt; margin-bottom: .2em; }} h2 {{ font-size: 13pt; margin-top: 1.6em; border-bottom: 1px solid #ccc; }}\
          table {{ border-collapse: collapse; width: 100%; }} th, td {{ text-align: left; padding: .25em .5em; border-bottom: 1px solid #eee; vertical-align: top; }}\

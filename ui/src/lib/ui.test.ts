@@ -12,7 +12,14 @@ describe('message catalogues', () => {
     for (const [key, text] of Object.entries(sv)) expect(text, key).not.toBe('');
   });
   it('placeholders agree between languages', () => {
+    // The same names in both (a word may take a plural form in one language only), and every
+    // plural form holds its number.
     const vars = (s: string) => [...s.matchAll(/\{(\w+)(?:\|[^}]*)?\}/g)].map((m) => m[1]).sort();
+    for (const text of [...Object.values(en), ...Object.values(sv)]) {
+      for (const m of text.matchAll(/\{\w+\|([^|}]*)\|([^}]*)\}/g)) {
+        expect(m[1]!.includes('#') && m[2]!.includes('#'), text).toBe(true);
+      }
+    }
     for (const key of Object.keys(en) as (keyof typeof en)[]) expect(vars(sv[key]), key).toEqual(vars(en[key]));
   });
   it('vocabularies cover the same values', () => {

@@ -207,8 +207,6 @@ CREATE TRIGGER organisation_fts_after_rename AFTER UPDATE OF name ON organisatio
 END;
 "#;
 
-/// A fresh database starts with sensible purposes, a small interest vocabulary and settings;
-/// all of it is editable later.
 /// The default purposes (name, description) and tags (name) in Swedish, by their English
 /// names: what a register made on a Swedish first run starts with (`name_defaults_in`).
 pub(crate) const SWEDISH_DEFAULTS: [(&str, &str, &str); 3] = [
@@ -219,6 +217,8 @@ pub(crate) const SWEDISH_DEFAULTS: [(&str, &str, &str); 3] = [
 pub(crate) const SWEDISH_TAGS: [(&str, &str); 3] =
     [("golf", "golf"), ("webinars", "webbinarier"), ("product news", "produktnyheter")];
 
+/// A fresh database starts with sensible purposes, a small interest vocabulary and settings;
+/// all of it is editable later.
 fn seed_defaults_v1(tx: &Transaction<'_>, now: &str) -> Result<()> {
     let purposes = [
         ("Customer relationship", "Deliver and follow up what the customer has ordered.", "contract", 36),

@@ -494,6 +494,12 @@ pub(crate) fn copy_private(from: &Path, to: &Path) -> Result<u64> {
     Ok(copied)
 }
 
+/// Writes `bytes` to a private file at `path` (see [`publish_private_file`]), for the desktop
+/// shell's files (a register extract beside its export).
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically(path, bytes)
+}
+
 /// Writes `bytes` to a private file at `path` (see [`publish_private_file`]).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
