@@ -251,7 +251,12 @@ pub fn export_open_extract(exports: State<'_, ExportFiles>) -> IpcResult<String>
 
 /// `request`: the open erasure request of this contact that the erase answers (it closes it).
 #[tauri::command(async)]
-pub fn contact_erase(session: State<'_, Session>, id: String, request: Option<String>, exports: State<'_, ExportFiles>) -> IpcResult<ErasureReceipt> {
+pub fn contact_erase(
+    session: State<'_, Session>,
+    id: String,
+    request: Option<String>,
+    exports: State<'_, ExportFiles>,
+) -> IpcResult<ErasureReceipt> {
     // An export may hold whom this removes: it is no longer offered to open.
     exports.forget();
     session.with(|l| l.rights().erase(&id, request.as_deref()))
@@ -276,7 +281,11 @@ pub fn retention_sweep(session: State<'_, Session>) -> IpcResult<SweepReport> {
 
 /// "Erase the due ones now": those the person reviewed (`ids`) that are still due today.
 #[tauri::command(async)]
-pub fn retention_apply(session: State<'_, Session>, ids: Vec<String>, exports: State<'_, ExportFiles>) -> IpcResult<Applied> {
+pub fn retention_apply(
+    session: State<'_, Session>,
+    ids: Vec<String>,
+    exports: State<'_, ExportFiles>,
+) -> IpcResult<Applied> {
     // An export may hold whom this removes: it is no longer offered to open.
     exports.forget();
     session.with(|l| l.retention().apply_listed(&ids))
@@ -608,7 +617,11 @@ pub fn backup_restore_picked(
 
 /// "Remove Lagom's data from this computer", after the user typed the word the screen showed.
 #[tauri::command(async)]
-pub fn data_forget(session: State<'_, Session>, backups: bool, exports: State<'_, ExportFiles>) -> IpcResult<lagom_core::ForgetReport> {
+pub fn data_forget(
+    session: State<'_, Session>,
+    backups: bool,
+    exports: State<'_, ExportFiles>,
+) -> IpcResult<lagom_core::ForgetReport> {
     // An export may hold whom this removes: it is no longer offered to open.
     exports.forget();
     session.forget(backups)

@@ -62,8 +62,11 @@ impl ExportFiles {
 fn open(path: &Path, program: &str) -> Result<()> {
     #[cfg(feature = "e2e")]
     if let Some(file) = std::env::var_os("LAGOM_E2E_OPENED_FILE") {
-        return std::fs::write(&file, path.as_os_str().as_encoded_bytes())
-            .map_err(|source| Error::Io { action: "write", path: file.into(), source });
+        return std::fs::write(&file, path.as_os_str().as_encoded_bytes()).map_err(|source| Error::Io {
+            action: "write",
+            path: file.into(),
+            source,
+        });
     }
     open::that_detached(path).map_err(|e| Error::Io {
         action: "open",
