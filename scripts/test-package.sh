@@ -30,9 +30,11 @@ package=$(dpkg-deb -f "$deb" Package)
 
 echo "--- file list"
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
-expected=(./usr/bin/lagom-crm ./usr/bin/lagom ./usr/share/applications/Lagom.desktop
-  ./usr/share/metainfo/se.lagom.crm.metainfo.xml)
-for size in 16 22 24 32 48 64 128 256 512; do expected+=("./usr/share/icons/hicolor/${size}x${size}/apps/lagom-crm.png"); done
+expected=(usr/bin/lagom-crm usr/bin/lagom usr/share/applications/Lagom.desktop
+  usr/share/metainfo/se.lagom.crm.metainfo.xml)
+for size in 16 22 24 32 48 64 128 256 512; do expected+=("usr/share/icons/hicolor/${size}x${size}/apps/lagom-crm.png"); done
+# dpkg-deb lists paths with or without a leading "./", depending on the tool that made it.
+files=$(sed 's|^\./||' <<<"$files")
 for file in "${expected[@]}"; do grep -qxF "$file" <<<"$files" || fail "$file is not in the package"; done
 echo "$(wc -l <<<"$files") entries, every expected file present"
 
@@ -56,7 +58,7 @@ LAGOM_PASSPHRASE="package test passphrase" /usr/bin/lagom --db "$data/lagom.db" 
 
 echo "--- remove"
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q "$package" >/dev/null
-for file in "${expected[@]}"; do [ ! -e "${file#.}" ] || fail "${file#.} is still there after removal"; done
+for file in "${expected[@]}"; do [ ! -e "/$file" ] || fail "/$file is still there after removal"; done
 ! dpkg -s "$package" >/dev/null 2>&1 || fail "$package is still installed"
 [ -f "$data/lagom.db" ] || fail "the user's register went with the package"
 rm -rf "$data"

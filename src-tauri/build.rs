@@ -7,4 +7,65 @@ fn main() {
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build failed: {error:#}");
     }
+    third_party_rust();
+}
+
+/// The Rust crates shipped in the app and the `lagom` command, with their licences, for About:
+/// from `cargo metadata` over Cargo.lock (the normal dependencies of the two binaries on the
+/// platform being built, not build tools or test-only crates), into `OUT_DIR`.
+fn third_party_rust() {
+    use std::collections::{BTreeMap, BTreeSet};
+    println!("cargo:rerun-if-changed=../Cargo.lock");
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("third-party-rust.json");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = std::env::var("TARGET").unwrap_or_default();
+    let metadata = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked", "--offline", "--filter-platform", &target])
+        .current_dir("..")
+        .output();
+    let json: serde_json::Value = match metadata {
+        Ok(output) if output.status.success() => serde_json::from_slice(&output.stdout).unwrap_or_default(),
+        _ => serde_json::Value::Null,
+    };
+    let packages: BTreeMap<&str, &serde_json::Value> =
+        json["packages"].as_array().into_iter().flatten().filter_map(|p| Some((p["id"].as_str()?, p))).collect();
+    let nodes: BTreeMap<&str, &serde_json::Value> = json["resolve"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| Some((n["id"].as_str()?, n)))
+        .collect();
+    let members: BTreeSet<&str> =
+        json["workspace_members"].as_array().into_iter().flatten().filter_map(|m| m.as_str()).collect();
+    let mut todo: Vec<&str> = members
+        .iter()
+        .copied()
+        .filter(|id| {
+            packages.get(id).is_some_and(|p| matches!(p["name"].as_str(), Some("lagom-desktop" | "lagom-cli")))
+        })
+        .collect();
+    let mut seen: BTreeSet<&str> = todo.iter().copied().collect();
+    while let Some(id) = todo.pop() {
+        for dep in nodes.get(id).and_then(|n| n["deps"].as_array()).into_iter().flatten() {
+            let normal = dep["dep_kinds"].as_array().into_iter().flatten().any(|k| k["kind"].is_null());
+            if let (true, Some(pkg)) = (normal, dep["pkg"].as_str())
+                && seen.insert(pkg)
+            {
+                todo.push(pkg);
+            }
+        }
+    }
+    let list: Vec<serde_json::Value> = seen
+        .into_iter()
+        .filter(|id| !members.contains(id))
+        .filter_map(|id| packages.get(id))
+        .map(|p| {
+            serde_json::json!({
+                "name": p["name"], "version": p["version"],
+                "license": p["license"].as_str().unwrap_or("see its repository"),
+                "repository": p["repository"],
+            })
+        })
+        .collect();
+    let _ = std::fs::write(out, serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()));
 }

@@ -86,4 +86,6 @@ pub const COMMANDS: &[&str] = &[
     "backup_restore_picked",
     "export_show_in_folder",
     "export_open_extract",
+    "menu_show",
+    "about_get",
 ];

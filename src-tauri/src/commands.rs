@@ -626,3 +626,26 @@ pub fn data_forget(
     exports.forget();
     session.forget(backups)
 }
+
+// ---- Menu and About --------------------------------------------------------------------
+
+/// Puts the menu bar on in the UI's language; chosen items arrive on `on_action`.
+#[tauri::command(async)]
+pub fn menu_show(
+    app: AppHandle,
+    menus: State<'_, crate::menu::MenuChannel>,
+    language: ReportLanguage,
+    on_action: tauri::ipc::Channel<crate::menu::MenuAction>,
+) -> IpcResult<()> {
+    menus.watch(on_action);
+    crate::menu::show(&app, language).map_err(|e| {
+        lagom_core::Error::Io { action: "show", path: "the menu".into(), source: std::io::Error::other(e.to_string()) }
+            .into()
+    })
+}
+
+/// About Lagom: version, licence, where the data is, and the shipped packages' licences.
+#[tauri::command(async)]
+pub fn about_get(app: AppHandle, session: State<'_, Session>) -> crate::about::About {
+    crate::about::about(&app, session.db_path())
+}

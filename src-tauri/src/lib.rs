@@ -2,12 +2,14 @@
 //! surface; every command is a thin translation onto one `lagom-core` call (see
 //! [`commands`]). No SQL and no business rule lives here.
 
+pub mod about;
 mod clipboard;
 pub mod commands;
 mod export_files;
 mod import_state;
 pub mod ipc;
 mod mail;
+pub mod menu;
 mod os_lock;
 mod save_dialog;
 mod session;
@@ -102,6 +104,8 @@ macro_rules! app_commands {
             commands::backup_restore_picked,
             commands::export_show_in_folder,
             commands::export_open_extract,
+            commands::menu_show,
+            commands::about_get,
         ]
     };
 }
@@ -169,6 +173,11 @@ pub fn run() {
         })
         .manage(import_state::ImportState::default())
         .manage(export_files::ExportFiles::default())
+        .manage(menu::MenuChannel::default())
+        .on_menu_event(|app, event| {
+            use tauri::Manager;
+            app.state::<menu::MenuChannel>().chosen(event.id().as_ref());
+        })
         .invoke_handler(app_commands!(tauri::generate_handler))
         .run(tauri::generate_context!());
     if let Err(error) = result {

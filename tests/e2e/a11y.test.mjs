@@ -89,3 +89,22 @@ test('the lock: passphrase, second factor and recovery screens', async () => {
   await browser.pause(300);
   await assertAccessible(browser, 'the recovery screen');
 });
+
+test('Help: the keyboard shortcuts (F1), the privacy guide and About with every shipped licence', async () => {
+  await browser.keys(['F1']);
+  await byTestId(browser, 'help-dialog');
+  await assertAccessible(browser, 'the keyboard shortcuts');
+  await (await byTestId(browser, 'help-privacy_guide')).click();
+  await assertAccessible(browser, 'the privacy guide');
+  await (await byTestId(browser, 'help-about')).click();
+  await byTestId(browser, 'about');
+  const names = await browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="licence"] td:first-child')].map((td) => td.textContent),
+  );
+  for (const shipped of ['svelte', '@tauri-apps/api', 'rusqlite', 'tauri', 'keyring']) {
+    if (!names.includes(shipped)) throw new Error(`${shipped} is not in About's licences`);
+  }
+  if (names.length < 100) throw new Error(`only ${names.length} licences listed`);
+  await assertAccessible(browser, 'About');
+  await (await byTestId(browser, 'help-close')).click();
+});

@@ -5,7 +5,9 @@ import type {
   AffectedContact,
   AffectedContacts,
   BackupFile,
+  About,
   BackupReceipt,
+  MenuAction,
   Enrolment,
   ForgetReport,
   LockEvent,
@@ -218,6 +220,14 @@ export const api = {
   /** Replaces the register with one of its backups; erasures since are applied again. */
   backupRestore: (path: string) => call<RestoreReport>("backup_restore", { path }),
 
+  /** The menu bar in `language`; chosen items arrive at `onaction`. */
+  menuShow: (language: ReportLanguage, onaction: (action: MenuAction) => void) => {
+    const channel = new Channel<MenuAction>();
+    channel.onmessage = onaction;
+    return call<void>("menu_show", { language, onAction: channel });
+  },
+  /** Version, licence, where the data is, and the shipped packages' licences. */
+  aboutGet: () => call<About>("about_get"),
   /** After an export: its folder in the file manager. */
   exportShowInFolder: () => call<void>("export_show_in_folder"),
   /** After an export: its register extract (report.html), written beside the ZIP and opened in

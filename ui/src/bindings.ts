@@ -662,6 +662,16 @@ export type SecurityState = { key_store: KeyStoreKind, second_factor: SecondFact
  */
 idle_lock_seconds: number, };
 
+export type MenuAction = "new_contact" | "import" | "back_up_now" | "lock" | "home" | "contacts" | "requests" | "settings" | "shortcuts" | "privacy_guide" | "about";
+
+export type About = { version: string, 
+/**
+ * Lagom's own licence.
+ */
+license: string, db_path: string, rust: Array<ThirdParty>, npm: Array<ThirdParty>, };
+
+export type ThirdParty = { name: string, version: string, license: string, repository: string | null, };
+
 export type ImportField = "given_name" | "family_name" | "full_name" | "email" | "phone" | "organisation" | "role";
 
 export type ImportFormat = "csv" | "vcard";
