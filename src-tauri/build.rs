@@ -44,13 +44,29 @@ fn third_party_rust() {
             packages.get(id).is_some_and(|p| matches!(p["name"].as_str(), Some("lagom-desktop" | "lagom-cli")))
         })
         .collect();
+    // A proc-macro runs in the compiler and ships nothing: neither it nor what only it uses is
+    // listed. The C libraries compiled in come from build-dependencies (`openssl-src`), which
+    // are followed from the `-sys` crate that builds them.
+    let proc_macro = |id: &str| {
+        packages
+            .get(id)
+            .and_then(|p| p["targets"].as_array())
+            .into_iter()
+            .flatten()
+            .any(|t| t["kind"].as_array().into_iter().flatten().any(|k| k.as_str() == Some("proc-macro")))
+    };
     let mut seen: BTreeSet<&str> = todo.iter().copied().collect();
     while let Some(id) = todo.pop() {
+        let builds_c = packages.get(id).and_then(|p| p["name"].as_str()).is_some_and(|name| name.ends_with("-sys"));
         for dep in nodes.get(id).and_then(|n| n["deps"].as_array()).into_iter().flatten() {
-            let normal = dep["dep_kinds"].as_array().into_iter().flatten().any(|k| k["kind"].is_null());
-            if let (true, Some(pkg)) = (normal, dep["pkg"].as_str())
-                && seen.insert(pkg)
-            {
+            let Some(pkg) = dep["pkg"].as_str() else { continue };
+            let shipped = dep["dep_kinds"].as_array().into_iter().flatten().any(|k| {
+                k["kind"].is_null()
+                    || (builds_c
+                        && k["kind"].as_str() == Some("build")
+                        && packages.get(pkg).and_then(|p| p["name"].as_str()).is_some_and(|n| n.ends_with("-src")))
+            });
+            if shipped && !proc_macro(pkg) && seen.insert(pkg) {
                 todo.push(pkg);
             }
         }
@@ -67,5 +83,20 @@ fn third_party_rust() {
             })
         })
         .collect();
-    let _ = std::fs::write(out, serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()));
+    let mut list = list;
+    // SQLCipher (with SQLite and libtomcrypt) is compiled in from sources inside
+    // `libsqlite3-sys` (its `bundled-sqlcipher` feature), so it has no crate of its own.
+    list.push(serde_json::json!({
+        "name": "SQLCipher (SQLite, libtomcrypt), in libsqlite3-sys",
+        "version": "4",
+        "license": "BSD-3-Clause AND blessing AND Unlicense",
+        "repository": "https://github.com/sqlcipher/sqlcipher",
+    }));
+    // A shipped build must never show an empty list.
+    if std::env::var("PROFILE").as_deref() == Ok("release") && list.len() < 100 {
+        panic!("cargo metadata listed only {} shipped crates for About", list.len());
+    }
+    if let Err(e) = std::fs::write(&out, serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())) {
+        panic!("could not write {}: {e}", out.display());
+    }
 }

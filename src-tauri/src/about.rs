@@ -36,7 +36,7 @@ pub fn about(app: &AppHandle, db_path: &std::path::Path) -> About {
         .unwrap_or_default();
     About {
         version: app.package_info().version.to_string(),
-        license: "MIT".into(),
+        license: "MIT OR Apache-2.0".into(),
         db_path: db_path.display().to_string(),
         rust: serde_json::from_str(RUST).unwrap_or_default(),
         npm,
@@ -52,7 +52,7 @@ mod tests {
     #[test]
     fn the_shipped_rust_crates_are_listed_with_their_licences() {
         let list: Vec<super::ThirdParty> = serde_json::from_str(super::RUST).unwrap();
-        for shipped in ["rusqlite", "tauri", "keyring", "totp-rs", "zeroize"] {
+        for shipped in ["rusqlite", "tauri", "keyring", "totp-rs", "zeroize", "openssl-src"] {
             let found = list.iter().find(|p| p.name == shipped).unwrap_or_else(|| panic!("{shipped} is not listed"));
             assert!(!found.license.is_empty());
         }

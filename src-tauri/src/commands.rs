@@ -275,7 +275,9 @@ pub fn home_get(session: State<'_, Session>) -> IpcResult<Home> {
 
 /// The sweep the UI runs at start-up and when the day changes.
 #[tauri::command(async)]
-pub fn retention_sweep(session: State<'_, Session>) -> IpcResult<SweepReport> {
+pub fn retention_sweep(session: State<'_, Session>, exports: State<'_, ExportFiles>) -> IpcResult<SweepReport> {
+    // It may erase whom the last export holds: that export is no longer offered to open.
+    exports.forget();
     session.with(|l| l.retention().sweep())
 }
 
@@ -588,7 +590,13 @@ pub fn backup_list(session: State<'_, Session>) -> IpcResult<Vec<BackupFile>> {
 /// Restores one of the backups this register made (the list's path, never a path the webview
 /// made up: anything else is refused).
 #[tauri::command(async)]
-pub fn backup_restore(session: State<'_, Session>, path: String) -> IpcResult<RestoreReport> {
+pub fn backup_restore(
+    session: State<'_, Session>,
+    path: String,
+    exports: State<'_, ExportFiles>,
+) -> IpcResult<RestoreReport> {
+    // It may erase whom the last export holds: that export is no longer offered to open.
+    exports.forget();
     let known = session.with(|l| l.backups())?.into_iter().any(|b| b.path == path);
     if !known {
         return Err(lagom_core::Error::NotFound { what: "backup" }.into());

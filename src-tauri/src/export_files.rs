@@ -3,8 +3,8 @@
 //! webview sends).
 //!
 //! The extract (`report.html`) is copied out of the ZIP beside it, into the folder the user
-//! chose for the export, as `<the ZIP's name>-extract.html` (0600, written through a private
-//! temporary file): the same data as the ZIP, where the user already keeps it, and a folder a
+//! chose for the export, as `<the ZIP's name>-extract.html` (numbered when that name is taken;
+//! 0600, written through a private temporary file): the same data as the ZIP, where the user already keeps it, and a folder a
 //! sandboxed browser (Snap, Flatpak) may read. Its name and its `<title>` hold no personal data,
 //! so the browser's history keeps none. An `e2e` build writes the path it would open to
 //! `LAGOM_E2E_OPENED_FILE` instead.
@@ -50,9 +50,18 @@ impl ExportFiles {
     pub fn open_extract(&self) -> Result<String> {
         let zip = self.last()?;
         let html = lagom_core::export::register_extract(&zip)?;
-        let mut name = zip.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
-        name.push("-extract.html");
-        let file = zip.with_file_name(name);
+        let stem = zip.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        // Never over a file that is there (one the user made, or an earlier extract).
+        let file = (1..100)
+            .map(|n| {
+                zip.with_file_name(if n == 1 {
+                    format!("{stem}-extract.html")
+                } else {
+                    format!("{stem}-extract-{n}.html")
+                })
+            })
+            .find(|file| file.symlink_metadata().is_err())
+            .ok_or(Error::AlreadyExists { path: zip.with_file_name(format!("{stem}-extract.html")) })?;
         lagom_core::store::write_private_file(&file, &html)?;
         open(&file, "the browser")?;
         Ok(file.to_string_lossy().into_owned())

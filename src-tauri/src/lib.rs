@@ -176,7 +176,7 @@ pub fn run() {
         .manage(menu::MenuChannel::default())
         .on_menu_event(|app, event| {
             use tauri::Manager;
-            app.state::<menu::MenuChannel>().chosen(event.id().as_ref());
+            app.state::<menu::MenuChannel>().chosen(app, event.id().as_ref());
         })
         .invoke_handler(app_commands!(tauri::generate_handler))
         .run(tauri::generate_context!());

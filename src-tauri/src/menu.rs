@@ -1,8 +1,10 @@
 //! The native menu bar, in English or Swedish: File (New contact, Import…, Back up now, Lock,
-//! Quit), Edit, View (Home, Contacts, Requests, Import, Settings) and Help (Keyboard shortcuts,
-//! Privacy guide, About Lagom), with the same shortcuts as the window's own. A chosen item is
-//! sent to the UI through its channel as the item's id; the UI does what the item says, as it
-//! does for the key.
+//! Quit), Edit (Undo, Redo, Cut, Copy, Select all: done by the UI in the focused field, since
+//! GTK's predefined items do nothing without libxdo; a script may not read the clipboard, so
+//! Paste is the field's own Ctrl+V), View (Home, Contacts, Requests,
+//! Settings) and Help (Keyboard shortcuts, Privacy guide, About Lagom), with the window's own
+//! shortcuts. A chosen item is sent to the UI through its channel as the item's id; the UI does
+//! what the item says, as it does for the key.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -28,9 +30,15 @@ pub enum MenuAction {
     Shortcuts,
     PrivacyGuide,
     About,
+    Undo,
+    Redo,
+    Cut,
+    Copy,
+    SelectAll,
+    Quit,
 }
 
-const ACTIONS: [MenuAction; 11] = [
+const ACTIONS: [MenuAction; 17] = [
     MenuAction::NewContact,
     MenuAction::Import,
     MenuAction::BackUpNow,
@@ -42,6 +50,12 @@ const ACTIONS: [MenuAction; 11] = [
     MenuAction::Shortcuts,
     MenuAction::PrivacyGuide,
     MenuAction::About,
+    MenuAction::Undo,
+    MenuAction::Redo,
+    MenuAction::Cut,
+    MenuAction::Copy,
+    MenuAction::SelectAll,
+    MenuAction::Quit,
 ];
 
 impl MenuAction {
@@ -58,90 +72,36 @@ impl MenuAction {
             MenuAction::Shortcuts => "shortcuts",
             MenuAction::PrivacyGuide => "privacy_guide",
             MenuAction::About => "about",
+            MenuAction::Undo => "undo",
+            MenuAction::Redo => "redo",
+            MenuAction::Cut => "cut",
+            MenuAction::Copy => "copy",
+            MenuAction::SelectAll => "select_all",
+            MenuAction::Quit => "quit",
         }
     }
 
     fn label(self, language: ReportLanguage) -> &'static str {
-        let sv = language == ReportLanguage::Sv;
-        match self {
-            MenuAction::NewContact => {
-                if sv {
-                    "Ny kontakt"
-                } else {
-                    "New contact"
-                }
-            }
-            MenuAction::Import => {
-                if sv {
-                    "Importera…"
-                } else {
-                    "Import…"
-                }
-            }
-            MenuAction::BackUpNow => {
-                if sv {
-                    "Säkerhetskopiera nu"
-                } else {
-                    "Back up now"
-                }
-            }
-            MenuAction::Lock => {
-                if sv {
-                    "Lås"
-                } else {
-                    "Lock"
-                }
-            }
-            MenuAction::Home => {
-                if sv {
-                    "Hem"
-                } else {
-                    "Home"
-                }
-            }
-            MenuAction::Contacts => {
-                if sv {
-                    "Kontakter"
-                } else {
-                    "Contacts"
-                }
-            }
-            MenuAction::Requests => {
-                if sv {
-                    "Förfrågningar"
-                } else {
-                    "Requests"
-                }
-            }
-            MenuAction::Settings => {
-                if sv {
-                    "Inställningar"
-                } else {
-                    "Settings"
-                }
-            }
-            MenuAction::Shortcuts => {
-                if sv {
-                    "Kortkommandon"
-                } else {
-                    "Keyboard shortcuts"
-                }
-            }
-            MenuAction::PrivacyGuide => {
-                if sv {
-                    "Integritetsguide"
-                } else {
-                    "Privacy guide"
-                }
-            }
-            MenuAction::About => {
-                if sv {
-                    "Om Lagom"
-                } else {
-                    "About Lagom"
-                }
-            }
-        }
+        let (en, sv) = match self {
+            MenuAction::NewContact => ("New contact", "Ny kontakt"),
+            MenuAction::Import => ("Import…", "Importera…"),
+            MenuAction::BackUpNow => ("Back up now", "Säkerhetskopiera nu"),
+            MenuAction::Lock => ("Lock", "Lås"),
+            MenuAction::Home => ("Home", "Hem"),
+            MenuAction::Contacts => ("Contacts", "Kontakter"),
+            MenuAction::Requests => ("Requests", "Begäranden"),
+            MenuAction::Settings => ("Settings", "Inställningar"),
+            MenuAction::Shortcuts => ("Keyboard shortcuts", "Kortkommandon"),
+            MenuAction::PrivacyGuide => ("Privacy guide", "Integritetsguide"),
+            MenuAction::About => ("About Lagom", "Om Lagom"),
+            MenuAction::Undo => ("Undo", "Ångra"),
+            MenuAction::Redo => ("Redo", "Gör om"),
+            MenuAction::Cut => ("Cut", "Klipp ut"),
+            MenuAction::Copy => ("Copy", "Kopiera"),
+            MenuAction::SelectAll => ("Select all", "Markera allt"),
+            MenuAction::Quit => ("Quit", "Avsluta"),
+        };
+        if language == ReportLanguage::Sv { sv } else { en }
     }
 
     /// The same keys as the window's own shortcuts.
@@ -155,7 +115,16 @@ impl MenuAction {
             MenuAction::Import => Some("CmdOrCtrl+4"),
             MenuAction::Settings => Some("CmdOrCtrl+5"),
             MenuAction::Shortcuts => Some("F1"),
-            MenuAction::BackUpNow | MenuAction::PrivacyGuide | MenuAction::About => None,
+            MenuAction::Quit => Some("CmdOrCtrl+Q"),
+            // The editing keys stay the text field's own; the items only show them.
+            MenuAction::BackUpNow
+            | MenuAction::PrivacyGuide
+            | MenuAction::About
+            | MenuAction::Undo
+            | MenuAction::Redo
+            | MenuAction::Cut
+            | MenuAction::Copy
+            | MenuAction::SelectAll => None,
         }
     }
 
@@ -183,10 +152,16 @@ impl MenuChannel {
         *self.slot() = Some(channel);
     }
 
-    /// Sends the item `id` to the UI (ids that are not Lagom's, such as Quit's, are ignored).
-    pub fn chosen(&self, id: &str) {
-        if let (Some(action), Some(channel)) = (MenuAction::from_id(id), self.slot().as_ref()) {
-            let _ = channel.send(action);
+    /// Sends the item `id` to the UI; Quit ends the app (the register closes as on any exit).
+    pub fn chosen(&self, app: &AppHandle, id: &str) {
+        match MenuAction::from_id(id) {
+            Some(MenuAction::Quit) => app.exit(0),
+            Some(action) => {
+                if let Some(channel) = self.slot().as_ref() {
+                    let _ = channel.send(action);
+                }
+            }
+            None => {}
         }
     }
 }
@@ -207,7 +182,7 @@ pub fn show(app: &AppHandle, language: ReportLanguage) -> tauri::Result<()> {
             &PredefinedMenuItem::separator(app)?,
             &item(MenuAction::Lock)?,
             &PredefinedMenuItem::separator(app)?,
-            &PredefinedMenuItem::quit(app, Some(if sv { "Avsluta" } else { "Quit" }))?,
+            &item(MenuAction::Quit)?,
         ],
     )?;
     let edit = Submenu::with_items(
@@ -215,13 +190,12 @@ pub fn show(app: &AppHandle, language: ReportLanguage) -> tauri::Result<()> {
         if sv { "Redigera" } else { "Edit" },
         true,
         &[
-            &PredefinedMenuItem::undo(app, Some(if sv { "Ångra" } else { "Undo" }))?,
-            &PredefinedMenuItem::redo(app, Some(if sv { "Gör om" } else { "Redo" }))?,
+            &item(MenuAction::Undo)?,
+            &item(MenuAction::Redo)?,
             &PredefinedMenuItem::separator(app)?,
-            &PredefinedMenuItem::cut(app, Some(if sv { "Klipp ut" } else { "Cut" }))?,
-            &PredefinedMenuItem::copy(app, Some(if sv { "Kopiera" } else { "Copy" }))?,
-            &PredefinedMenuItem::paste(app, Some(if sv { "Klistra in" } else { "Paste" }))?,
-            &PredefinedMenuItem::select_all(app, Some(if sv { "Markera allt" } else { "Select all" }))?,
+            &item(MenuAction::Cut)?,
+            &item(MenuAction::Copy)?,
+            &item(MenuAction::SelectAll)?,
         ],
     )?;
     let view = Submenu::with_items(
@@ -259,6 +233,6 @@ mod tests {
             assert_eq!(serde_json::to_value(action).ok(), Some(serde_json::Value::from(action.id())));
             assert_ne!(action.label(ReportLanguage::En), action.label(ReportLanguage::Sv), "{action:?}");
         }
-        assert_eq!(MenuAction::from_id("quit"), None);
+        assert_eq!(MenuAction::from_id("paste"), None);
     }
 }

@@ -662,7 +662,7 @@ export type SecurityState = { key_store: KeyStoreKind, second_factor: SecondFact
  */
 idle_lock_seconds: number, };
 
-export type MenuAction = "new_contact" | "import" | "back_up_now" | "lock" | "home" | "contacts" | "requests" | "settings" | "shortcuts" | "privacy_guide" | "about";
+export type MenuAction = "new_contact" | "import" | "back_up_now" | "lock" | "home" | "contacts" | "requests" | "settings" | "shortcuts" | "privacy_guide" | "about" | "undo" | "redo" | "cut" | "copy" | "select_all" | "quit";
 
 export type About = { version: string, 
 /**

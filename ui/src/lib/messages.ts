@@ -835,7 +835,7 @@ export const sv: Record<MessageKey, string> = {
   'help.version': 'Version',
   'help.license': 'Licens',
   'help.third_party': '{count|# paket|# paket} som följer med Lagom, och deras licenser',
-  'help.keys.pages': 'Hem, Kontakter, Förfrågningar, Import, Inställningar',
+  'help.keys.pages': 'Hem, Kontakter, Begäranden, Importera, Inställningar',
   'help.keys.new': 'Ny kontakt',
   'help.keys.save': 'Spara kontakten',
   'help.keys.search': 'Sök bland kontakterna',
