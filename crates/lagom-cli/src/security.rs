@@ -124,23 +124,19 @@ pub fn run(db: &Path, command: PassphraseCommand) -> Result<()> {
 
 /// The key file's store with the current passphrase (LAGOM_PASSPHRASE, or asked).
 fn current_passphrase(db: &Path) -> Result<PassphraseStore> {
-    let passphrase = from_env_or_prompt("LAGOM_PASSPHRASE", "Current passphrase: ")?;
+    let passphrase = crate::secret_from_env_or_prompt("LAGOM_PASSPHRASE", "Current passphrase: ")?;
     Ok(PassphraseStore::for_database(db, &passphrase))
 }
 
 /// The new passphrase: LAGOM_NEW_PASSPHRASE, or typed twice on the terminal.
 fn new_passphrase() -> Result<Zeroizing<String>> {
     if std::env::var_os("LAGOM_NEW_PASSPHRASE").is_some() {
-        return from_env_or_prompt("LAGOM_NEW_PASSPHRASE", "");
+        return crate::secret_from_env_or_prompt("LAGOM_NEW_PASSPHRASE", "");
     }
-    let first = from_env_or_prompt("LAGOM_NEW_PASSPHRASE", "New passphrase: ")?;
-    let again = from_env_or_prompt("LAGOM_NEW_PASSPHRASE", "The new passphrase again: ")?;
+    let first = crate::secret_from_env_or_prompt("LAGOM_NEW_PASSPHRASE", "New passphrase: ")?;
+    let again = crate::secret_from_env_or_prompt("LAGOM_NEW_PASSPHRASE", "The new passphrase again: ")?;
     if first != again {
         bail!("the two passphrases differ; nothing was changed");
     }
     Ok(first)
-}
-
-fn from_env_or_prompt(variable: &str, prompt: &str) -> Result<Zeroizing<String>> {
-    crate::secret_from_env_or_prompt(variable, prompt)
 }

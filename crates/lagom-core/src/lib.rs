@@ -388,7 +388,7 @@ impl Lagom {
         )?;
         prepared.report.replaced_contacts = replaced_contacts;
         if let Err(e) = backup::checkpoint(conn) {
-            remove_restoring(&restoring);
+            store::remove_working_copy(&restoring);
             return Err(e);
         }
         Ok((prepared, restoring))
@@ -410,7 +410,7 @@ impl Lagom {
         let lock = match self.store.close_keeping_lock() {
             Ok(lock) => lock,
             Err(e) => {
-                remove_restoring(restoring);
+                store::remove_working_copy(restoring);
                 return Err(failed(e, None));
             }
         };
@@ -425,14 +425,14 @@ impl Lagom {
             .map(|n| store::with_suffix(&live, &format!(".before-restore-{stamp}-{n}")))
             .find(|path| !path.exists())
         else {
-            remove_restoring(restoring);
+            store::remove_working_copy(restoring);
             return Err(failed(Error::AlreadyExists { path: live.clone() }, reopen(&lock)));
         };
         // Linked aside, so the register is never missing; where the file system has no links
         // (FAT, some network shares) it is renamed aside instead, still under the lock.
         let linked = std::fs::hard_link(&live, &aside).is_ok();
         if !linked && let Err(e) = std::fs::rename(&live, &aside) {
-            remove_restoring(restoring);
+            store::remove_working_copy(restoring);
             return Err(failed(Error::io("keep aside", &live, e), reopen(&lock)));
         }
         // The old register's side files must not meet the new one (its WAL is checkpointed).
@@ -448,7 +448,7 @@ impl Lagom {
             } else {
                 let _ = std::fs::rename(&aside, &live);
             }
-            remove_restoring(restoring);
+            store::remove_working_copy(restoring);
             return Err(failed(Error::io("put in place", &live, e), reopen(&lock)));
         }
         store::sync_folder(&live);
@@ -643,7 +643,7 @@ impl Lagom {
         let prepared = prepare_restore(&from, &restoring, &key, clock.clone(), ledger_erasures, None)?;
         let undo = |error: Error| {
             let _ = keys.delete();
-            remove_restoring(&restoring);
+            store::remove_working_copy(&restoring);
             error
         };
         keys.save(&key).map_err(undo)?;
@@ -651,7 +651,7 @@ impl Lagom {
         if std::fs::hard_link(&restoring, path).is_err() {
             std::fs::rename(&restoring, path).map_err(|e| undo(Error::io("put in place", path, e)))?;
         }
-        remove_restoring(&restoring);
+        store::remove_working_copy(&restoring);
         store::sync_folder(path);
         match Store::open_locked(path, &key, &lock, clock.as_ref()) {
             Ok(store) => {
@@ -912,18 +912,12 @@ fn prepare_restore(
         })
     });
     if prepared.is_err() {
-        remove_restoring(restoring);
+        store::remove_working_copy(restoring);
     }
     prepared
 }
 
 /// Removes a restore's working copy and its side files.
-fn remove_restoring(restoring: &Path) {
-    for file in store::database_files(restoring).into_iter().chain([store::lock_path(restoring)]) {
-        let _ = std::fs::remove_file(file);
-    }
-}
-
 fn other_store(path: &Path, kind: KeyStoreKind) -> Result<Box<dyn KeyStore>> {
     Ok(match kind {
         KeyStoreKind::Passphrase => match KeychainStore::for_database(path) {

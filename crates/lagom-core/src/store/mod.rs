@@ -149,10 +149,7 @@ impl Store {
         };
         // A restore that stopped half way (a crash) left its working copy, which still holds
         // the people it had not yet erased again: it goes, now that this register is ours.
-        let restoring = with_suffix(&path, ".restoring");
-        for leftover in database_files(&restoring).into_iter().chain([lock_path(&restoring)]) {
-            let _ = std::fs::remove_file(leftover);
-        }
+        remove_working_copy(&with_suffix(&path, ".restoring"));
         // Only now that the key has opened this database may the store tidy where it keeps it.
         keys.opened_with(&store.key);
         Ok(store)
@@ -296,6 +293,14 @@ pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// Removes a working copy of a register (a restore's or a key rotation's) with its side files
+/// and lock, whatever of them is there.
+pub(crate) fn remove_working_copy(copy: &Path) {
+    for file in database_files(copy).into_iter().chain([lock_path(copy)]) {
+        let _ = std::fs::remove_file(file);
+    }
 }
 
 pub(crate) fn lock_path(path: &Path) -> PathBuf {

@@ -34,10 +34,7 @@ pub(crate) fn rekeying_path(path: &Path) -> PathBuf {
 /// Removes what a stopped rotation left: the new file (and its side files) and the pending key.
 /// Called once the current key has opened the register, so the pending key is not needed.
 pub(super) fn remove_leftovers(path: &Path, keys: &dyn KeyStore) {
-    let copy = rekeying_path(path);
-    for file in super::database_files(&copy).into_iter().chain([super::lock_path(&copy)]) {
-        let _ = std::fs::remove_file(file);
-    }
+    super::remove_working_copy(&rekeying_path(path));
     // A keychain that cannot be reached now is tidied at a later open.
     let _ = keys.delete_pending();
 }
