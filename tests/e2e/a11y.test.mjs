@@ -2,9 +2,8 @@
 // critical violation on the first run, the recovery key, the contact list and form, a
 // contact's privacy panel, Home, Requests, Import, Settings, the lock's passphrase and
 // second-factor screens, and the recovery screen.
-import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { addContact, assertAccessible, byTestId, freshDatabase, launchApp, openContacts, startDriver, stopDriver } from './driver.mjs';
+import { addContact, assertAccessible, base32Decode, byTestId, freshDatabase, launchApp, openContacts, startDriver, stopDriver, totpCode } from './driver.mjs';
 
 const passphrase = 'a long enough passphrase';
 let browser;
@@ -18,18 +17,6 @@ after(async () => {
   await browser?.deleteSession().catch(() => {});
   stopDriver();
 });
-
-function code(secretText) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secretText.replace(/\s/g, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const secret = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + 1));
-  const mac = createHmac('sha1', secret).update(counter).digest();
-  const at = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 test('the first run and the recovery key', async () => {
   await byTestId(browser, 'create-db');
@@ -71,7 +58,7 @@ test('the lock: passphrase, second factor and recovery screens', async () => {
   await byTestId(browser, 'totp-qr');
   await assertAccessible(browser, 'the second factor enrolment');
   const secret = await (await byTestId(browser, 'totp-secret')).getText();
-  await (await byTestId(browser, 'totp-code')).setValue(code(secret));
+  await (await byTestId(browser, 'totp-code')).setValue(totpCode(base32Decode(secret), 1));
   await (await byTestId(browser, 'totp-confirm')).click();
   await byTestId(browser, 'recovery-codes');
   await assertAccessible(browser, 'the recovery codes');

@@ -2,6 +2,7 @@
 // small helpers for the tests. The caller runs inside scripts/keyring-session.sh, so the app
 // sees a real Secret Service.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -158,4 +159,23 @@ export async function assertAccessible(browser, screen) {
       .catch((e) => done([`axe failed: ${e}`]));
   });
   if (violations.length > 0) throw new Error(`accessibility of ${screen}:\n${violations.join('\n')}`);
+}
+
+/** The bytes of a base32 secret (RFC 4648; spaces, padding and case ignored), as an
+ * authenticator app reads the one the enrolment screen shows. */
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  return Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+}
+
+/** The code an authenticator app shows for `secret` (RFC 6238: SHA-1, 6 digits, 30 s), for the
+ * time step `offset` steps from now. */
+export function totpCode(secret, offset = 0) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offset));
+  const mac = createHmac('sha1', secret).update(counter).digest();
+  const at = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }

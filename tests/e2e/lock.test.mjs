@@ -7,9 +7,19 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { addContact, byTestId, freshDatabase, launchApp, listedNames, openContacts, startDriver, stopDriver } from './driver.mjs';
+import {
+  addContact,
+  base32Decode,
+  byTestId,
+  freshDatabase,
+  launchApp,
+  listedNames,
+  openContacts,
+  startDriver,
+  stopDriver,
+  totpCode,
+} from './driver.mjs';
 
 const db = freshDatabase();
 const passphrase = 'a long enough passphrase';
@@ -42,21 +52,8 @@ after(async () => {
   stopDriver();
 });
 
-function base32(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  return Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-}
-
-/** RFC 6238 (SHA-1, 6 digits, 30 s) for the step `offset` steps from now. */
-function totp(offset = 0) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offset));
-  const mac = createHmac('sha1', secret).update(counter).digest();
-  const at = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
+/** The code the authenticator app shows, `offset` steps from now. */
+const totp = (offset = 0) => totpCode(secret, offset);
 
 /** After a lock: the page was loaded afresh and holds nothing of the register. */
 async function assertLockedWithNothingShown(field) {
@@ -88,7 +85,7 @@ test('a passphrase and the second factor are turned on in Settings → Security'
 
   await (await byTestId(browser, 'totp-start')).click();
   await byTestId(browser, 'totp-qr');
-  secret = base32(await (await byTestId(browser, 'totp-secret')).getText());
+  secret = base32Decode(await (await byTestId(browser, 'totp-secret')).getText());
   assert.equal(secret.length, 20);
   await (await byTestId(browser, 'totp-code')).setValue(totp());
   await (await byTestId(browser, 'totp-confirm')).click();
