@@ -17,7 +17,7 @@ as_root() {
 packages=(build-essential pkg-config file curl libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev)
 if [ "$mode" = test ]; then
-  packages+=(xvfb xauth webkit2gtk-driver dbus-daemon dbus-bin gnome-keyring procps xclip appstream desktop-file-utils)
+  packages+=(xvfb xauth webkit2gtk-driver dbus-daemon dbus-bin gnome-keyring procps xclip appstream desktop-file-utils rpm xdotool)
 fi
 if command -v dpkg-query >/dev/null; then
   missing=()

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The packages proven: the .deb's control fields, file list and the libraries its binaries
-# load, its AppStream metainfo and desktop entry as installed, the .rpm's presence; then, as
+# The packages proven: the .deb's control fields (a Maintainer with an e-mail, a libc6 at least
+# as new as the binaries need), file list, the libraries its binaries load and its copyright
+# file (every shipped package's licence texts), its AppStream metainfo and desktop entry as
+# installed; the .rpm's requirements, and its install into a scratch root (rpm --root: its
+# payload and digests, not its dependencies, which this Debian machine cannot resolve); then, as
 # root (or with password-less sudo), an install with the system's package manager, the
 # installed app started under Xvfb to its first screen through tauri-driver, `lagom --version`
 # from the package, and removal, after which nothing of the package remains and a register the
@@ -31,16 +34,20 @@ echo "--- control fields"
 dpkg-deb -f "$deb" Package Version Architecture Section Depends Recommends
 depends=$(dpkg-deb -f "$deb" Depends)
 package=$(dpkg-deb -f "$deb" Package)
-for needed in libwebkit2gtk-4.1-0 libgtk-3-0 libdbus-1-3; do
+for needed in libwebkit2gtk-4.1-0 libgtk-3-0 libdbus-1-3 'libc6 (>= '; do
   [[ "$depends" == *"$needed"* ]] || fail "Depends lacks $needed: $depends"
 done
+maintainer=$(dpkg-deb -f "$deb" Maintainer)
+[[ "$maintainer" =~ ^[^\<]+\ \<[^@\>]+@[^\>]+\>$ ]] || fail "Maintainer is not 'Name <e-mail>': $maintainer"
 
 echo "--- file list"
 files=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./||')
 expected=(usr/bin/lagom-crm usr/bin/lagom usr/share/applications/Lagom.desktop
   usr/share/metainfo/se.lagom.crm.metainfo.xml)
 for size in 16 22 24 32 48 64 128 256 512; do expected+=("usr/share/icons/hicolor/${size}x${size}/apps/lagom-crm.png"); done
-for file in "${expected[@]}"; do grep -qxF "$file" <<<"$files" || fail "$file is not in the package"; done
+for file in "${expected[@]}" "usr/share/doc/$package/copyright"; do
+  grep -qxF "$file" <<<"$files" || fail "$file is not in the package"
+done
 echo "$(wc -l <<<"$files") entries, every expected file present"
 
 echo "--- what the packaged binaries load, against Depends"
@@ -52,11 +59,58 @@ for binary in usr/bin/lagom-crm usr/bin/lagom; do
   [[ "$needed" != *libssl* && "$needed" != *libcrypto* ]] || fail "$binary loads the system's OpenSSL"
 done
 
+# The newest glibc symbol version either binary uses, against the libc6 the package declares.
+glibc_needed=$(readelf -W --dyn-syms "$work/root/usr/bin/lagom-crm" "$work/root/usr/bin/lagom" |
+  grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
+glibc_declared=$(sed -n 's/.*libc6 (>= \([0-9.]*\)).*/\1/p' <<<"$depends")
+[ "$(printf '%s\n%s\n' "$glibc_needed" "$glibc_declared" | sort -V | tail -n 1)" = "$glibc_declared" ] ||
+  fail "the binaries need glibc $glibc_needed, the package declares libc6 (>= $glibc_declared)"
+echo "glibc: needs $glibc_needed, declares libc6 (>= $glibc_declared)"
+
+echo "--- the copyright file: every shipped package's licence and its texts"
+copyright="$work/root/usr/share/doc/$package/copyright"
+[ -s "$copyright" ] || fail "no /usr/share/doc/$package/copyright"
+# The list of packages ends where the first text begins.
+listed=$(sed '/^-\{40\} \[/q' "$copyright" | grep -c '^  [^ ]* [^ ]*: ' || true)
+[ "$listed" -ge 100 ] || fail "the copyright file lists only $listed packages"
+for notice in 'ZETETIC LLC' 'openssl/LICENSE' 'svelte ' 'rusqlite ' 'Apache License'; do
+  grep -qF "$notice" "$copyright" || fail "the copyright file lacks $notice"
+done
+echo "$listed packages, $(grep -c '^---------------------------------------- \[' "$copyright") licence texts"
+
 echo "--- metainfo and desktop entry, as installed"
 appstreamcli validate --no-net "$work/root/usr/share/metainfo/se.lagom.crm.metainfo.xml"
 desktop-file-validate "$work/root/usr/share/applications/Lagom.desktop"
 grep -q '^Categories=Office;' "$work/root/usr/share/applications/Lagom.desktop" || fail "not in the Office category"
 grep -q '^Keywords=CRM;GDPR;contacts;' "$work/root/usr/share/applications/Lagom.desktop" || fail "keywords missing"
+
+echo "--- the .rpm: what it requires, and an install into a scratch root"
+if command -v rpm >/dev/null; then
+  requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
+  for needed in "glibc >= $glibc_declared" webkit2gtk4.1 gtk3 dbus-libs; do
+    grep -qxF "$needed" <<<"$requires" || fail "the .rpm does not require $needed: $(tr '\n' ' ' <<<"$requires")"
+  done
+  rpm_name=$(rpm -qp --qf '%{NAME}' "$rpm" 2>/dev/null)
+  rpmroot="$work/rpm-root"
+  mkdir -p "$rpmroot"
+  # Debian's rpm warns that it is not the system's package manager; that is known here.
+  rpm --root "$rpmroot" --initdb
+  rpm --root "$rpmroot" -i --nodeps --noscripts "$rpm" 2>"$work/rpm.log" || { cat "$work/rpm.log" >&2; fail "the .rpm did not install"; }
+  rpm --root "$rpmroot" -V --nodeps "$rpm_name" || fail "the installed .rpm's files do not match its digests"
+  for file in "${expected[@]}" usr/share/licenses/"$rpm_name"/THIRD-PARTY-LICENSES; do
+    [ -f "$rpmroot/$file" ] || fail "the .rpm did not install /$file"
+  done
+  # The same build in both (the app differs only in the bundle type Tauri patches into it).
+  cmp -s "$rpmroot/usr/bin/lagom" "$work/root/usr/bin/lagom" || fail "the .rpm and the .deb ship different lagom commands"
+  [ "$(stat -c %s "$rpmroot/usr/bin/lagom-crm")" = "$(stat -c %s "$work/root/usr/bin/lagom-crm")" ] || fail "the .rpm and the .deb ship different apps"
+  rpm --root "$rpmroot" -e --nodeps --noscripts "$rpm_name" 2>>"$work/rpm.log"
+  left=$(find "$rpmroot/usr" -type f 2>/dev/null | head -n 3)
+  [ -z "$left" ] || fail "removing the .rpm left $left"
+  echo "requires $(grep -c . <<<"$requires") entries, installed, verified and removed in a scratch root"
+else
+  [ "${CI:-}" != "true" ] || fail "rpm is missing: scripts/setup.sh installs it"
+  echo "rpm is not installed: the .rpm's checks are skipped."
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   if sudo -n true 2>/dev/null; then SUDO=(sudo -n); else
@@ -83,7 +137,9 @@ LAGOM_PASSPHRASE="package test passphrase" /usr/bin/lagom --db "$work/data/lagom
 echo "--- remove"
 ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q "$package" >/dev/null
 installed_here=""
-for file in "${expected[@]}"; do [ ! -e "/$file" ] || fail "/$file is still there after removal"; done
+for file in "${expected[@]}" "usr/share/doc/$package/copyright"; do
+  [ ! -e "/$file" ] || fail "/$file is still there after removal"
+done
 ! dpkg -s "$package" >/dev/null 2>&1 || fail "$package is still installed"
 [ -f "$work/data/lagom.db" ] && [ -f "$work/data/lagom.db.key" ] || fail "the user's register went with the package"
 echo "installed, started, removed; the user's data stayed"

@@ -71,32 +71,101 @@ fn third_party_rust() {
             }
         }
     }
+    // Each licence text once; a package names the texts that apply to it by their index.
+    let mut texts = Texts::default();
     let list: Vec<serde_json::Value> = seen
         .into_iter()
         .filter(|id| !members.contains(id))
         .filter_map(|id| packages.get(id))
         .map(|p| {
+            let license = p["license"].as_str().unwrap_or("see its repository");
+            let dir = std::path::Path::new(p["manifest_path"].as_str().unwrap_or_default()).parent();
+            let name = p["name"].as_str().unwrap_or_default();
+            let mut files = dir.map(|dir| licence_files(dir, name.ends_with("-src"))).unwrap_or_default();
+            // A package published without a licence file: the standard text of each licence it
+            // declares, said to be the standard text.
+            if files.is_empty() {
+                files = standard_texts(license);
+            }
+            let indices: Vec<usize> = files.into_iter().map(|text| texts.index(text)).collect();
             serde_json::json!({
-                "name": p["name"], "version": p["version"],
-                "license": p["license"].as_str().unwrap_or("see its repository"),
-                "repository": p["repository"],
+                "name": name, "version": p["version"], "license": license,
+                "repository": p["repository"], "texts": indices,
             })
         })
         .collect();
-    let mut list = list;
-    // SQLCipher (with SQLite and libtomcrypt) is compiled in from sources inside
-    // `libsqlite3-sys` (its `bundled-sqlcipher` feature), so it has no crate of its own.
-    list.push(serde_json::json!({
-        "name": "SQLCipher (SQLite, libtomcrypt), in libsqlite3-sys",
-        "version": "4",
-        "license": "BSD-3-Clause AND blessing AND Unlicense",
-        "repository": "https://github.com/sqlcipher/sqlcipher",
-    }));
     // A shipped build must never show an empty list.
     if std::env::var("PROFILE").as_deref() == Ok("release") && list.len() < 100 {
         panic!("cargo metadata listed only {} shipped crates for About", list.len());
     }
-    if let Err(e) = std::fs::write(&out, serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())) {
+    let json = serde_json::json!({ "packages": list, "texts": texts.all });
+    if let Err(e) = std::fs::write(&out, serde_json::to_string(&json).unwrap_or_else(|_| "{}".into())) {
         panic!("could not write {}: {e}", out.display());
     }
+}
+
+#[derive(Default)]
+struct Texts {
+    all: Vec<String>,
+    seen: std::collections::HashMap<String, usize>,
+}
+
+impl Texts {
+    fn index(&mut self, text: String) -> usize {
+        if let Some(&i) = self.seen.get(&text) {
+            return i;
+        }
+        self.all.push(text.clone());
+        self.seen.insert(text, self.all.len() - 1);
+        self.all.len() - 1
+    }
+}
+
+/// The licence, copyright and notice files a package carries at its top (and, for a `-src`
+/// crate, one folder down, where the C library's own licence is), each headed by its path.
+fn licence_files(dir: &std::path::Path, src_crate: bool) -> Vec<String> {
+    let is_licence = |name: &str| {
+        let lower = name.to_ascii_lowercase();
+        ["license", "licence", "copying", "copyright", "notice", "unlicense"].iter().any(|p| lower.starts_with(p))
+    };
+    let mut found = Vec::new();
+    let mut folders = vec![(dir.to_path_buf(), String::new())];
+    while let Some((folder, prefix)) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            // A `LICENSES/` folder (REUSE), and a C library's folder in a `-src` crate.
+            if path.is_dir() && prefix.is_empty() && !name.starts_with('.') && (src_crate || is_licence(&name)) {
+                folders.push((path, format!("{name}/")));
+            } else if path.is_file()
+                && is_licence(&name)
+                && let Ok(bytes) = std::fs::read(&path)
+            {
+                let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
+                found.push(format!("{prefix}{name}\n\n{}", text.trim_end()));
+            }
+        }
+    }
+    found
+}
+
+/// The SPDX standard text of each licence in `expression` (parsed leniently: crates write
+/// `MIT/Apache-2.0`), for a package that ships none of its own.
+fn standard_texts(expression: &str) -> Vec<String> {
+    let Ok(parsed) = spdx::Expression::parse_mode(expression, spdx::ParseMode::LAX) else { return Vec::new() };
+    let mut ids: Vec<spdx::LicenseId> = parsed.requirements().filter_map(|r| r.req.license.id()).collect();
+    ids.sort_by_key(|id| id.name);
+    ids.dedup_by_key(|id| id.name);
+    ids.into_iter()
+        .map(|id| {
+            format!(
+                "{} (the standard text: the package carries no licence file of its own)\n\n{}",
+                id.name,
+                id.text().trim_end()
+            )
+        })
+        .collect()
 }

@@ -655,5 +655,6 @@ pub fn menu_show(
 /// About Lagom: version, licence, where the data is, and the shipped packages' licences.
 #[tauri::command(async)]
 pub fn about_get(app: AppHandle, session: State<'_, Session>) -> crate::about::About {
-    crate::about::about(&app, session.db_path())
+    let npm = app.asset_resolver().get(crate::about::NPM_ASSET.into());
+    crate::about::about(app.package_info().version.to_string(), session.db_path(), npm.as_ref().map(|a| &a.bytes[..]))
 }

@@ -142,7 +142,16 @@ fn remember_window(app: tauri::AppHandle) {
 }
 
 /// Starts the app: one instance per user (a second launch focuses the first window).
+/// `--third-party-licences` prints the third-party notice instead (the package's copyright
+/// file is made with it) and starts nothing.
 pub fn run() {
+    let context = tauri::generate_context!();
+    if std::env::args().skip(1).any(|arg| arg == "--third-party-licences") {
+        let npm = context.assets().get(&about::NPM_ASSET.into());
+        let about = about::about(context.package_info().version.to_string(), std::path::Path::new(""), npm.as_deref());
+        print!("{}", about::notice(&about));
+        return;
+    }
     let db_path = std::env::var_os("LAGOM_DB").map(std::path::PathBuf::from).unwrap_or_else(lagom_core::default_path);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -179,7 +188,7 @@ pub fn run() {
             app.state::<menu::MenuChannel>().chosen(app, event.id().as_ref());
         })
         .invoke_handler(app_commands!(tauri::generate_handler))
-        .run(tauri::generate_context!());
+        .run(context);
     if let Err(error) = result {
         eprintln!("Lagom could not start: {error}");
         std::process::exit(1);

@@ -1,10 +1,13 @@
 //! The native menu bar, in English or Swedish: File (New contact, Import…, Back up now, Lock,
-//! Quit), Edit (Undo, Redo, Cut, Copy, Select all: done by the UI in the focused field, since
-//! GTK's predefined items do nothing without libxdo; a script may not read the clipboard, so
-//! Paste is the field's own Ctrl+V), View (Home, Contacts, Requests,
-//! Settings) and Help (Keyboard shortcuts, Privacy guide, About Lagom), with the window's own
-//! shortcuts. A chosen item is sent to the UI through its channel as the item's id; the UI does
-//! what the item says, as it does for the key.
+//! Quit), Edit (Undo, Redo, Cut, Copy, Paste, Select all, on the focused field), View (Home,
+//! Contacts, Requests, Settings) and Help (Keyboard shortcuts, Privacy guide, About Lagom), with
+//! the window's own shortcuts. A chosen item is sent to the UI through its channel as the item's
+//! id; the UI does what the item says, as it does for the key.
+//!
+//! The Edit items never reach the UI. On Linux they are WebKit's own editing commands, run on
+//! the webview as its keys would run them (GTK's predefined items do nothing there without
+//! libxdo, and a page's script may not paste); elsewhere they are the platform's predefined
+//! items.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -34,11 +37,12 @@ pub enum MenuAction {
     Redo,
     Cut,
     Copy,
+    Paste,
     SelectAll,
     Quit,
 }
 
-const ACTIONS: [MenuAction; 17] = [
+const ACTIONS: [MenuAction; 18] = [
     MenuAction::NewContact,
     MenuAction::Import,
     MenuAction::BackUpNow,
@@ -54,6 +58,7 @@ const ACTIONS: [MenuAction; 17] = [
     MenuAction::Redo,
     MenuAction::Cut,
     MenuAction::Copy,
+    MenuAction::Paste,
     MenuAction::SelectAll,
     MenuAction::Quit,
 ];
@@ -76,6 +81,7 @@ impl MenuAction {
             MenuAction::Redo => "redo",
             MenuAction::Cut => "cut",
             MenuAction::Copy => "copy",
+            MenuAction::Paste => "paste",
             MenuAction::SelectAll => "select_all",
             MenuAction::Quit => "quit",
         }
@@ -98,6 +104,7 @@ impl MenuAction {
             MenuAction::Redo => ("Redo", "Gör om"),
             MenuAction::Cut => ("Cut", "Klipp ut"),
             MenuAction::Copy => ("Copy", "Kopiera"),
+            MenuAction::Paste => ("Paste", "Klistra in"),
             MenuAction::SelectAll => ("Select all", "Markera allt"),
             MenuAction::Quit => ("Quit", "Avsluta"),
         };
@@ -124,7 +131,21 @@ impl MenuAction {
             | MenuAction::Redo
             | MenuAction::Cut
             | MenuAction::Copy
+            | MenuAction::Paste
             | MenuAction::SelectAll => None,
+        }
+    }
+
+    /// The Edit items: WebKit's editing command for each (its `WEBKIT_EDITING_COMMAND_*`).
+    fn editing_command(self) -> Option<&'static str> {
+        match self {
+            MenuAction::Undo => Some("Undo"),
+            MenuAction::Redo => Some("Redo"),
+            MenuAction::Cut => Some("Cut"),
+            MenuAction::Copy => Some("Copy"),
+            MenuAction::Paste => Some("Paste"),
+            MenuAction::SelectAll => Some("SelectAll"),
+            _ => None,
         }
     }
 
@@ -152,10 +173,12 @@ impl MenuChannel {
         *self.slot() = Some(channel);
     }
 
-    /// Sends the item `id` to the UI; Quit ends the app (the register closes as on any exit).
+    /// Sends the item `id` to the UI; Quit ends the app (the register closes as on any exit), and
+    /// an Edit item is run on the focused field.
     pub fn chosen(&self, app: &AppHandle, id: &str) {
         match MenuAction::from_id(id) {
             Some(MenuAction::Quit) => app.exit(0),
+            Some(action) if action.editing_command().is_some() => edit_focused(app, action),
             Some(action) => {
                 if let Some(channel) = self.slot().as_ref() {
                     let _ = channel.send(action);
@@ -163,6 +186,64 @@ impl MenuChannel {
             }
             None => {}
         }
+    }
+}
+
+/// Runs an Edit item on the webview's focused field, as its key would (Ctrl+V pastes from the
+/// clipboard without the page reading it).
+#[cfg(target_os = "linux")]
+fn edit_focused(app: &AppHandle, action: MenuAction) {
+    use tauri::Manager;
+    let (Some(command), Some(window)) = (action.editing_command(), app.get_webview_window("main")) else { return };
+    let _ = window.with_webview(move |webview| {
+        use webkit2gtk::WebViewExt;
+        webview.inner().execute_editing_command(command);
+    });
+}
+
+/// Elsewhere the Edit items are the platform's own, which never reach [`MenuChannel::chosen`].
+#[cfg(not(target_os = "linux"))]
+fn edit_focused(_app: &AppHandle, _action: MenuAction) {}
+
+/// The Edit menu: on Linux, items whose commands [`edit_focused`] runs; elsewhere the platform's
+/// predefined items.
+fn edit_menu(app: &AppHandle, language: ReportLanguage) -> tauri::Result<Submenu<Wry>> {
+    let title = if language == ReportLanguage::Sv { "Redigera" } else { "Edit" };
+    #[cfg(target_os = "linux")]
+    {
+        let item = |action: MenuAction| MenuItem::with_id(app, action.id(), action.label(language), true, None::<&str>);
+        Submenu::with_items(
+            app,
+            title,
+            true,
+            &[
+                &item(MenuAction::Undo)?,
+                &item(MenuAction::Redo)?,
+                &PredefinedMenuItem::separator(app)?,
+                &item(MenuAction::Cut)?,
+                &item(MenuAction::Copy)?,
+                &item(MenuAction::Paste)?,
+                &item(MenuAction::SelectAll)?,
+            ],
+        )
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let label = |action: MenuAction| Some(action.label(language));
+        Submenu::with_items(
+            app,
+            title,
+            true,
+            &[
+                &PredefinedMenuItem::undo(app, label(MenuAction::Undo))?,
+                &PredefinedMenuItem::redo(app, label(MenuAction::Redo))?,
+                &PredefinedMenuItem::separator(app)?,
+                &PredefinedMenuItem::cut(app, label(MenuAction::Cut))?,
+                &PredefinedMenuItem::copy(app, label(MenuAction::Copy))?,
+                &PredefinedMenuItem::paste(app, label(MenuAction::Paste))?,
+                &PredefinedMenuItem::select_all(app, label(MenuAction::SelectAll))?,
+            ],
+        )
     }
 }
 
@@ -185,19 +266,7 @@ pub fn show(app: &AppHandle, language: ReportLanguage) -> tauri::Result<()> {
             &item(MenuAction::Quit)?,
         ],
     )?;
-    let edit = Submenu::with_items(
-        app,
-        if sv { "Redigera" } else { "Edit" },
-        true,
-        &[
-            &item(MenuAction::Undo)?,
-            &item(MenuAction::Redo)?,
-            &PredefinedMenuItem::separator(app)?,
-            &item(MenuAction::Cut)?,
-            &item(MenuAction::Copy)?,
-            &item(MenuAction::SelectAll)?,
-        ],
-    )?;
+    let edit = edit_menu(app, language)?;
     let view = Submenu::with_items(
         app,
         if sv { "Visa" } else { "View" },
@@ -233,6 +302,6 @@ mod tests {
             assert_eq!(serde_json::to_value(action).ok(), Some(serde_json::Value::from(action.id())));
             assert_ne!(action.label(ReportLanguage::En), action.label(ReportLanguage::Sv), "{action:?}");
         }
-        assert_eq!(MenuAction::from_id("paste"), None);
+        assert_eq!(MenuAction::from_id("print"), None);
     }
 }

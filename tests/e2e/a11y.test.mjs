@@ -86,12 +86,23 @@ test('Help: the keyboard shortcuts (F1), the privacy guide and About with every 
   await (await byTestId(browser, 'help-about')).click();
   await byTestId(browser, 'about');
   const names = await browser.execute(() =>
-    [...document.querySelectorAll('[data-testid="licence"] td:first-child')].map((td) => td.textContent),
+    [...document.querySelectorAll('[data-testid="licence"] .name')].map((name) => name.textContent),
   );
-  for (const shipped of ['svelte', '@tauri-apps/api', 'rusqlite', 'tauri', 'keyring']) {
+  for (const shipped of ['svelte', '@tauri-apps/api', 'rusqlite', 'tauri', 'keyring', 'sqlcipher-src', 'openssl-src']) {
     if (!names.includes(shipped)) throw new Error(`${shipped} is not in About's licences`);
   }
   if (names.length < 100) throw new Error(`only ${names.length} licences listed`);
+  // A package's texts open from the keyboard: SQLCipher's copyright notice, which its BSD
+  // licence requires a binary to reproduce.
+  const sqlcipher = await browser.$('summary*=sqlcipher-src');
+  await sqlcipher.scrollIntoView();
+  await sqlcipher.click();
+  await browser.keys(['Enter']);
+  await browser.keys(['Enter']);
+  const texts = await browser.execute(() => [...document.querySelectorAll('[data-testid="licence-text"]')].map((p) => p.textContent));
+  if (!texts.some((text) => text.includes('Copyright (c) 2025, ZETETIC LLC'))) {
+    throw new Error(`SQLCipher's licence text is not shown: ${texts.map((text) => text.slice(0, 60)).join(' | ')}`);
+  }
   await assertAccessible(browser, 'About');
   await (await byTestId(browser, 'help-close')).click();
 });

@@ -662,15 +662,23 @@ export type SecurityState = { key_store: KeyStoreKind, second_factor: SecondFact
  */
 idle_lock_seconds: number, };
 
-export type MenuAction = "new_contact" | "import" | "back_up_now" | "lock" | "home" | "contacts" | "requests" | "settings" | "shortcuts" | "privacy_guide" | "about" | "undo" | "redo" | "cut" | "copy" | "select_all" | "quit";
+export type MenuAction = "new_contact" | "import" | "back_up_now" | "lock" | "home" | "contacts" | "requests" | "settings" | "shortcuts" | "privacy_guide" | "about" | "undo" | "redo" | "cut" | "copy" | "paste" | "select_all" | "quit";
 
 export type About = { version: string, 
 /**
  * Lagom's own licence.
  */
-license: string, db_path: string, rust: Array<ThirdParty>, npm: Array<ThirdParty>, };
+license: string, db_path: string, rust: Array<ThirdParty>, npm: Array<ThirdParty>, 
+/**
+ * Every licence text once (many packages share one).
+ */
+texts: Array<string>, };
 
-export type ThirdParty = { name: string, version: string, license: string, repository: string | null, };
+export type ThirdParty = { name: string, version: string, license: string, repository: string | null, 
+/**
+ * Its licence, copyright and notice texts: indices into [`About::texts`].
+ */
+texts: Array<number>, };
 
 export type ImportField = "given_name" | "family_name" | "full_name" | "email" | "phone" | "organisation" | "role";
 

@@ -1,0 +1,82 @@
+// The native menu bar, driven as a keyboard user drives it (F10, the arrow keys, Enter) with
+// xdotool on the app's screen: the Edit items act on the focused field (Paste and Cut through
+// the real clipboard), and the View and Help items reach the UI.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { appDisplayEnv, byTestId, createRegister, freshDatabase, launchApp, startDriver, stopDriver } from './driver.mjs';
+
+let browser;
+
+before(async () => {
+  await startDriver({ LAGOM_DB: freshDatabase(), LANGUAGE: 'en' });
+  browser = await launchApp();
+  await createRegister(browser);
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  stopDriver();
+});
+
+/** xdotool on the app's screen. */
+function xdotool(...args) {
+  return execFileSync('xdotool', args, { env: appDisplayEnv(), timeout: 5000 }).toString();
+}
+
+/**
+ * Chooses an item from the keyboard: F10 opens the first menu (File), Right moves `menu` menus
+ * along, Down `item` times reaches the item (separators are skipped), Enter chooses it. The
+ * order is menu.rs's: File, Edit, View, Help.
+ */
+async function choose(menu, item) {
+  const window = xdotool('search', '--name', '^Lagom CRM$').trim().split('\n')[0];
+  xdotool('windowfocus', '--sync', window);
+  xdotool('key', 'F10');
+  await sleep(300);
+  for (let i = 0; i < menu; i++) xdotool('key', 'Right');
+  for (let i = 0; i < item; i++) xdotool('key', 'Down');
+  await sleep(200);
+  xdotool('key', 'Return');
+  await sleep(400);
+}
+
+const EDIT = 1;
+const VIEW = 2;
+const HELP = 3;
+
+function clipboard() {
+  return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env: appDisplayEnv(), timeout: 5000 }).toString();
+}
+
+test('Edit → Paste, Select all and Cut act on the focused field through the clipboard', async () => {
+  await (await byTestId(browser, 'new-contact')).click();
+  const given = await byTestId(browser, 'given_name');
+  await given.click();
+  // Someone else's text on the clipboard: xclip serves it until another program takes it.
+  const owner = spawn('xclip', ['-i', '-selection', 'clipboard'], { env: appDisplayEnv(), stdio: ['pipe', 'ignore', 'ignore'] });
+  owner.stdin.end('Ingrid');
+  await sleep(300);
+  await choose(EDIT, 5); // Undo, Redo, Cut, Copy, Paste
+  assert.equal(await given.getValue(), 'Ingrid', 'pasted into the focused field');
+  await choose(EDIT, 6); // … Select all
+  await choose(EDIT, 3); // … Cut
+  assert.equal(await given.getValue(), '', 'the selection was cut');
+  assert.equal(clipboard(), 'Ingrid', 'and is on the clipboard');
+  await choose(EDIT, 1); // Undo
+  assert.equal(await given.getValue(), 'Ingrid', 'the cut was undone');
+  await (await byTestId(browser, 'family_name')).click();
+  await choose(EDIT, 5);
+  assert.equal(await (await byTestId(browser, 'family_name')).getValue(), 'Ingrid', 'pasted into the field now focused');
+});
+
+test('View and Help items reach the app: Settings, then About', async () => {
+  await choose(VIEW, 4); // Home, Contacts, Requests, Settings
+  await byTestId(browser, 'settings-save');
+  const current = await browser.execute(() => document.querySelector('[aria-current="page"]')?.getAttribute('data-testid'));
+  assert.equal(current, 'nav-settings');
+  await choose(HELP, 3); // Keyboard shortcuts, Privacy guide, About
+  await byTestId(browser, 'about');
+  await (await byTestId(browser, 'help-close')).click();
+});
