@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifacts, byTestId, freshDatabase, launchApp, startDriver, stopDriver, waitForAppExit } from './driver.mjs';
+import { appBinary, artifacts, byTestId, freshDatabase, launchApp, startDriver, stopDriver, waitForAppExit } from './driver.mjs';
 
 const runs = Number(process.argv[2] ?? 7);
 const contacts = Number(process.argv[3] ?? 100000);
@@ -76,7 +76,7 @@ try {
     await byTestId(browser, 'contact-row', 20000);
     list.push(performance.now() - start);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    memory.push([...residentKiB('lagom-desktop'), ...residentKiB('WebKitWebProcess'), ...residentKiB('WebKitNetworkProcess')]);
+    memory.push([...residentKiB(appBinary), ...residentKiB('WebKitWebProcess'), ...residentKiB('WebKitNetworkProcess')]);
     await browser.deleteSession();
   }
   const fmt = (samples) =>
@@ -85,7 +85,8 @@ try {
   console.log(`  launch to Home:             ${fmt(home)}`);
   console.log(`  launch to the contact list: ${fmt(list)}`);
   const last = memory.at(-1);
-  const app = last.filter((p) => p.name === 'lagom-desktop').reduce((sum, p) => sum + p.kib, 0);
+  // The app under its own file name: lagom-desktop when built here, lagom-crm when installed.
+  const app = last.filter((p) => p.name === appBinary.split('/').at(-1)).reduce((sum, p) => sum + p.kib, 0);
   const total = last.reduce((sum, p) => sum + p.kib, 0);
   console.log(`  resident memory 1 s after the list: app process ${(app / 1024).toFixed(0)} MiB, with WebKit's processes ${(total / 1024).toFixed(0)} MiB`);
   for (const p of last) {
