@@ -51,13 +51,30 @@ done
 echo "$(wc -l <<<"$files") entries, every expected file present"
 
 echo "--- what the packaged binaries load, against Depends"
+all_needed=""
 dpkg-deb -x "$deb" "$work/root"
 for binary in usr/bin/lagom-crm usr/bin/lagom; do
   needed=$(readelf -d "$work/root/$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
   echo "$binary: $needed"
   # OpenSSL is compiled in: a binary that loads libssl or libcrypto was built the wrong way.
   [[ "$needed" != *libssl* && "$needed" != *libcrypto* ]] || fail "$binary loads the system's OpenSSL"
+  all_needed+=" $needed"
 done
+# Every library loaded comes from a declared package or one a declared package depends on, and
+# every declared package provides a library loaded: the real dependencies, and nothing more.
+declared=$(sed 's/([^)]*)//g; s/,/ /g' <<<"$depends" | xargs -n 1 | sort -u)
+closure=$(apt-cache depends --recurse --important --no-recommends --no-suggests $declared 2>/dev/null | grep -v '^ ' | sort -u)
+providers=""
+for library in $(xargs -n 1 <<<"$all_needed" | sort -u); do
+  provider=$(dpkg -S "*/$library" 2>/dev/null | head -n 1 | cut -d: -f1)
+  [ -n "$provider" ] || fail "no installed package provides $library, which a packaged binary loads"
+  grep -qxF "$provider" <<<"$closure" || fail "$library comes from $provider, which Depends does not bring"
+  providers+="$provider"$'\n'
+done
+for package_name in $declared; do
+  grep -qxF "$package_name" <<<"$providers" || fail "Depends declares $package_name, which provides no library a binary loads"
+done
+echo "every loaded library is brought by Depends ($(xargs <<<"$declared")), and each of those is loaded"
 
 # The newest glibc symbol version either binary uses, against the libc6 the package declares.
 glibc_needed=$(readelf -W --dyn-syms "$work/root/usr/bin/lagom-crm" "$work/root/usr/bin/lagom" |
