@@ -3,7 +3,7 @@
 // contact's privacy panel, Home, Requests, Import, Settings, the lock's passphrase and
 // second-factor screens, and the recovery screen.
 import { after, before, test } from 'node:test';
-import { addContact, assertAccessible, base32Decode, byTestId, freshDatabase, launchApp, openContacts, startDriver, stopDriver, totpCode } from './driver.mjs';
+import { addContact, assertAccessible, base32Decode, byTestId, freshDatabase, launchApp, openContacts, startDriver, stopApp, totpCode } from './driver.mjs';
 
 const passphrase = 'a long enough passphrase';
 let browser;
@@ -13,10 +13,7 @@ before(async () => {
   browser = await launchApp();
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 test('the first run and the recovery key', async () => {
   await byTestId(browser, 'create-db');

@@ -3,17 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import {
-  appDisplayEnv,
-  byTestId,
-  freshDatabase,
-  launchApp,
-  openContacts,
-  screenshot,
-  startDriver,
-  stopDriver,
-  waitForAppExit,
-} from './driver.mjs';
+import { appDisplayEnv, byTestId, freshDatabase, launchApp, openContacts, screenshot, startDriver, stopApp, waitForAppExit } from './driver.mjs';
 
 const db = freshDatabase();
 let browser;
@@ -23,10 +13,7 @@ before(async () => {
   await startDriver({ LAGOM_DB: db, LANG: 'en_GB.UTF-8', LANGUAGE: 'en', LAGOM_E2E_CLIPBOARD_SECS: '2' });
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 test('first run creates the database and shows the recovery key once', async () => {
   browser = await launchApp();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, startDriver, stopDriver } from './driver.mjs';
+import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, startDriver, stopApp } from './driver.mjs';
 
 let browser;
 const db = freshDatabase();
@@ -16,10 +16,7 @@ before(async () => {
   await createRegister(browser);
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 async function showAll() {
   const search = await byTestId(browser, 'search');

@@ -47,6 +47,21 @@ export async function startDriver(env, port = 4444) {
   throw new Error('tauri-driver did not start within 10 s');
 }
 
+/** After a test file: its app session ended (if one is open), then the driver and display. */
+export async function stopApp(browser) {
+  await browser?.deleteSession().catch(() => {});
+  stopDriver();
+}
+
+/** Before a test file: the driver started with `env`, the app on a fresh register, past the
+ * first run (the recovery key confirmed) and on the contact list. */
+export async function startOnFreshRegister(env = {}) {
+  await startDriver({ LAGOM_DB: freshDatabase(), LANGUAGE: 'en', ...env });
+  const browser = await launchApp();
+  await createRegister(browser);
+  return browser;
+}
+
 export function stopDriver() {
   if (driver?.pid) {
     try {

@@ -4,20 +4,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { byTestId, createRegister, freshDatabase, launchApp, startDriver, stopDriver } from './driver.mjs';
+import { byTestId, startOnFreshRegister, stopApp } from './driver.mjs';
 
 let browser;
 
 before(async () => {
-  await startDriver({ LAGOM_DB: freshDatabase(), LANGUAGE: 'en' });
-  browser = await launchApp();
-  await createRegister(browser);
+  browser = await startOnFreshRegister();
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 /** What has focus: a name for messages, and whether a keyboard user can see where it is. */
 function focused() {

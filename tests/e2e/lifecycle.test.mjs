@@ -7,21 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  addContact,
-  appBinary,
-  appDisplayEnv,
-  artifacts,
-  byTestId,
-  createRegister,
-  freshDatabase,
-  launchApp,
-  listedNames,
-  screenshot,
-  startDriver,
-  stopDriver,
-  waitForAppExit,
-} from './driver.mjs';
+import { addContact, appBinary, appDisplayEnv, artifacts, byTestId, createRegister, freshDatabase, launchApp, listedNames, screenshot, startDriver, stopApp, waitForAppExit } from './driver.mjs';
 
 let browser;
 // The file the open dialog "chooses" (the e2e seam): Excel's Swedish CSV with one bad row.
@@ -48,10 +34,7 @@ before(async () => {
   await createRegister(browser);
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 /** Sets a date field as a date picker would (WebDriver types into its segments unreliably). */
 async function setDate(testid, value) {

@@ -8,18 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  addContact,
-  base32Decode,
-  byTestId,
-  freshDatabase,
-  launchApp,
-  listedNames,
-  openContacts,
-  startDriver,
-  stopDriver,
-  totpCode,
-} from './driver.mjs';
+import { addContact, base32Decode, byTestId, freshDatabase, launchApp, listedNames, openContacts, startDriver, stopApp, totpCode } from './driver.mjs';
 
 const db = freshDatabase();
 const passphrase = 'a long enough passphrase';
@@ -47,10 +36,7 @@ before(async () => {
   await addContact(browser, 'Lina', 'Låstsson', ['Customer relationship']);
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 /** The code the authenticator app shows, `offset` steps from now. */
 const totp = (offset = 0) => totpCode(secret, offset);

@@ -5,20 +5,15 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appDisplayEnv, byTestId, createRegister, freshDatabase, launchApp, startDriver, stopDriver } from './driver.mjs';
+import { appDisplayEnv, byTestId, startOnFreshRegister, stopApp } from './driver.mjs';
 
 let browser;
 
 before(async () => {
-  await startDriver({ LAGOM_DB: freshDatabase(), LANGUAGE: 'en' });
-  browser = await launchApp();
-  await createRegister(browser);
+  browser = await startOnFreshRegister();
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 /** xdotool on the app's screen. */
 function xdotool(...args) {

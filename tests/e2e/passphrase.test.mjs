@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { byTestId, freshDatabase, launchApp, openContacts, startDriver, stopDriver, waitForAppExit } from './driver.mjs';
+import { byTestId, freshDatabase, launchApp, openContacts, startDriver, stopApp, waitForAppExit } from './driver.mjs';
 
 const db = freshDatabase();
 const passphrase = 'correct horse battery staple';
@@ -14,10 +14,7 @@ before(async () => {
   await startDriver({ LAGOM_DB: db, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/lagom-bus', LANGUAGE: 'en' });
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 test('without a keychain, set-up asks for a passphrase and keeps only a wrapped key', async () => {
   browser = await launchApp();

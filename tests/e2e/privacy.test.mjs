@@ -5,17 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  addContact,
-  byTestId,
-  createRegister,
-  freshDatabase,
-  launchApp,
-  listedNames,
-  screenshot,
-  startDriver,
-  stopDriver,
-} from './driver.mjs';
+import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, screenshot, startDriver, stopApp } from './driver.mjs';
 
 const saveDir = mkdtempSync(join(tmpdir(), 'lagom-e2e-exports-'));
 // What "Show in folder" and "Open the register extract" would open, in this test build.
@@ -34,10 +24,7 @@ before(async () => {
   await createRegister(browser);
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 async function openContact(name) {
   const search = await byTestId(browser, 'search');

@@ -1,7 +1,7 @@
 // The window remembers its size between starts (tauri-plugin-window-state).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createRegister, freshDatabase, launchApp, startDriver, stopDriver, waitForAppExit } from './driver.mjs';
+import { createRegister, freshDatabase, launchApp, startDriver, stopApp, waitForAppExit } from './driver.mjs';
 
 let browser;
 
@@ -9,10 +9,7 @@ before(async () => {
   await startDriver({ LAGOM_DB: freshDatabase(), LANGUAGE: 'en' });
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  stopDriver();
-});
+after(() => stopApp(browser));
 
 test('the window opens again at the size it was left at', async () => {
   browser = await launchApp();
