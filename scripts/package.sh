@@ -18,11 +18,13 @@ echo "==> Building the release app"
 echo "==> The third-party licences, from the app itself (the copyright file)"
 # The same list and texts About shows: every shipped crate and npm package with its licence.
 target/release/lagom-crm --third-party-licences > target/release/third-party-licences.txt
-grep -q 'ZETETIC LLC' target/release/third-party-licences.txt || { echo "the notice lacks SQLCipher's" >&2; exit 1; }
+for notice in 'ZETETIC LLC' 'Lagom CRM: LICENSE-APACHE'; do
+  grep -qF "$notice" target/release/third-party-licences.txt || { echo "the notice lacks $notice" >&2; exit 1; }
+done
 
-# The oldest C library both binaries run on: the newest glibc symbol version they use.
-glibc=$(readelf -W --dyn-syms target/release/lagom-crm target/release/lagom | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
-[ -n "$glibc" ] || { echo "could not read the glibc version the binaries need" >&2; exit 1; }
+# The oldest C library both binaries run on: the newest glibc version they need, read from
+# their version-needs sections (a version can be needed without a symbol of it).
+glibc=$(scripts/glibc-needed.sh target/release/lagom-crm target/release/lagom)
 echo "The binaries need glibc $glibc or newer"
 
 echo "==> The .deb and .rpm"
@@ -33,7 +35,9 @@ config=$(node -e '
   const deb = conf.bundle.linux.deb, rpm = conf.bundle.linux.rpm;
   console.log(JSON.stringify({ bundle: { linux: {
     deb: { depends: [`libc6 (>= ${glibc})`, ...deb.depends] },
-    rpm: { depends: [`glibc >= ${glibc}`, ...rpm.depends] },
+    // rpm compares versions only in its own syntax, which Tauri does not write: the
+    // capability glibc itself provides for that version, as rpmbuild would declare it.
+    rpm: { depends: [`libc.so.6(GLIBC_${glibc})(64bit)`, ...rpm.depends] },
   } } }));' "$glibc")
 (cd src-tauri && ../ui/node_modules/.bin/tauri bundle --ci --bundles deb,rpm --config "$config")
 

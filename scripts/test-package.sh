@@ -26,9 +26,21 @@ cleanup() {
   if [ -n "$installed_here" ]; then
     ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q "$installed_here" >/dev/null 2>&1 || true
   fi
+  # The scratch root's files are root's when sudo made them.
+  ${SUDO[@]+"${SUDO[@]}"} rm -rf "$work/rpm-root" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Installing (the .rpm into a scratch root, the .deb into the system) needs root or
+# password-less sudo; the checks before it do not.
+can_install=true
+if [ "$(id -u)" -ne 0 ]; then
+  if sudo -n true 2>/dev/null; then SUDO=(sudo -n); else
+    [ "${CI:-}" != "true" ] || fail "CI must install the package: run as root or with password-less sudo"
+    can_install=false
+  fi
+fi
 
 echo "--- control fields"
 dpkg-deb -f "$deb" Package Version Architecture Section Depends Recommends
@@ -77,8 +89,7 @@ done
 echo "every loaded library is brought by Depends ($(xargs <<<"$declared")), and each of those is loaded"
 
 # The newest glibc symbol version either binary uses, against the libc6 the package declares.
-glibc_needed=$(readelf -W --dyn-syms "$work/root/usr/bin/lagom-crm" "$work/root/usr/bin/lagom" |
-  grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
+glibc_needed=$(scripts/glibc-needed.sh "$work/root/usr/bin/lagom-crm" "$work/root/usr/bin/lagom")
 glibc_declared=$(sed -n 's/.*libc6 (>= \([0-9.]*\)).*/\1/p' <<<"$depends")
 [ "$(printf '%s\n%s\n' "$glibc_needed" "$glibc_declared" | sort -V | tail -n 1)" = "$glibc_declared" ] ||
   fail "the binaries need glibc $glibc_needed, the package declares libc6 (>= $glibc_declared)"
@@ -103,39 +114,46 @@ grep -q '^Keywords=CRM;GDPR;contacts;' "$work/root/usr/share/applications/Lagom.
 
 echo "--- the .rpm: what it requires, and an install into a scratch root"
 if command -v rpm >/dev/null; then
-  requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
-  for needed in "glibc >= $glibc_declared" webkit2gtk4.1 gtk3 dbus-libs; do
+  # Queries read the package with a database of their own and no plugins: nothing of the host's.
+  rpmq=(rpm --dbpath "$work/rpm-query-db" --noplugins)
+  requires=$("${rpmq[@]}" -qp --qf '[%{REQUIRENAME}\n]' "$rpm" 2>/dev/null)
+  for needed in "libc.so.6(GLIBC_$glibc_declared)(64bit)" webkit2gtk4.1 gtk3 dbus-libs; do
     grep -qxF "$needed" <<<"$requires" || fail "the .rpm does not require $needed: $(tr '\n' ' ' <<<"$requires")"
   done
-  rpm_name=$(rpm -qp --qf '%{NAME}' "$rpm" 2>/dev/null)
-  rpmroot="$work/rpm-root"
-  mkdir -p "$rpmroot"
-  # Debian's rpm warns that it is not the system's package manager; that is known here.
-  rpm --root "$rpmroot" --initdb
-  rpm --root "$rpmroot" -i --nodeps --noscripts "$rpm" 2>"$work/rpm.log" || { cat "$work/rpm.log" >&2; fail "the .rpm did not install"; }
-  rpm --root "$rpmroot" -V --nodeps "$rpm_name" || fail "the installed .rpm's files do not match its digests"
-  for file in "${expected[@]}" usr/share/licenses/"$rpm_name"/THIRD-PARTY-LICENSES; do
-    [ -f "$rpmroot/$file" ] || fail "the .rpm did not install /$file"
-  done
-  # The same build in both (the app differs only in the bundle type Tauri patches into it).
-  cmp -s "$rpmroot/usr/bin/lagom" "$work/root/usr/bin/lagom" || fail "the .rpm and the .deb ship different lagom commands"
-  [ "$(stat -c %s "$rpmroot/usr/bin/lagom-crm")" = "$(stat -c %s "$work/root/usr/bin/lagom-crm")" ] || fail "the .rpm and the .deb ship different apps"
-  rpm --root "$rpmroot" -e --nodeps --noscripts "$rpm_name" 2>>"$work/rpm.log"
-  left=$(find "$rpmroot/usr" -type f 2>/dev/null | head -n 3)
-  [ -z "$left" ] || fail "removing the .rpm left $left"
-  echo "requires $(grep -c . <<<"$requires") entries, installed, verified and removed in a scratch root"
+  # A requirement is a name (with a version only in rpm's own fields): a space means a version
+  # written into the name, which nothing provides.
+  ! grep -q ' ' <<<"$requires" || fail "the .rpm requires a name with a space in it: $(grep ' ' <<<"$requires")"
+  "${rpmq[@]}" -qp --scripts "$rpm" 2>/dev/null | grep -q 'rmdir /usr/share/licenses/lagom' ||
+    fail "the .rpm does not remove its notice's folder"
+  if $can_install; then
+    rpm_name=$("${rpmq[@]}" -qp --qf '%{NAME}' "$rpm" 2>/dev/null)
+    rpmroot="$work/rpm-root"
+    rpmr=(${SUDO[@]+"${SUDO[@]}"} rpm --root "$rpmroot" --noplugins)
+    mkdir -p "$rpmroot"
+    "${rpmr[@]}" --initdb
+    # Debian's rpm warns that it is not the system's package manager; that is known here.
+    "${rpmr[@]}" -i --nodeps --noscripts "$rpm" 2>"$work/rpm.log" || { cat "$work/rpm.log" >&2; fail "the .rpm did not install"; }
+    "${rpmr[@]}" -V --nodeps "$rpm_name" || fail "the installed .rpm's files do not match its digests"
+    for file in "${expected[@]}" usr/share/licenses/"$rpm_name"/THIRD-PARTY-LICENSES; do
+      [ -f "$rpmroot/$file" ] || fail "the .rpm did not install /$file"
+    done
+    # The same build in both (the app differs only in the bundle type Tauri patches into it).
+    cmp -s "$rpmroot/usr/bin/lagom" "$work/root/usr/bin/lagom" || fail "the .rpm and the .deb ship different lagom commands"
+    [ "$(stat -c %s "$rpmroot/usr/bin/lagom-crm")" = "$(stat -c %s "$work/root/usr/bin/lagom-crm")" ] ||
+      fail "the .rpm and the .deb ship different apps"
+    "${rpmr[@]}" -e --nodeps --noscripts "$rpm_name" 2>>"$work/rpm.log"
+    left=$(find "$rpmroot/usr" -type f 2>/dev/null | head -n 3)
+    [ -z "$left" ] || fail "removing the .rpm left $left"
+    echo "requires $(grep -c . <<<"$requires") names, installed, verified and removed in a scratch root"
+  else
+    echo "Installing needs root or password-less sudo: the .rpm's scratch-root install is skipped."
+  fi
 else
   [ "${CI:-}" != "true" ] || fail "rpm is missing: scripts/setup.sh installs it"
   echo "rpm is not installed: the .rpm's checks are skipped."
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-  if sudo -n true 2>/dev/null; then SUDO=(sudo -n); else
-    [ "${CI:-}" != "true" ] || fail "CI must install the package: run as root or with password-less sudo"
-    echo "Installing needs root or password-less sudo: the install part is skipped."
-    exit 0
-  fi
-fi
+$can_install || { echo "Installing needs root or password-less sudo: the install part is skipped."; exit 0; }
 # Never install over (and then remove) a Lagom someone installed on this machine.
 if dpkg -s "$package" >/dev/null 2>&1; then
   [ "${CI:-}" = "true" ] || { echo "$package is installed on this machine: the install part is skipped."; exit 0; }

@@ -15,7 +15,18 @@ fn main() {
 /// platform being built, not build tools or test-only crates), into `OUT_DIR`.
 fn third_party_rust() {
     use std::collections::{BTreeMap, BTreeSet};
-    println!("cargo:rerun-if-changed=../Cargo.lock");
+    // What is shipped changes with the lock file and with any manifest's dependencies or
+    // features (the lock file does not record features).
+    for manifest in [
+        "../Cargo.lock",
+        "../Cargo.toml",
+        "Cargo.toml",
+        "../crates/lagom-core/Cargo.toml",
+        "../crates/lagom-cli/Cargo.toml",
+    ] {
+        println!("cargo:rerun-if-changed={manifest}");
+    }
+    let release = std::env::var("PROFILE").as_deref() == Ok("release");
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("third-party-rust.json");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let target = std::env::var("TARGET").unwrap_or_default();
@@ -60,13 +71,16 @@ fn third_party_rust() {
         let builds_c = packages.get(id).and_then(|p| p["name"].as_str()).is_some_and(|name| name.ends_with("-sys"));
         for dep in nodes.get(id).and_then(|n| n["deps"].as_array()).into_iter().flatten() {
             let Some(pkg) = dep["pkg"].as_str() else { continue };
-            let shipped = dep["dep_kinds"].as_array().into_iter().flatten().any(|k| {
-                k["kind"].is_null()
-                    || (builds_c
-                        && k["kind"].as_str() == Some("build")
-                        && packages.get(pkg).and_then(|p| p["name"].as_str()).is_some_and(|n| n.ends_with("-src")))
-            });
-            if shipped && !proc_macro(pkg) && seen.insert(pkg) {
+            let normal = dep["dep_kinds"].as_array().into_iter().flatten().any(|k| k["kind"].is_null());
+            // A C library's sources, compiled in: shipped, but what builds them (`cc`) is not.
+            let c_sources = builds_c
+                && dep["dep_kinds"].as_array().into_iter().flatten().any(|k| k["kind"].as_str() == Some("build"))
+                && packages.get(pkg).and_then(|p| p["name"].as_str()).is_some_and(|n| n.ends_with("-src"));
+            if !(normal || c_sources) || proc_macro(pkg) || !seen.insert(pkg) {
+                continue;
+            }
+            // Listed; what a C library's sources depend on is not followed.
+            if !c_sources {
                 todo.push(pkg);
             }
         }
@@ -79,13 +93,19 @@ fn third_party_rust() {
         .filter_map(|id| packages.get(id))
         .map(|p| {
             let license = p["license"].as_str().unwrap_or("see its repository");
-            let dir = std::path::Path::new(p["manifest_path"].as_str().unwrap_or_default()).parent();
             let name = p["name"].as_str().unwrap_or_default();
+            let dir = std::path::Path::new(p["manifest_path"].as_str().unwrap_or_default()).parent();
+            // A source folder cargo has not unpacked would lose the crate's copyright lines.
+            if release && !dir.is_some_and(std::path::Path::is_dir) {
+                panic!("{name}'s sources are not unpacked: run `cargo fetch --locked`, then build again");
+            }
             let mut files = dir.map(|dir| licence_files(dir, name.ends_with("-src"))).unwrap_or_default();
             // A package published without a licence file: the standard text of each licence it
-            // declares, said to be the standard text.
+            // declares, said to be the standard text, under its authors as the crate names them.
             if files.is_empty() {
-                files = standard_texts(license);
+                let authors: Vec<&str> =
+                    p["authors"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).collect();
+                files = standard_texts(license, &authors.join(", "));
             }
             let indices: Vec<usize> = files.into_iter().map(|text| texts.index(text)).collect();
             serde_json::json!({
@@ -95,7 +115,7 @@ fn third_party_rust() {
         })
         .collect();
     // A shipped build must never show an empty list.
-    if std::env::var("PROFILE").as_deref() == Ok("release") && list.len() < 100 {
+    if release && list.len() < 100 {
         panic!("cargo metadata listed only {} shipped crates for About", list.len());
     }
     let json = serde_json::json!({ "packages": list, "texts": texts.all });
@@ -153,16 +173,18 @@ fn licence_files(dir: &std::path::Path, src_crate: bool) -> Vec<String> {
 }
 
 /// The SPDX standard text of each licence in `expression` (parsed leniently: crates write
-/// `MIT/Apache-2.0`), for a package that ships none of its own.
-fn standard_texts(expression: &str) -> Vec<String> {
+/// `MIT/Apache-2.0`), for a package that ships none of its own, with its `authors` as the
+/// copyright holders its manifest names.
+fn standard_texts(expression: &str, authors: &str) -> Vec<String> {
     let Ok(parsed) = spdx::Expression::parse_mode(expression, spdx::ParseMode::LAX) else { return Vec::new() };
     let mut ids: Vec<spdx::LicenseId> = parsed.requirements().filter_map(|r| r.req.license.id()).collect();
     ids.sort_by_key(|id| id.name);
     ids.dedup_by_key(|id| id.name);
     ids.into_iter()
         .map(|id| {
+            let holders = if authors.is_empty() { "its authors".to_string() } else { authors.to_string() };
             format!(
-                "{} (the standard text: the package carries no licence file of its own)\n\n{}",
+                "{} (the standard text: the package carries no licence file of its own)\nCopyright: {holders}\n\n{}",
                 id.name,
                 id.text().trim_end()
             )

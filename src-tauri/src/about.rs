@@ -47,6 +47,10 @@ pub const NPM_ASSET: &str = "third-party-npm.json";
 /// Lagom's own licence.
 pub const LICENSE: &str = "MIT OR Apache-2.0";
 
+/// Lagom's own licence texts, for the notice.
+const OWN_TEXTS: [(&str, &str); 2] =
+    [("LICENSE-MIT", include_str!("../../LICENSE-MIT")), ("LICENSE-APACHE", include_str!("../../LICENSE-APACHE"))];
+
 /// About, with the npm list read from the embedded UI's `third-party-npm.json` (`npm_json`).
 pub fn about(version: String, db_path: &std::path::Path, npm_json: Option<&[u8]>) -> About {
     let rust: Listing = serde_json::from_str(RUST).unwrap_or_default();
@@ -76,8 +80,9 @@ pub fn about(version: String, db_path: &std::path::Path, npm_json: Option<&[u8]>
 /// texts, then each text once. It is the `.deb`'s `/usr/share/doc/lagom/copyright`.
 pub fn notice(about: &About) -> String {
     let mut out = format!(
-        "Lagom CRM {}\nLicence: {}\n\nLagom includes the third-party packages below. Each is listed with the \
-         licence its authors declare and the texts that go with it, which follow the list.\n",
+        "Lagom CRM {}\nLicence: {}, at your option (both texts are at the end)\n\nLagom includes the third-party \
+         packages below. Each is listed with the licence its authors declare and the texts that go with it, which \
+         follow the list.\n",
         about.version, about.license
     );
     for (heading, packages) in [("Rust crates", &about.rust), ("npm packages (the user interface)", &about.npm)] {
@@ -89,6 +94,9 @@ pub fn notice(about: &About) -> String {
     }
     for (i, text) in about.texts.iter().enumerate() {
         out.push_str(&format!("\n---------------------------------------- [{}]\n\n{text}\n", i + 1));
+    }
+    for (file, text) in OWN_TEXTS {
+        out.push_str(&format!("\n---------------------------------------- Lagom CRM: {file}\n\n{}\n", text.trim_end()));
     }
     out
 }
@@ -122,13 +130,18 @@ mod tests {
         for shipped in ["rusqlite", "tauri", "keyring", "totp-rs", "zeroize"] {
             assert!(text_of(shipped).contains("Permission is hereby granted") || text_of(shipped).contains("Apache"));
         }
+        // A crate that ships no licence file gets its licence's standard text, under its authors.
+        assert!(
+            text_of("ts-rs")
+                .contains("(the standard text: the package carries no licence file of its own)\nCopyright: ")
+        );
         // OpenSSL's and SQLCipher's own licences, from inside their source crates.
         assert!(text_of("openssl-src").contains("openssl/LICENSE"), "{}", text_of("openssl-src"));
         assert!(text_of("sqlcipher-src").contains("ZETETIC LLC"), "SQLCipher's copyright holder");
-        assert!(
-            !about.rust.iter().any(|p| p.name == "tauri-build" || p.name.starts_with("lagom")),
-            "build tools and our own crates are not third parties"
-        );
+        for build_tool in ["tauri-build", "cc", "shlex", "find-msvc-tools"] {
+            assert!(!about.rust.iter().any(|p| p.name == build_tool), "{build_tool} is a build tool, not shipped");
+        }
+        assert!(!about.rust.iter().any(|p| p.name.starts_with("lagom")), "our own crates are not third parties");
         let mut unique = about.texts.clone();
         unique.sort();
         unique.dedup();
@@ -143,7 +156,9 @@ mod tests {
         let svelte = &about.npm[0];
         assert_eq!(about.texts[svelte.texts[0] as usize], "LICENSE.md\n\nCopyright (c) 2016-25 Svelte Contributors");
         let notice = notice(&about);
-        assert!(notice.starts_with("Lagom CRM 0.1.0\nLicence: MIT OR Apache-2.0\n"));
+        assert!(notice.starts_with("Lagom CRM 0.1.0\nLicence: MIT OR Apache-2.0, at your option"));
+        assert!(notice.contains("Lagom CRM: LICENSE-MIT\n\nMIT License\n\nCopyright (c) 2026 the Lagom CRM authors"));
+        assert!(notice.contains("Lagom CRM: LICENSE-APACHE\n\n"));
         assert!(notice.contains(&format!("  svelte 5.0.0: MIT  [{}]\n", about.texts.len())));
         for p in &about.rust {
             assert!(notice.contains(&format!("  {} {}: ", p.name, p.version)), "{} is missing", p.name);

@@ -146,10 +146,19 @@ fn remember_window(app: tauri::AppHandle) {
 /// file is made with it) and starts nothing.
 pub fn run() {
     let context = tauri::generate_context!();
-    if std::env::args().skip(1).any(|arg| arg == "--third-party-licences") {
+    if std::env::args_os().skip(1).any(|arg| arg == "--third-party-licences") {
+        use std::io::Write;
         let npm = context.assets().get(&about::NPM_ASSET.into());
         let about = about::about(context.package_info().version.to_string(), std::path::Path::new(""), npm.as_deref());
-        print!("{}", about::notice(&about));
+        // A closed pipe (`| head`) ends the output quietly; any other failure (a full disk) is
+        // an error, so a cut-off notice is never packaged.
+        let written = std::io::stdout().lock().write_all(about::notice(&about).as_bytes());
+        if let Err(error) = written.and_then(|()| std::io::stdout().flush())
+            && error.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("Lagom could not write the notice: {error}");
+            std::process::exit(1);
+        }
         return;
     }
     let db_path = std::env::var_os("LAGOM_DB").map(std::path::PathBuf::from).unwrap_or_else(lagom_core::default_path);

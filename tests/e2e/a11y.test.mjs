@@ -2,6 +2,7 @@
 // critical violation on the first run, the recovery key, the contact list and form, a
 // contact's privacy panel, Home, Requests, Import, Settings, the lock's passphrase and
 // second-factor screens, and the recovery screen.
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { addContact, assertAccessible, base32Decode, byTestId, freshDatabase, launchApp, openContacts, startDriver, stopApp, totpCode } from './driver.mjs';
 
@@ -89,13 +90,13 @@ test('Help: the keyboard shortcuts (F1), the privacy guide and About with every 
     if (!names.includes(shipped)) throw new Error(`${shipped} is not in About's licences`);
   }
   if (names.length < 100) throw new Error(`only ${names.length} licences listed`);
-  // A package's texts open from the keyboard: SQLCipher's copyright notice, which its BSD
-  // licence requires a binary to reproduce.
-  const sqlcipher = await browser.$('summary*=sqlcipher-src');
-  await sqlcipher.scrollIntoView();
-  await sqlcipher.click();
-  await browser.keys(['Enter']);
-  await browser.keys(['Enter']);
+  // A package's texts from the keyboard: Tab from the list to the chooser, type the package's
+  // name. SQLCipher's copyright notice is one its BSD licence requires a binary to reproduce.
+  await (await browser.$('.licences')).click();
+  await browser.keys(['Tab']);
+  assert.equal(await browser.execute(() => document.activeElement?.dataset.testid), 'licence-choice');
+  await browser.keys([...'sqlcipher']);
+  await byTestId(browser, 'licence-texts');
   const texts = await browser.execute(() => [...document.querySelectorAll('[data-testid="licence-text"]')].map((p) => p.textContent));
   if (!texts.some((text) => text.includes('Copyright (c) 2025, ZETETIC LLC'))) {
     throw new Error(`SQLCipher's licence text is not shown: ${texts.map((text) => text.slice(0, 60)).join(' | ')}`);

@@ -3,7 +3,7 @@
 // sees a real Secret Service.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,14 +14,29 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'target');
 export const artifacts = join(import.meta.dirname, 'artifacts');
 export const appBinary = process.env.LAGOM_APP ?? join(targetDir, 'debug', 'lagom-desktop');
 
+const scratch = [];
+// The test file's folders (registers, key files, exports) go when it ends, unless kept for a
+// look (LAGOM_E2E_KEEP=1).
+process.on('exit', () => {
+  if (process.env.LAGOM_E2E_KEEP === '1') return;
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A private folder for this test file, removed when it ends. */
+export function scratchDir(prefix = 'lagom-e2e-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 /** A fresh data folder for one test file: the app's database lives there. */
 export function freshDatabase() {
-  const dir = mkdtempSync(join(tmpdir(), 'lagom-e2e-'));
+  const dir = scratchDir();
   return join(dir, 'lagom.db');
 }
 
 let driver;
-const xauthority = join(mkdtempSync(join(tmpdir(), 'lagom-e2e-x-')), 'Xauthority');
+const xauthority = join(scratchDir('lagom-e2e-x-'), 'Xauthority');
 
 /** Starts tauri-driver under Xvfb with `env` (inherited by the app) and waits until it answers. */
 export async function startDriver(env, port = 4444) {

@@ -3,15 +3,14 @@
 // date and how it was counted.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { addContact, appBinary, appDisplayEnv, artifacts, byTestId, createRegister, freshDatabase, launchApp, listedNames, screenshot, startDriver, stopApp, waitForAppExit } from './driver.mjs';
+import { addContact, appBinary, appDisplayEnv, artifacts, byTestId, createRegister, freshDatabase, launchApp, listedNames, scratchDir, screenshot, startDriver, stopApp, waitForAppExit } from './driver.mjs';
 
 let browser;
 // The file the open dialog "chooses" (the e2e seam): Excel's Swedish CSV with one bad row.
-const importDir = mkdtempSync(join(tmpdir(), 'lagom-e2e-import-'));
+const importDir = scratchDir('lagom-e2e-import-');
 const importFile = join(importDir, 'kunder.csv');
 writeFileSync(
   importFile,

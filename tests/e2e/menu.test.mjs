@@ -45,32 +45,50 @@ function clipboard() {
   return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env: appDisplayEnv(), timeout: 5000 }).toString();
 }
 
-test('Edit → Paste, Select all and Cut act on the focused field through the clipboard', async () => {
+/** Waits until `read()` gives `expected` (a menu's command lands asynchronously). */
+async function until(read, expected, what) {
+  let last;
+  await browser
+    .waitUntil(async () => (last = await read()) === expected, { timeout: 5000, interval: 100 })
+    .catch(() => assert.fail(`${what}: ${JSON.stringify(last)} instead of ${JSON.stringify(expected)}`));
+}
+
+test('Edit → Paste, Select all, Cut, Copy, Undo and Redo act on the focused field through the clipboard', async () => {
   await (await byTestId(browser, 'new-contact')).click();
   const given = await byTestId(browser, 'given_name');
+  const family = await byTestId(browser, 'family_name');
   await given.click();
   // Someone else's text on the clipboard: xclip serves it until another program takes it.
   const owner = spawn('xclip', ['-i', '-selection', 'clipboard'], { env: appDisplayEnv(), stdio: ['pipe', 'ignore', 'ignore'] });
   owner.stdin.end('Ingrid');
-  await sleep(300);
+  await until(clipboard, 'Ingrid', 'the clipboard before');
   await choose(EDIT, 5); // Undo, Redo, Cut, Copy, Paste
-  assert.equal(await given.getValue(), 'Ingrid', 'pasted into the focused field');
+  await until(() => given.getValue(), 'Ingrid', 'pasted into the focused field');
   await choose(EDIT, 6); // … Select all
   await choose(EDIT, 3); // … Cut
-  assert.equal(await given.getValue(), '', 'the selection was cut');
-  assert.equal(clipboard(), 'Ingrid', 'and is on the clipboard');
+  await until(() => given.getValue(), '', 'the selection cut');
+  await until(clipboard, 'Ingrid', 'the cut text on the clipboard');
   await choose(EDIT, 1); // Undo
-  assert.equal(await given.getValue(), 'Ingrid', 'the cut was undone');
-  await (await byTestId(browser, 'family_name')).click();
+  await until(() => given.getValue(), 'Ingrid', 'the cut undone');
+  await choose(EDIT, 2); // Redo
+  await until(() => given.getValue(), '', 'the cut done again');
+  await choose(EDIT, 1);
+  await until(() => given.getValue(), 'Ingrid', 'and undone again');
+  // Copy from one field, paste into the next.
+  await given.setValue('Astrid');
+  await choose(EDIT, 6);
+  await choose(EDIT, 4); // … Copy
+  await until(clipboard, 'Astrid', 'the copied text on the clipboard');
+  await family.click();
   await choose(EDIT, 5);
-  assert.equal(await (await byTestId(browser, 'family_name')).getValue(), 'Ingrid', 'pasted into the field now focused');
+  await until(() => family.getValue(), 'Astrid', 'pasted into the field now focused');
 });
 
 test('View and Help items reach the app: Settings, then About', async () => {
   await choose(VIEW, 4); // Home, Contacts, Requests, Settings
   await byTestId(browser, 'settings-save');
-  const current = await browser.execute(() => document.querySelector('[aria-current="page"]')?.getAttribute('data-testid'));
-  assert.equal(current, 'nav-settings');
+  const current = () => browser.execute(() => document.querySelector('[aria-current="page"]')?.getAttribute('data-testid'));
+  await until(current, 'nav-settings', 'the page shown');
   await choose(HELP, 3); // Keyboard shortcuts, Privacy guide, About
   await byTestId(browser, 'about');
   await (await byTestId(browser, 'help-close')).click();

@@ -1,15 +1,14 @@
 // The data-subject rights in the real app: opt-out toggles that every list respects, the
 // one-click export (the save dialog answered by the e2e seam), and erase with confirmation.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, screenshot, startDriver, stopApp } from './driver.mjs';
+import { addContact, byTestId, createRegister, freshDatabase, launchApp, listedNames, scratchDir, screenshot, startDriver, stopApp } from './driver.mjs';
 
-const saveDir = mkdtempSync(join(tmpdir(), 'lagom-e2e-exports-'));
+const saveDir = scratchDir('lagom-e2e-exports-');
 // What "Show in folder" and "Open the register extract" would open, in this test build.
-const opened = join(saveDir, '..', `${basename(saveDir)}-opened.txt`);
+const opened = join(scratchDir('lagom-e2e-opened-'), 'opened.txt');
 let browser;
 
 before(async () => {
