@@ -528,9 +528,12 @@ pub fn security_get(session: State<'_, Session>) -> IpcResult<SecurityState> {
     session.security()
 }
 
+// Each change to the register's protection carries what opening it asks for: `passphrase`
+// when the key is under one, `code` when the second factor is on (see `Session::confirm_owner`).
+
 #[tauri::command(async)]
-pub fn second_factor_begin(session: State<'_, Session>) -> IpcResult<Enrolment> {
-    session.begin_second_factor()
+pub fn second_factor_begin(session: State<'_, Session>, passphrase: Option<Zeroizing<String>>) -> IpcResult<Enrolment> {
+    session.begin_second_factor(passphrase.as_deref().map(String::as_str))
 }
 
 #[tauri::command(async)]
@@ -539,18 +542,30 @@ pub fn second_factor_enable(session: State<'_, Session>, code: Zeroizing<String>
 }
 
 #[tauri::command(async)]
-pub fn second_factor_disable(session: State<'_, Session>, code: Zeroizing<String>) -> IpcResult<()> {
-    session.with(|l| l.second_factor().disable(&code))
+pub fn second_factor_disable(
+    session: State<'_, Session>,
+    code: Zeroizing<String>,
+    passphrase: Option<Zeroizing<String>>,
+) -> IpcResult<()> {
+    session.disable_second_factor(&code, passphrase.as_deref().map(String::as_str))
 }
 
 #[tauri::command(async)]
-pub fn passphrase_set(session: State<'_, Session>, passphrase: Zeroizing<String>) -> IpcResult<SecurityState> {
-    session.set_passphrase(&passphrase)
+pub fn passphrase_set(
+    session: State<'_, Session>,
+    passphrase: Zeroizing<String>,
+    code: Option<Zeroizing<String>>,
+) -> IpcResult<SecurityState> {
+    session.set_passphrase(&passphrase, code.as_deref().map(String::as_str))
 }
 
 #[tauri::command(async)]
-pub fn passphrase_remove(session: State<'_, Session>, current: Zeroizing<String>) -> IpcResult<SecurityState> {
-    session.remove_passphrase(&current)
+pub fn passphrase_remove(
+    session: State<'_, Session>,
+    current: Zeroizing<String>,
+    code: Option<Zeroizing<String>>,
+) -> IpcResult<SecurityState> {
+    session.remove_passphrase(&current, code.as_deref().map(String::as_str))
 }
 
 #[tauri::command(async)]
@@ -558,14 +573,19 @@ pub fn passphrase_change(
     session: State<'_, Session>,
     current: Zeroizing<String>,
     passphrase: Zeroizing<String>,
+    code: Option<Zeroizing<String>>,
 ) -> IpcResult<()> {
-    session.change_passphrase(&current, &passphrase)
+    session.change_passphrase(&current, &passphrase, code.as_deref().map(String::as_str))
 }
 
 /// A new database key; the new recovery key is shown once.
 #[tauri::command(async)]
-pub fn key_rotate(session: State<'_, Session>, passphrase: Option<Zeroizing<String>>) -> IpcResult<RecoveryKeyView> {
-    session.rotate_key(passphrase.as_deref().map(String::as_str))
+pub fn key_rotate(
+    session: State<'_, Session>,
+    passphrase: Option<Zeroizing<String>>,
+    code: Option<Zeroizing<String>>,
+) -> IpcResult<RecoveryKeyView> {
+    session.rotate_key(passphrase.as_deref().map(String::as_str), code.as_deref().map(String::as_str))
 }
 
 // ---- Backups ------------------------------------------------------------------------------
@@ -628,11 +648,15 @@ pub fn backup_restore_picked(
 pub fn data_forget(
     session: State<'_, Session>,
     backups: bool,
+    passphrase: Option<Zeroizing<String>>,
+    code: Option<Zeroizing<String>>,
     exports: State<'_, ExportFiles>,
 ) -> IpcResult<lagom_core::ForgetReport> {
-    // An export may hold whom this removes: it is no longer offered to open.
+    let report =
+        session.forget(backups, passphrase.as_deref().map(String::as_str), code.as_deref().map(String::as_str))?;
+    // An export may have held whom this removed: it is no longer offered to open.
     exports.forget();
-    session.forget(backups)
+    Ok(report)
 }
 
 // ---- Menu and About --------------------------------------------------------------------

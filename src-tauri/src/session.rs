@@ -307,9 +307,56 @@ impl Session {
         })
     }
 
-    /// Starts enrolling a second factor: the secret is kept here until a code confirms it.
-    pub fn begin_second_factor(&self) -> IpcResult<Enrolment> {
-        let (pending, enrolment) = self.with(|lagom| lagom.begin_second_factor())?;
+    /// Changing how the register is protected asks for what opening it asks for: the
+    /// passphrase when the key is under one, and a code when the second factor is on. Someone
+    /// at an unlocked Lagom left unattended can then neither turn a protection on against its
+    /// owner nor turn one off, make a new key (the owner's recovery key would stop working) or
+    /// remove the register. Wrong ones count as failed unlock attempts, and wait as they do.
+    fn confirm_owner(&self, lagom: &Lagom, passphrase: Option<&str>, code: Option<&str>) -> IpcResult<()> {
+        self.confirm_passphrase(passphrase)?;
+        if lagom.second_factor().state()?.enabled {
+            let given = code.ok_or(Error::WrongCode)?;
+            lagom.second_factor().check(given).map_err(|e| self.counted(e))?;
+        }
+        Ok(())
+    }
+
+    /// The passphrase, when the key is under one (its key file unwrapped with it).
+    fn confirm_passphrase(&self, passphrase: Option<&str>) -> IpcResult<()> {
+        self.attempts.check(&SystemClock)?;
+        if KeyStoreKind::for_database(&self.db_path) == KeyStoreKind::Passphrase {
+            let given = passphrase.ok_or(Error::WrongPassphrase)?;
+            PassphraseStore::for_database(&self.db_path, given).load().map_err(|e| self.counted(e))?;
+        }
+        Ok(())
+    }
+
+    /// A wrong passphrase or code is a failed attempt; any other error is passed on.
+    fn counted(&self, error: Error) -> IpcError {
+        if matches!(error.kind(), ErrorKind::WrongPassphrase | ErrorKind::WrongCode) {
+            self.failed_attempt(error)
+        } else {
+            error.into()
+        }
+    }
+
+    /// Runs `f` on the open register once [`Session::confirm_owner`] has accepted.
+    fn as_owner<T>(
+        &self,
+        passphrase: Option<&str>,
+        code: Option<&str>,
+        f: impl FnOnce(&Lagom) -> lagom_core::Result<T>,
+    ) -> IpcResult<T> {
+        let slot = self.slot();
+        let lagom = slot.as_ref().ok_or(Error::NotOpen)?;
+        self.confirm_owner(lagom, passphrase, code)?;
+        Ok(f(lagom)?)
+    }
+
+    /// Starts enrolling a second factor (after the passphrase, when there is one): the secret
+    /// is kept here until a code confirms it.
+    pub fn begin_second_factor(&self, passphrase: Option<&str>) -> IpcResult<Enrolment> {
+        let (pending, enrolment) = self.as_owner(passphrase, None, |lagom| lagom.begin_second_factor())?;
         *locked(&self.enrolment) = Some(pending);
         Ok(enrolment)
     }
@@ -329,29 +376,43 @@ impl Session {
         }
     }
 
-    /// "Ask for a passphrase when Lagom opens" on: the key moves from the keychain to a key file.
-    pub fn set_passphrase(&self, passphrase: &str) -> IpcResult<SecurityState> {
+    /// Turns the second factor off: its code, and the passphrase when there is one.
+    pub fn disable_second_factor(&self, code: &str, passphrase: Option<&str>) -> IpcResult<()> {
+        let slot = self.slot();
+        let lagom = slot.as_ref().ok_or(Error::NotOpen)?;
+        self.confirm_passphrase(passphrase)?;
+        lagom.second_factor().disable(code).map_err(|e| self.counted(e))
+    }
+
+    /// "Ask for a passphrase when Lagom opens" on: the key moves from the keychain to a key
+    /// file (after a code, when the second factor is on).
+    pub fn set_passphrase(&self, passphrase: &str, code: Option<&str>) -> IpcResult<SecurityState> {
         PassphraseStore::check_strength(passphrase)?;
         let keychain = KeychainStore::for_database(&self.db_path)?;
-        self.with(|lagom| lagom.move_key(&keychain, &PassphraseStore::for_database(&self.db_path, passphrase)))?;
+        let store = PassphraseStore::for_database(&self.db_path, passphrase);
+        self.as_owner(None, code, |lagom| lagom.move_key(&keychain, &store))?;
         self.security()
     }
 
-    /// … and off: back to the keychain, after the current passphrase is checked.
-    pub fn remove_passphrase(&self, current: &str) -> IpcResult<SecurityState> {
+    /// … and off: back to the keychain, after the current passphrase (and a code).
+    pub fn remove_passphrase(&self, current: &str, code: Option<&str>) -> IpcResult<SecurityState> {
         let keychain = KeychainStore::for_database(&self.db_path)?;
-        self.with(|lagom| lagom.move_key(&PassphraseStore::for_database(&self.db_path, current), &keychain))?;
+        let store = PassphraseStore::for_database(&self.db_path, current);
+        self.as_owner(Some(current), code, |lagom| lagom.move_key(&store, &keychain))?;
         self.security()
     }
 
-    pub fn change_passphrase(&self, current: &str, new: &str) -> IpcResult<()> {
-        self.with(|lagom| lagom.change_passphrase(&PassphraseStore::for_database(&self.db_path, current), new))
+    pub fn change_passphrase(&self, current: &str, new: &str, code: Option<&str>) -> IpcResult<()> {
+        let store = PassphraseStore::for_database(&self.db_path, current);
+        self.as_owner(Some(current), code, |lagom| lagom.change_passphrase(&store, new))
     }
 
     /// A new database key (the register re-encrypted); the new recovery key is shown once and
-    /// kept for "Copy" as at set-up. `passphrase` is needed when the key is under one.
-    pub fn rotate_key(&self, passphrase: Option<&str>) -> IpcResult<RecoveryKeyView> {
+    /// kept for "Copy" as at set-up. The passphrase is needed when the key is under one, and a
+    /// code when the second factor is on.
+    pub fn rotate_key(&self, passphrase: Option<&str>, code: Option<&str>) -> IpcResult<RecoveryKeyView> {
         let mut slot = self.slot();
+        self.confirm_owner(slot.as_ref().ok_or(Error::NotOpen)?, passphrase, code)?;
         let keys: Box<dyn KeyStore> = match KeyStoreKind::for_database(&self.db_path) {
             KeyStoreKind::Passphrase => {
                 Box::new(PassphraseStore::for_database(&self.db_path, passphrase.ok_or(Error::WrongPassphrase)?))
@@ -403,9 +464,16 @@ impl Session {
     }
 
     /// "Remove Lagom's data from this computer": the register, its key and (when chosen) its
-    /// backups; the window is then back at the first-run screen.
-    pub fn forget(&self, backups: bool) -> IpcResult<lagom_core::ForgetReport> {
+    /// backups, after the passphrase and code that open it; the window is then back at the
+    /// first-run screen.
+    pub fn forget(
+        &self,
+        backups: bool,
+        passphrase: Option<&str>,
+        code: Option<&str>,
+    ) -> IpcResult<lagom_core::ForgetReport> {
         let mut slot = self.slot();
+        self.confirm_owner(slot.as_ref().ok_or(Error::NotOpen)?, passphrase, code)?;
         let lagom = slot.take().ok_or(Error::NotOpen)?;
         let keys: Box<dyn KeyStore> = match KeyStoreKind::for_database(&self.db_path) {
             // Deleting the key file needs no passphrase.
@@ -442,4 +510,61 @@ fn idle_lock_seconds(minutes: u32) -> u32 {
         return seconds;
     }
     minutes.saturating_mul(60)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn fresh_path() -> PathBuf {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let dir = std::env::temp_dir().join(format!("lagom-session-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("lagom.db")
+    }
+
+    fn kind(result: IpcResult<impl std::fmt::Debug>) -> ErrorKind {
+        result.unwrap_err().kind
+    }
+
+    /// Someone at an unlocked, unattended Lagom cannot turn the second factor on against its
+    /// owner, make a new key (which would void the owner's recovery key), turn the second factor
+    /// off or remove the register without what opening it asks for.
+    #[test]
+    fn changing_the_protection_asks_for_the_passphrase_and_the_code_that_opening_asks_for() {
+        let path = fresh_path();
+        let passphrase = "a long enough passphrase";
+        let session = Session::new(path.clone());
+        session.create(Some(passphrase), lagom_core::ReportLanguage::En).unwrap();
+
+        // The second factor is turned on only with the passphrase.
+        assert_eq!(kind(session.begin_second_factor(None)), ErrorKind::WrongPassphrase);
+        assert_eq!(kind(session.begin_second_factor(Some("a wrong passphrase here"))), ErrorKind::WrongPassphrase);
+        session.begin_second_factor(Some(passphrase)).unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let code = locked(&session.enrolment).as_ref().unwrap().code_at(now).unwrap();
+        let recovery_codes = session.enable_second_factor(&code).unwrap();
+
+        // A new key: the passphrase and a code, each checked.
+        assert_eq!(kind(session.rotate_key(Some(passphrase), None)), ErrorKind::WrongCode);
+        assert_eq!(kind(session.rotate_key(None, Some(&recovery_codes[0]))), ErrorKind::WrongPassphrase);
+        assert_eq!(kind(session.rotate_key(Some(passphrase), Some("000000"))), ErrorKind::WrongCode);
+        session.rotate_key(Some(passphrase), Some(&recovery_codes[0])).unwrap();
+
+        // Off: its code and the passphrase.
+        assert_eq!(kind(session.disable_second_factor(&recovery_codes[1], None)), ErrorKind::WrongPassphrase);
+        assert!(session.security().unwrap().second_factor.enabled, "still on");
+
+        // The register is removed only with both.
+        assert_eq!(kind(session.forget(false, Some(passphrase), None)), ErrorKind::WrongCode);
+        assert!(path.exists(), "a refused removal removes nothing");
+        session.forget(false, Some(passphrase), Some(&recovery_codes[2])).unwrap();
+        assert!(!path.exists());
+        // A wrong passphrase or code counts as a failed attempt, as at unlock (a missing one,
+        // which the UI never sends, does not).
+        assert_eq!(session.attempts.succeeded().map(|failed| failed.failures), Some(2), "the two wrong ones");
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
 }

@@ -53,6 +53,10 @@ test('the lock: passphrase, second factor and recovery screens', async () => {
   await (await byTestId(browser, 'passphrase-submit')).click();
   await byTestId(browser, 'security-note');
   await (await byTestId(browser, 'totp-start')).click();
+  await byTestId(browser, 'owner-passphrase');
+  await assertAccessible(browser, 'the passphrase asked again before a change to the protection');
+  await (await byTestId(browser, 'owner-passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'owner-continue')).click();
   await byTestId(browser, 'totp-qr');
   await assertAccessible(browser, 'the second factor enrolment');
   const secret = await (await byTestId(browser, 'totp-secret')).getText();

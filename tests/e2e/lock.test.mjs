@@ -69,7 +69,13 @@ test('a passphrase and the second factor are turned on in Settings → Security'
   await byTestId(browser, 'security-note');
   assert.match(await (await byTestId(browser, 'security-key-store')).getText(), /passphrase/);
 
+  // With a passphrase, turning the second factor on asks for it first.
   await (await byTestId(browser, 'totp-start')).click();
+  await (await byTestId(browser, 'owner-passphrase')).setValue('not the passphrase');
+  await (await byTestId(browser, 'owner-continue')).click();
+  await (await browser.$('[role="alert"][data-kind="wrong_passphrase"]')).waitForDisplayed({ timeout: 10000 });
+  await (await byTestId(browser, 'owner-passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'owner-continue')).click();
   await byTestId(browser, 'totp-qr');
   secret = base32Decode(await (await byTestId(browser, 'totp-secret')).getText());
   assert.equal(secret.length, 20);
@@ -135,8 +141,14 @@ test('a recovery code opens once, and the screensaver locking the session locks 
 
 test('a new database key is shown once, and a backup from before it restores with the old recovery key', async () => {
   await (await byTestId(browser, 'nav-settings')).click();
+  // A new key asks for what opening asks for: the passphrase and a code (here a recovery code).
   await (await byTestId(browser, 'key-rotate')).click();
-  await (await byTestId(browser, 'rotate-passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'owner-passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'key-rotate-confirm')).click();
+  await (await browser.$('[role="alert"][data-kind="wrong_code"]')).waitForDisplayed({ timeout: 10000 });
+  await (await byTestId(browser, 'key-rotate')).click();
+  await (await byTestId(browser, 'owner-passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'owner-code')).setValue(recoveryCodes[2]);
   await (await byTestId(browser, 'key-rotate-confirm')).click();
   const shown = await (await byTestId(browser, 'new-recovery-key', 20000)).getText();
   assert.match(shown, /^([0-9a-f]{4}\s+){15}[0-9a-f]{4}$/);
@@ -157,5 +169,5 @@ test('a new database key is shown once, and a backup from before it restores wit
   assert.match(await (await byTestId(browser, 'restore-note', 20000)).getText(), /Restored 0 contacts/);
   // The restored register kept the current key and the second factor.
   await (await byTestId(browser, 'nav-settings')).click();
-  assert.match(await (await byTestId(browser, 'security-totp')).getText(), /On; 8 recovery codes left/);
+  assert.match(await (await byTestId(browser, 'security-totp')).getText(), /On; 7 recovery codes left/);
 });

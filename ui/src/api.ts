@@ -241,20 +241,25 @@ export const api = {
   /** How the register is protected: key store, second factor, idle lock. */
   securityGet: () => call<SecurityState>("security_get"),
   /** A new second-factor secret (QR code, URI), kept by the app until a code confirms it. */
-  secondFactorBegin: () => call<Enrolment>("second_factor_begin"),
+  // A change to the register's protection carries what opening it asks for: the passphrase when
+  // the key is under one, a code when the second factor is on (null when not asked).
+  secondFactorBegin: (passphrase: string | null) => call<Enrolment>("second_factor_begin", { passphrase }),
   /** Confirms the enrolment; the ten recovery codes, shown once. */
   secondFactorEnable: (code: string) => call<string[]>("second_factor_enable", { code }),
-  secondFactorDisable: (code: string) => call<void>("second_factor_disable", { code }),
+  secondFactorDisable: (code: string, passphrase: string | null) =>
+    call<void>("second_factor_disable", { code, passphrase }),
   /** "Ask for a passphrase when Lagom opens" on: the key moves to a key file. */
-  passphraseSet: (passphrase: string) => call<SecurityState>("passphrase_set", { passphrase }),
+  passphraseSet: (passphrase: string, code: string | null) => call<SecurityState>("passphrase_set", { passphrase, code }),
   /** … and off: the key moves back to the keychain. */
-  passphraseRemove: (current: string) => call<SecurityState>("passphrase_remove", { current }),
-  passphraseChange: (current: string, passphrase: string) => call<void>("passphrase_change", { current, passphrase }),
+  passphraseRemove: (current: string, code: string | null) => call<SecurityState>("passphrase_remove", { current, code }),
+  passphraseChange: (current: string, passphrase: string, code: string | null) =>
+    call<void>("passphrase_change", { current, passphrase, code }),
   /** A new database key; the new recovery key is shown once (and kept for "Copy"). */
-  keyRotate: (passphrase: string | null) => call<RecoveryKeyView>("key_rotate", { passphrase }),
+  keyRotate: (passphrase: string | null, code: string | null) => call<RecoveryKeyView>("key_rotate", { passphrase, code }),
 
   /** Removes the register, its key and (when `backups`) its backups from this computer. */
-  dataForget: (backups: boolean) => call<ForgetReport>("data_forget", { backups }),
+  dataForget: (backups: boolean, passphrase: string | null, code: string | null) =>
+    call<ForgetReport>("data_forget", { backups, passphrase, code }),
 
   settingsGet: () => call<Settings>("settings_get"),
   settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),

@@ -53,6 +53,12 @@ pub enum Error {
     )]
     NotEncrypted { path: PathBuf },
 
+    /// A backup that opens (with a recovery key given for it) but is of another register: its
+    /// audit trail starts elsewhere. Restoring it would bring back another register's people
+    /// without this one's erasures.
+    #[error("{path} is a backup of another register, not of this one; nothing was changed")]
+    OtherRegister { path: PathBuf },
+
     #[error(
         "this database was written by a newer Lagom (schema {found}; this version knows up to \
          {supported}); update Lagom. The file was not changed"
@@ -129,6 +135,7 @@ pub enum ErrorKind {
     WrongPassphrase,
     NotADatabase,
     NotEncrypted,
+    OtherRegister,
     NewerSchema,
     KeyMissing,
     KeychainUnavailable,
@@ -157,6 +164,7 @@ impl Error {
             Error::WrongKey => ErrorKind::WrongKey,
             Error::WrongPassphrase => ErrorKind::WrongPassphrase,
             Error::NotADatabase { .. } => ErrorKind::NotADatabase,
+            Error::OtherRegister { .. } => ErrorKind::OtherRegister,
             Error::NotEncrypted { .. } => ErrorKind::NotEncrypted,
             Error::NewerSchema { .. } => ErrorKind::NewerSchema,
             Error::KeyMissing { .. } => ErrorKind::KeyMissing,

@@ -119,7 +119,10 @@ impl Lagom {
         let other = other_store(path, keys.kind())?;
         let (store, recovery_key) = Store::create(path, keys, other.as_ref(), clock.as_ref())?;
         store.conn.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?1, 'on')", [UNCONFIRMED])?;
-        Ok(Created { lagom: Lagom::with_store(store, clock), recovery_key })
+        let lagom = Lagom::with_store(store, clock);
+        // The trail's first entry: it tells this register's backups from another's.
+        lagom.audit_security("register", "created")?;
+        Ok(Created { lagom, recovery_key })
     }
 
     /// Opens an existing database with the key in `keys`.
@@ -384,6 +387,7 @@ impl Lagom {
                 key: &self.store.key,
                 second_factor: &second_factor::Stored::read(conn)?,
                 unconfirmed_key: self.unconfirmed_recovery_key()?.is_some(),
+                genesis: audit::genesis(conn)?,
             }),
         )?;
         prepared.report.replaced_contacts = replaced_contacts;
@@ -825,6 +829,9 @@ struct Carried<'a> {
     second_factor: &'a second_factor::Stored,
     /// Whether the current recovery key still waits to be confirmed.
     unconfirmed_key: bool,
+    /// The register's first audit entry ([`audit::genesis`]): a backup whose trail starts
+    /// elsewhere is another register's and is refused.
+    genesis: Option<Vec<u8>>,
 }
 
 /// Copies the backup `from` to the private file `restoring` beside the register and makes it
@@ -840,11 +847,11 @@ fn prepare_restore(
     erasures: impl FnOnce(&rusqlite::Connection) -> Result<(Vec<Tombstone>, u32)>,
     register: Option<Carried<'_>>,
 ) -> Result<Prepared> {
-    let (carried, ledger_secret, rekey_to, lock) = match register {
-        Some(Carried { backups, ledger_secret, key, second_factor, unconfirmed_key }) => {
-            (backups, Some(ledger_secret), Some(key), Some((second_factor, unconfirmed_key)))
+    let (carried, ledger_secret, rekey_to, lock, genesis) = match register {
+        Some(Carried { backups, ledger_secret, key, second_factor, unconfirmed_key, genesis }) => {
+            (backups, Some(ledger_secret), Some(key), Some((second_factor, unconfirmed_key)), genesis)
         }
-        None => (&[][..], None, None, None),
+        None => (&[][..], None, None, None, None),
     };
     for leftover in store::database_files(restoring) {
         let _ = std::fs::remove_file(leftover);
@@ -855,6 +862,13 @@ fn prepare_restore(
         let check: String = conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
         if check != "ok" || !copy.verify_audit()?.is_intact() {
             return Err(Error::NotADatabase { path: from.to_owned() });
+        }
+        // Another register's backup (opened with the recovery key given for it) is refused:
+        // this register's erasures would not be in its ledgers.
+        if let (Some(ours), Some(theirs)) = (&genesis, audit::genesis(conn)?)
+            && *ours != theirs
+        {
+            return Err(Error::OtherRegister { path: from.to_owned() });
         }
         let taken_at = backup::taken_at(conn)?;
         let (erasures, refused) = erasures(conn)?;

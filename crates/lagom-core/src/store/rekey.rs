@@ -342,6 +342,29 @@ mod tests {
         drop(Lagom::recover(&path, &new.to_hex(), &MemoryKeyStore::new()).unwrap());
     }
 
+    /// Another register's backup opens with that register's recovery key, but it is refused:
+    /// restoring it would bring back another register's people without this one's erasures.
+    #[test]
+    fn a_backup_of_another_register_is_refused_even_with_its_recovery_key() {
+        let ours = MemoryKeyStore::new();
+        let (dir, path, _, id) = register(&ours);
+        let theirs = MemoryKeyStore::new();
+        let other_dir = tempfile::tempdir().unwrap();
+        let created = Lagom::create(&other_dir.path().join("lagom.db"), &theirs).unwrap();
+        let their_key = created.recovery_key.clone();
+        let their_backup = created.lagom.backup(Some(&other_dir.path().join("backups"))).unwrap();
+        drop(created);
+
+        let lagom = Lagom::open(&path, &ours).unwrap();
+        let failed = lagom.restore_with_recovery_key(Path::new(&their_backup.path), &their_key.to_hex()).unwrap_err();
+        assert_eq!(failed.error.kind(), ErrorKind::OtherRegister, "{}", failed.error);
+        // Nothing changed: the register is handed back open, with its contact.
+        let lagom = failed.register.unwrap();
+        assert_eq!(lagom.contacts().get(&id).unwrap().given_name, "Rutger");
+        assert!(!with_suffix(&path, ".restoring").exists(), "the working copy is removed");
+        drop(dir);
+    }
+
     /// A store whose key cannot be removed (a keychain that refuses).
     #[derive(Debug, Default)]
     struct Stuck(MemoryKeyStore);
