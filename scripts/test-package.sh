@@ -123,8 +123,8 @@ if command -v rpm >/dev/null; then
   # A requirement is a name (with a version only in rpm's own fields): a space means a version
   # written into the name, which nothing provides.
   ! grep -q ' ' <<<"$requires" || fail "the .rpm requires a name with a space in it: $(grep ' ' <<<"$requires")"
-  "${rpmq[@]}" -qp --scripts "$rpm" 2>/dev/null | grep -q 'rmdir /usr/share/licenses/lagom' ||
-    fail "the .rpm does not remove its notice's folder"
+  scripts=$("${rpmq[@]}" -qp --scripts "$rpm" 2>/dev/null)
+  grep -q 'rmdir /usr/share/licenses/lagom' <<<"$scripts" || fail "the .rpm does not remove its notice's folder"
   if $can_install; then
     rpm_name=$("${rpmq[@]}" -qp --qf '%{NAME}' "$rpm" 2>/dev/null)
     rpmroot="$work/rpm-root"
@@ -141,7 +141,7 @@ if command -v rpm >/dev/null; then
     cmp -s "$rpmroot/usr/bin/lagom" "$work/root/usr/bin/lagom" || fail "the .rpm and the .deb ship different lagom commands"
     [ "$(stat -c %s "$rpmroot/usr/bin/lagom-crm")" = "$(stat -c %s "$work/root/usr/bin/lagom-crm")" ] ||
       fail "the .rpm and the .deb ship different apps"
-    "${rpmr[@]}" -e --nodeps --noscripts "$rpm_name" 2>>"$work/rpm.log"
+    "${rpmr[@]}" -e --nodeps --noscripts "$rpm_name" 2>>"$work/rpm.log" || { cat "$work/rpm.log" >&2; fail "the .rpm did not remove"; }
     left=$(find "$rpmroot/usr" -type f 2>/dev/null | head -n 3)
     [ -z "$left" ] || fail "removing the .rpm left $left"
     echo "requires $(grep -c . <<<"$requires") names, installed, verified and removed in a scratch root"

@@ -313,20 +313,27 @@ impl Session {
     /// owner nor turn one off, make a new key (the owner's recovery key would stop working) or
     /// remove the register. Wrong ones count as failed unlock attempts, and wait as they do.
     fn confirm_owner(&self, lagom: &Lagom, passphrase: Option<&str>, code: Option<&str>) -> IpcResult<()> {
-        self.confirm_passphrase(passphrase)?;
+        self.confirm_passphrase(lagom, passphrase)?;
         if lagom.second_factor().state()?.enabled {
-            let given = code.ok_or(Error::WrongCode)?;
+            // A field left blank is missing, not wrong: it is not counted.
+            let given = code.filter(|c| !c.trim().is_empty()).ok_or(Error::WrongCode)?;
             lagom.second_factor().check(given).map_err(|e| self.counted(e))?;
+        }
+        // Confirmed: earlier failures go into the audit trail, as at an unlock, and no longer
+        // count towards a wait.
+        if let Some(failed) = self.attempts.succeeded() {
+            let _ = lagom.record_failed_unlocks(&failed);
         }
         Ok(())
     }
 
-    /// The passphrase, when the key is under one (its key file unwrapped with it).
-    fn confirm_passphrase(&self, passphrase: Option<&str>) -> IpcResult<()> {
+    /// The passphrase, when the key is under one: its key file must unwrap with it to the key
+    /// this register is open with.
+    fn confirm_passphrase(&self, lagom: &Lagom, passphrase: Option<&str>) -> IpcResult<()> {
         self.attempts.check(&SystemClock)?;
         if KeyStoreKind::for_database(&self.db_path) == KeyStoreKind::Passphrase {
-            let given = passphrase.ok_or(Error::WrongPassphrase)?;
-            PassphraseStore::for_database(&self.db_path, given).load().map_err(|e| self.counted(e))?;
+            let given = passphrase.filter(|p| !p.is_empty()).ok_or(Error::WrongPassphrase)?;
+            lagom.check_holds_key(&PassphraseStore::for_database(&self.db_path, given)).map_err(|e| self.counted(e))?;
         }
         Ok(())
     }
@@ -380,8 +387,12 @@ impl Session {
     pub fn disable_second_factor(&self, code: &str, passphrase: Option<&str>) -> IpcResult<()> {
         let slot = self.slot();
         let lagom = slot.as_ref().ok_or(Error::NotOpen)?;
-        self.confirm_passphrase(passphrase)?;
-        lagom.second_factor().disable(code).map_err(|e| self.counted(e))
+        self.confirm_passphrase(lagom, passphrase)?;
+        lagom.second_factor().disable(code).map_err(|e| self.counted(e))?;
+        if let Some(failed) = self.attempts.succeeded() {
+            let _ = lagom.record_failed_unlocks(&failed);
+        }
+        Ok(())
     }
 
     /// "Ask for a passphrase when Lagom opens" on: the key moves from the keychain to a key
@@ -403,6 +414,8 @@ impl Session {
     }
 
     pub fn change_passphrase(&self, current: &str, new: &str, code: Option<&str>) -> IpcResult<()> {
+        // Everything that can refuse is checked before the code is used up.
+        PassphraseStore::check_strength(new)?;
         let store = PassphraseStore::for_database(&self.db_path, current);
         self.as_owner(Some(current), code, |lagom| lagom.change_passphrase(&store, new))
     }
@@ -412,13 +425,13 @@ impl Session {
     /// code when the second factor is on.
     pub fn rotate_key(&self, passphrase: Option<&str>, code: Option<&str>) -> IpcResult<RecoveryKeyView> {
         let mut slot = self.slot();
-        self.confirm_owner(slot.as_ref().ok_or(Error::NotOpen)?, passphrase, code)?;
         let keys: Box<dyn KeyStore> = match KeyStoreKind::for_database(&self.db_path) {
             KeyStoreKind::Passphrase => {
                 Box::new(PassphraseStore::for_database(&self.db_path, passphrase.ok_or(Error::WrongPassphrase)?))
             }
             _ => Box::new(KeychainStore::for_database(&self.db_path)?),
         };
+        self.confirm_owner(slot.as_ref().ok_or(Error::NotOpen)?, passphrase, code)?;
         let lagom = slot.take().ok_or(Error::NotOpen)?;
         match lagom.rekey(keys.as_ref()) {
             Ok((lagom, key)) => {
@@ -530,41 +543,65 @@ mod tests {
     }
 
     /// Someone at an unlocked, unattended Lagom cannot turn the second factor on against its
-    /// owner, make a new key (which would void the owner's recovery key), turn the second factor
-    /// off or remove the register without what opening it asks for.
+    /// owner, make a new key (which would void the owner's recovery key), change the
+    /// passphrase, turn the second factor off or remove the register without what opening it
+    /// asks for. A wrong one counts as a failed attempt; a blank one, the right code used a
+    /// second time, or a refusal for another reason does not, and does not use the code up.
     #[test]
     fn changing_the_protection_asks_for_the_passphrase_and_the_code_that_opening_asks_for() {
         let path = fresh_path();
         let passphrase = "a long enough passphrase";
         let session = Session::new(path.clone());
         session.create(Some(passphrase), lagom_core::ReportLanguage::En).unwrap();
+        let counted = || session.attempts.path().exists();
 
         // The second factor is turned on only with the passphrase.
         assert_eq!(kind(session.begin_second_factor(None)), ErrorKind::WrongPassphrase);
+        assert_eq!(kind(session.begin_second_factor(Some(""))), ErrorKind::WrongPassphrase);
+        assert!(!counted(), "a blank passphrase is not a failed attempt");
         assert_eq!(kind(session.begin_second_factor(Some("a wrong passphrase here"))), ErrorKind::WrongPassphrase);
+        assert!(counted(), "a wrong one is");
         session.begin_second_factor(Some(passphrase)).unwrap();
+        assert!(!counted(), "the right one clears the count");
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         let code = locked(&session.enrolment).as_ref().unwrap().code_at(now).unwrap();
         let recovery_codes = session.enable_second_factor(&code).unwrap();
 
         // A new key: the passphrase and a code, each checked.
         assert_eq!(kind(session.rotate_key(Some(passphrase), None)), ErrorKind::WrongCode);
+        assert_eq!(kind(session.rotate_key(Some(passphrase), Some(" "))), ErrorKind::WrongCode);
         assert_eq!(kind(session.rotate_key(None, Some(&recovery_codes[0]))), ErrorKind::WrongPassphrase);
+        assert_eq!(kind(session.rotate_key(Some(passphrase), Some(&code))), ErrorKind::CodeUsed);
+        assert!(!counted(), "blank, missing and already used are not failed attempts");
         assert_eq!(kind(session.rotate_key(Some(passphrase), Some("000000"))), ErrorKind::WrongCode);
+        assert!(counted());
         session.rotate_key(Some(passphrase), Some(&recovery_codes[0])).unwrap();
+        assert!(!counted());
+
+        // A new passphrase too weak is refused before the code is used up.
+        let new = "another long enough passphrase";
+        assert_eq!(
+            kind(session.change_passphrase(passphrase, "short", Some(&recovery_codes[1]))),
+            ErrorKind::WeakPassphrase
+        );
+        session.change_passphrase(passphrase, new, Some(&recovery_codes[1])).unwrap();
+        assert_eq!(session.security().unwrap().second_factor.recovery_codes_left, 8);
 
         // Off: its code and the passphrase.
-        assert_eq!(kind(session.disable_second_factor(&recovery_codes[1], None)), ErrorKind::WrongPassphrase);
+        assert_eq!(kind(session.disable_second_factor(&recovery_codes[2], None)), ErrorKind::WrongPassphrase);
+        assert_eq!(
+            kind(session.disable_second_factor(&recovery_codes[2], Some(passphrase))),
+            ErrorKind::WrongPassphrase
+        );
         assert!(session.security().unwrap().second_factor.enabled, "still on");
 
-        // The register is removed only with both.
-        assert_eq!(kind(session.forget(false, Some(passphrase), None)), ErrorKind::WrongCode);
+        // The register is removed only with both, and with it its attempts file.
+        assert_eq!(kind(session.forget(false, Some(new), None)), ErrorKind::WrongCode);
         assert!(path.exists(), "a refused removal removes nothing");
-        session.forget(false, Some(passphrase), Some(&recovery_codes[2])).unwrap();
+        assert!(counted(), "the old passphrase above was counted");
+        session.forget(false, Some(new), Some(&recovery_codes[2])).unwrap();
         assert!(!path.exists());
-        // A wrong passphrase or code counts as a failed attempt, as at unlock (a missing one,
-        // which the UI never sends, does not).
-        assert_eq!(session.attempts.succeeded().map(|failed| failed.failures), Some(2), "the two wrong ones");
+        assert!(!counted(), "nothing of the register is left");
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }

@@ -5,7 +5,7 @@
 // key, and a backup from before it restored with the old recovery key.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { addContact, base32Decode, byTestId, freshDatabase, launchApp, listedNames, openContacts, startDriver, stopApp, totpCode } from './driver.mjs';
@@ -170,4 +170,18 @@ test('a new database key is shown once, and a backup from before it restores wit
   // The restored register kept the current key and the second factor.
   await (await byTestId(browser, 'nav-settings')).click();
   assert.match(await (await byTestId(browser, 'security-totp')).getText(), /On; 7 recovery codes left/);
+});
+
+test("\"Remove Lagom's data\" asks for the passphrase and a code before it removes anything", async () => {
+  await (await byTestId(browser, 'forget-word')).setValue('REMOVE');
+  await (await byTestId(browser, 'owner-passphrase')).setValue('not the passphrase');
+  await (await byTestId(browser, 'owner-code')).setValue(recoveryCodes[3]);
+  await (await byTestId(browser, 'forget-confirm')).click();
+  await (await browser.$('[role="alert"][data-kind="wrong_passphrase"]')).waitForDisplayed({ timeout: 10000 });
+  assert.ok(existsSync(db), 'a refused removal removes nothing');
+  await (await byTestId(browser, 'owner-passphrase')).setValue(passphrase);
+  await (await byTestId(browser, 'owner-code')).setValue(recoveryCodes[3]);
+  await (await byTestId(browser, 'forget-confirm')).click();
+  await byTestId(browser, 'forget-done', 20000);
+  assert.ok(!existsSync(db), 'the register is gone');
 });

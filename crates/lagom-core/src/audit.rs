@@ -408,8 +408,6 @@ fn changes_of<'a>(entries: &'a [Stored], field: &'a str) -> impl Iterator<Item =
         .filter(move |e| e.action == AuditAction::Update.as_str() && e.field.as_deref() == Some(field))
 }
 
-/// Removes the values and secrets of every entry about `subject_id`. Only inside an erase
-/// (the caller holds the erase guard). Returns how many entries were redacted.
 /// The hash of the register's first audit entry: it never changes (the trail is append-only
 /// and erasure keeps the hashes), and no other register shares it, so it tells whether a
 /// backup is of this register. `None` for a trail still empty.
@@ -417,6 +415,8 @@ pub(crate) fn genesis(conn: &Connection) -> Result<Option<Vec<u8>>> {
     Ok(conn.query_row("SELECT hash FROM audit_entry ORDER BY seq LIMIT 1", [], |row| row.get(0)).optional()?)
 }
 
+/// Removes the values and secrets of every entry about `subject_id`. Only inside an erase
+/// (the caller holds the erase guard). Returns how many entries were redacted.
 pub(crate) fn redact_subject(conn: &Connection, subject_id: &str) -> Result<usize> {
     conn.prepare_cached("DELETE FROM audit_secret WHERE seq IN (SELECT seq FROM audit_entry WHERE subject_id = ?1)")?
         .execute([subject_id])?;

@@ -104,6 +104,14 @@ pub enum Error {
     )]
     WrongCode,
 
+    /// The right code, too late: its time step (or a later one) was already accepted, so it is
+    /// not taken again. Not a failed attempt.
+    #[error(
+        "that code was already used: wait for the next one your authenticator app shows (at most \
+         30 seconds), or use a recovery code"
+    )]
+    CodeUsed,
+
     #[error("too many wrong attempts: wait {seconds} seconds and try again")]
     TryLater { seconds: u64 },
 
@@ -147,6 +155,7 @@ pub enum ErrorKind {
     NotOpen,
     Cancelled,
     WrongCode,
+    CodeUsed,
     TryLater,
     NotSetUp,
     Storage,
@@ -177,6 +186,7 @@ impl Error {
             Error::NotOpen => ErrorKind::NotOpen,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::WrongCode => ErrorKind::WrongCode,
+            Error::CodeUsed => ErrorKind::CodeUsed,
             Error::TryLater { .. } => ErrorKind::TryLater,
             Error::NotSetUp { .. } => ErrorKind::NotSetUp,
             Error::Storage(_) => ErrorKind::Storage,

@@ -573,7 +573,7 @@ impl Lagom {
 
     /// Refuses unless `keys` holds the key this register is open with (a wrong passphrase is
     /// `wrong_passphrase`).
-    fn check_holds_key(&self, keys: &dyn KeyStore) -> Result<()> {
+    pub fn check_holds_key(&self, keys: &dyn KeyStore) -> Result<()> {
         match keys.load()? {
             Some(held) if held == self.store.key => Ok(()),
             _ => Err(Error::KeyMissing { store: keys.kind().describe() }),
@@ -699,7 +699,8 @@ impl Lagom {
         // Registers a restore left aside, or a restore that stopped half way.
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
-            if ["before-restore-", "restoring", "rekeying"]
+            // … and its failed-attempts file (counts and times, nothing secret).
+            if ["before-restore-", "restoring", "rekeying", "attempts"]
                 .iter()
                 .any(|leftover| file.starts_with(&format!("{name}.{leftover}")))
             {

@@ -258,9 +258,9 @@ impl SecondFactor<'_> {
         if code.len() == DIGITS && code.chars().all(|c| c.is_ascii_digit()) {
             let step = matching_step(&secret, &code, self.now_step()).ok_or(Error::WrongCode)?;
             let step = i64::try_from(step).unwrap_or(i64::MAX);
-            // A step already used (or an earlier one) is a replay.
+            // A step already used (or an earlier one) is a replay: the right code, too late.
             if step <= last_step {
-                return Err(Error::WrongCode);
+                return Err(Error::CodeUsed);
             }
             conn.execute("UPDATE second_factor SET last_step = ?1", [step])?;
             return Ok(CodeAccepted::Authenticator);

@@ -684,7 +684,7 @@ fn the_second_factor_takes_a_code_once_within_a_step_of_drift_or_a_recovery_code
 
     // The code used to enrol is not accepted again (a replay); the next step's is.
     let code_now = pending.code_at(now()).unwrap();
-    assert_eq!(lagom.second_factor().check(&code_now).unwrap_err().kind(), ErrorKind::WrongCode);
+    assert_eq!(lagom.second_factor().check(&code_now).unwrap_err().kind(), ErrorKind::CodeUsed);
     clock.advance(chrono::Duration::seconds(30));
     let next = pending.code_at(now()).unwrap();
     // One step of drift: the phone is 30 s ahead.
@@ -692,7 +692,7 @@ fn the_second_factor_takes_a_code_once_within_a_step_of_drift_or_a_recovery_code
     let ahead = pending.code_at(now() + 30).unwrap();
     assert!(lagom.second_factor().check(&ahead).is_ok());
     // A code from before one that was accepted is not taken.
-    assert_eq!(lagom.second_factor().check(&next).unwrap_err().kind(), ErrorKind::WrongCode);
+    assert_eq!(lagom.second_factor().check(&next).unwrap_err().kind(), ErrorKind::CodeUsed);
     // Two steps late is too late.
     clock.advance(chrono::Duration::seconds(120));
     let stale = pending.code_at(now() - 60).unwrap();
