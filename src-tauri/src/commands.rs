@@ -156,9 +156,16 @@ pub fn settings_get(session: State<'_, Session>) -> IpcResult<Settings> {
     session.with(|l| l.settings())
 }
 
+/// Saves the settings; turning the idle lock off or giving it longer carries what opening the
+/// register asks for (`passphrase`, `code`), as any change to the protection does.
 #[tauri::command(async)]
-pub fn settings_update(session: State<'_, Session>, settings: Settings) -> IpcResult<Settings> {
-    session.with(|l| l.save_settings(&settings))
+pub fn settings_update(
+    session: State<'_, Session>,
+    settings: Settings,
+    passphrase: Option<Zeroizing<String>>,
+    code: Option<Zeroizing<String>>,
+) -> IpcResult<Settings> {
+    session.save_settings(&settings, passphrase.as_deref().map(String::as_str), code.as_deref().map(String::as_str))
 }
 
 #[tauri::command(async)]

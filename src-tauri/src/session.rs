@@ -360,6 +360,23 @@ impl Session {
         Ok(f(lagom)?)
     }
 
+    /// Saves the settings. The idle lock is part of the protection: turning it off, or giving
+    /// it longer, is confirmed as any other change to it ([`Session::confirm_owner`]).
+    pub fn save_settings(
+        &self,
+        settings: &lagom_core::Settings,
+        passphrase: Option<&str>,
+        code: Option<&str>,
+    ) -> IpcResult<lagom_core::Settings> {
+        let slot = self.slot();
+        let lagom = slot.as_ref().ok_or(Error::NotOpen)?;
+        let (before, after) = (lagom.settings()?.lock_after_idle_minutes, settings.lock_after_idle_minutes);
+        if idle_lock_weakened(before, after) {
+            self.confirm_owner(lagom, passphrase, code)?;
+        }
+        Ok(lagom.save_settings(settings)?)
+    }
+
     /// Starts enrolling a second factor (after the passphrase, when there is one): the secret
     /// is kept here until a code confirms it.
     pub fn begin_second_factor(&self, passphrase: Option<&str>) -> IpcResult<Enrolment> {
@@ -525,6 +542,12 @@ fn idle_lock_seconds(minutes: u32) -> u32 {
     minutes.saturating_mul(60)
 }
 
+/// Whether the idle lock goes from `before` to `after` minutes is a weaker protection: off
+/// (0), or longer than it was.
+pub fn idle_lock_weakened(before: u32, after: u32) -> bool {
+    after != before && (after == 0 || (before != 0 && after > before))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -586,6 +609,10 @@ mod tests {
         );
         session.change_passphrase(passphrase, new, Some(&recovery_codes[1])).unwrap();
         assert_eq!(session.security().unwrap().second_factor.recovery_codes_left, 8);
+        assert!(super::idle_lock_weakened(10, 0) && super::idle_lock_weakened(10, 30));
+        assert!(
+            !super::idle_lock_weakened(10, 5) && !super::idle_lock_weakened(0, 10) && !super::idle_lock_weakened(0, 0)
+        );
 
         // Off: its code and the passphrase.
         assert_eq!(kind(session.disable_second_factor(&recovery_codes[2], None)), ErrorKind::WrongPassphrase);
@@ -595,10 +622,22 @@ mod tests {
         );
         assert!(session.security().unwrap().second_factor.enabled, "still on");
 
+        // The idle lock turned off or lengthened is a change to the protection; shortened, not.
+        let mut settings = session.with(|l| l.settings()).unwrap();
+        settings.lock_after_idle_minutes = 5;
+        session.save_settings(&settings, None, None).unwrap();
+        settings.lock_after_idle_minutes = 0;
+        assert_eq!(kind(session.save_settings(&settings, Some(new), None)), ErrorKind::WrongCode);
+        assert_eq!(kind(session.save_settings(&settings, None, Some(&recovery_codes[3]))), ErrorKind::WrongPassphrase);
+        assert_eq!(session.with(|l| l.settings()).unwrap().lock_after_idle_minutes, 5, "still on");
+        session.save_settings(&settings, Some(new), Some(&recovery_codes[3])).unwrap();
+        assert_eq!(session.with(|l| l.settings()).unwrap().lock_after_idle_minutes, 0);
+
         // The register is removed only with both, and with it its attempts file.
         assert_eq!(kind(session.forget(false, Some(new), None)), ErrorKind::WrongCode);
         assert!(path.exists(), "a refused removal removes nothing");
-        assert!(counted(), "the old passphrase above was counted");
+        assert_eq!(kind(session.forget(false, Some(passphrase), Some(&recovery_codes[2]))), ErrorKind::WrongPassphrase);
+        assert!(counted(), "the old passphrase is a failed attempt");
         session.forget(false, Some(new), Some(&recovery_codes[2])).unwrap();
         assert!(!path.exists());
         assert!(!counted(), "nothing of the register is left");

@@ -172,15 +172,43 @@ test('a new database key is shown once, and a backup from before it restores wit
   assert.match(await (await byTestId(browser, 'security-totp')).getText(), /On; 7 recovery codes left/);
 });
 
+/** An element further down the page: scrolled to, then waited for. */
+async function scrolledTo(id) {
+  const el = await browser.$(`[data-testid="${id}"]`);
+  await el.waitForExist({ timeout: 10000 });
+  await el.scrollIntoView();
+  await el.waitForDisplayed({ timeout: 10000 });
+  return el;
+}
+
+test('turning the idle lock off asks for the passphrase and a code', async () => {
+  // The idle lock's own fields, in the settings form (the removal section below has its own).
+  const idleField = (id) => browser.$(`fieldset:has([data-testid="idle-minutes"]) [data-testid="${id}"]`);
+  await (await scrolledTo('idle-minutes')).setValue('0');
+  await (await byTestId(browser, 'settings-save')).click();
+  // The fields show; nothing is saved until they are filled.
+  await (await idleField('owner-passphrase')).waitForDisplayed({ timeout: 10000 });
+  await (await idleField('owner-passphrase')).setValue(passphrase);
+  await (await idleField('owner-code')).setValue(recoveryCodes[4]);
+  await (await byTestId(browser, 'settings-save')).click();
+  await (await idleField('owner-proof')).waitForExist({ reverse: true, timeout: 10000, timeoutMsg: 'the settings were not saved' });
+  assert.equal(await (await scrolledTo('idle-minutes')).getValue(), '0');
+  // The recovery code given is used up (the Security section reads it when the page opens).
+  await (await byTestId(browser, 'nav-home')).click();
+  await (await byTestId(browser, 'nav-settings')).click();
+  assert.match(await (await byTestId(browser, 'security-totp')).getText(), /On; 6 recovery codes left/);
+});
+
 test("\"Remove Lagom's data\" asks for the passphrase and a code before it removes anything", async () => {
-  await (await byTestId(browser, 'forget-word')).setValue('REMOVE');
-  await (await byTestId(browser, 'owner-passphrase')).setValue('not the passphrase');
-  await (await byTestId(browser, 'owner-code')).setValue(recoveryCodes[3]);
+  await (await scrolledTo('forget-word')).setValue('REMOVE');
+  const forgetField = (id) => browser.$(`[data-testid="forget"] [data-testid="${id}"]`);
+  await (await forgetField('owner-passphrase')).setValue('not the passphrase');
+  await (await forgetField('owner-code')).setValue(recoveryCodes[3]);
   await (await byTestId(browser, 'forget-confirm')).click();
   await (await browser.$('[role="alert"][data-kind="wrong_passphrase"]')).waitForDisplayed({ timeout: 10000 });
   assert.ok(existsSync(db), 'a refused removal removes nothing');
-  await (await byTestId(browser, 'owner-passphrase')).setValue(passphrase);
-  await (await byTestId(browser, 'owner-code')).setValue(recoveryCodes[3]);
+  await (await forgetField('owner-passphrase')).setValue(passphrase);
+  await (await forgetField('owner-code')).setValue(recoveryCodes[3]);
   await (await byTestId(browser, 'forget-confirm')).click();
   await byTestId(browser, 'forget-done', 20000);
   assert.ok(!existsSync(db), 'the register is gone');

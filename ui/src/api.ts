@@ -262,5 +262,7 @@ export const api = {
     call<ForgetReport>("data_forget", { backups, passphrase, code }),
 
   settingsGet: () => call<Settings>("settings_get"),
-  settingsUpdate: (settings: Settings) => call<Settings>("settings_update", { settings }),
+  /** Turning the idle lock off or giving it longer carries what opening asks for. */
+  settingsUpdate: (settings: Settings, passphrase: string | null = null, code: string | null = null) =>
+    call<Settings>("settings_update", { settings, passphrase, code }),
 };
