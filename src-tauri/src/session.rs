@@ -372,6 +372,8 @@ impl Session {
         let lagom = slot.as_ref().ok_or(Error::NotOpen)?;
         let (before, after) = (lagom.settings()?.lock_after_idle_minutes, settings.lock_after_idle_minutes);
         if idle_lock_weakened(before, after) {
+            // Refused settings are refused before the code is used up.
+            lagom.check_settings(settings)?;
             self.confirm_owner(lagom, passphrase, code)?;
         }
         Ok(lagom.save_settings(settings)?)
@@ -535,8 +537,11 @@ impl Session {
 
 /// The idle lock in seconds; end-to-end builds may shorten it (`LAGOM_E2E_IDLE_SECONDS`).
 fn idle_lock_seconds(minutes: u32) -> u32 {
+    // The e2e seam shortens the lock; it never turns on one that is off.
     #[cfg(feature = "e2e")]
-    if let Some(seconds) = std::env::var("LAGOM_E2E_IDLE_SECONDS").ok().and_then(|s| s.parse().ok()) {
+    if minutes > 0
+        && let Some(seconds) = std::env::var("LAGOM_E2E_IDLE_SECONDS").ok().and_then(|s| s.parse().ok())
+    {
         return seconds;
     }
     minutes.saturating_mul(60)

@@ -130,9 +130,9 @@ test('a recovery code opens once, and the screensaver locking the session locks 
     'boolean:true',
   ]);
   await assertLockedWithNothingShown('passphrase');
-  // The same recovery code is refused the second time.
+  // The same recovery code is refused the second time, as used.
   await unlock(recoveryCodes[0]);
-  await (await browser.$('[role="alert"][data-kind="wrong_code"]')).waitForDisplayed({ timeout: 10000 });
+  await (await browser.$('[role="alert"][data-kind="code_used"]')).waitForDisplayed({ timeout: 10000 });
   const field = await byTestId(browser, 'unlock-code');
   await field.setValue(recoveryCodes[1]);
   await (await byTestId(browser, 'unlock-code-submit')).click();
@@ -181,13 +181,14 @@ async function scrolledTo(id) {
   return el;
 }
 
-test('turning the idle lock off asks for the passphrase and a code', async () => {
+test('turning the idle lock off asks for the passphrase and a code, and then it stays open', async () => {
   // The idle lock's own fields, in the settings form (the removal section below has its own).
   const idleField = (id) => browser.$(`fieldset:has([data-testid="idle-minutes"]) [data-testid="${id}"]`);
   await (await scrolledTo('idle-minutes')).setValue('0');
   await (await byTestId(browser, 'settings-save')).click();
-  // The fields show; nothing is saved until they are filled.
+  // The fields show, with focus in the first; nothing is saved until they are filled.
   await (await idleField('owner-passphrase')).waitForDisplayed({ timeout: 10000 });
+  assert.equal(await browser.execute(() => document.activeElement?.dataset.testid), 'owner-passphrase');
   await (await idleField('owner-passphrase')).setValue(passphrase);
   await (await idleField('owner-code')).setValue(recoveryCodes[4]);
   await (await byTestId(browser, 'settings-save')).click();
@@ -197,6 +198,10 @@ test('turning the idle lock off asks for the passphrase and a code', async () =>
   await (await byTestId(browser, 'nav-home')).click();
   await (await byTestId(browser, 'nav-settings')).click();
   assert.match(await (await byTestId(browser, 'security-totp')).getText(), /On; 6 recovery codes left/);
+  // Off: longer than the test's idle time (LAGOM_E2E_IDLE_SECONDS) without input, still open.
+  await browser.pause(10000);
+  await byTestId(browser, 'security-totp');
+  assert.equal(await browser.$('[data-testid="unlock-code"], [data-testid="passphrase-submit"]').isExisting(), false);
 });
 
 test("\"Remove Lagom's data\" asks for the passphrase and a code before it removes anything", async () => {

@@ -35,6 +35,7 @@ pub mod unlock;
 pub mod validate;
 pub mod vocab;
 
+use rusqlite::OptionalExtension;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -388,6 +389,9 @@ impl Lagom {
                 second_factor: &second_factor::Stored::read(conn)?,
                 unconfirmed_key: self.unconfirmed_recovery_key()?.is_some(),
                 genesis: audit::genesis(conn)?,
+                idle_lock: conn
+                    .query_row("SELECT value FROM setting WHERE key = ?1", [IDLE_LOCK_SETTING], |row| row.get(0))
+                    .optional()?,
             }),
         )?;
         prepared.report.replaced_contacts = replaced_contacts;
@@ -794,6 +798,12 @@ impl Lagom {
         Settings::save(&self.ctx(), settings)
     }
 
+    /// Refuses settings [`Lagom::save_settings`] would refuse, without saving anything (so a
+    /// confirmation is asked only for settings that will be saved).
+    pub fn check_settings(&self, settings: &Settings) -> Result<()> {
+        Settings::checked(settings).map(drop)
+    }
+
     /// Names of the organisations already known, for the form's suggestions.
     pub fn organisation_names(&self) -> Result<Vec<String>> {
         let names = self
@@ -833,7 +843,13 @@ struct Carried<'a> {
     /// The register's first audit entry ([`audit::genesis`]): a backup whose trail starts
     /// elsewhere is another register's and is refused.
     genesis: Option<Vec<u8>>,
+    /// The idle lock as set now (its stored value, if any): part of the protection, so a
+    /// restore never brings back an older, weaker one.
+    idle_lock: Option<String>,
 }
+
+/// The setting that holds the idle lock's minutes.
+const IDLE_LOCK_SETTING: &str = "lock_after_idle_minutes";
 
 /// Copies the backup `from` to the private file `restoring` beside the register and makes it
 /// the register to put in place: opened with `key` (an older schema migrated, a newer refused),
@@ -849,8 +865,8 @@ fn prepare_restore(
     register: Option<Carried<'_>>,
 ) -> Result<Prepared> {
     let (carried, ledger_secret, rekey_to, lock, genesis) = match register {
-        Some(Carried { backups, ledger_secret, key, second_factor, unconfirmed_key, genesis }) => {
-            (backups, Some(ledger_secret), Some(key), Some((second_factor, unconfirmed_key)), genesis)
+        Some(Carried { backups, ledger_secret, key, second_factor, unconfirmed_key, genesis, idle_lock }) => {
+            (backups, Some(ledger_secret), Some(key), Some((second_factor, unconfirmed_key, idle_lock)), genesis)
         }
         None => (&[][..], None, None, None, None),
     };
@@ -901,8 +917,15 @@ fn prepare_restore(
                 rusqlite::params![id, at, file],
             )?;
         }
-        if let Some((lock, unconfirmed)) = lock {
+        if let Some((lock, unconfirmed, idle_lock)) = lock {
             lock.write(conn)?;
+            conn.execute("DELETE FROM setting WHERE key = ?1", [IDLE_LOCK_SETTING])?;
+            if let Some(minutes) = idle_lock {
+                conn.execute(
+                    "INSERT INTO setting (key, value) VALUES (?1, ?2)",
+                    [IDLE_LOCK_SETTING, minutes.as_str()],
+                )?;
+            }
             // Whether the current recovery key still waits to be confirmed is the register's.
             conn.execute("DELETE FROM setting WHERE key = ?1", [UNCONFIRMED])?;
             if unconfirmed {

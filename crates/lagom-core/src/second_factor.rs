@@ -244,7 +244,8 @@ impl SecondFactor<'_> {
     }
 
     /// Accepts a code from the authenticator app (once per time step) or an unused recovery
-    /// code (then used up); anything else is `wrong_code`.
+    /// code (then used up). A right code too late (its step, or a later one, already accepted)
+    /// or a recovery code already used is `code_used`; anything else is `wrong_code`.
     pub fn check(&self, code: &str) -> Result<CodeAccepted> {
         let conn = self.ctx.conn;
         let row: Option<(Vec<u8>, i64)> = conn
@@ -271,7 +272,11 @@ impl SecondFactor<'_> {
             rusqlite::params![self.ctx.now(), recovery_hash(&code)],
         )?;
         if used == 0 {
-            return Err(Error::WrongCode);
+            // A recovery code already crossed off is the owner's mistake, not a guess.
+            let spent = tx
+                .prepare_cached("SELECT 1 FROM recovery_code WHERE hash = ?1 AND used_at IS NOT NULL")?
+                .exists([recovery_hash(&code)])?;
+            return Err(if spent { Error::CodeUsed } else { Error::WrongCode });
         }
         // Used up and audited together, or neither.
         self.audit("recovery_code", "used")?;

@@ -189,10 +189,8 @@ impl Settings {
         Ok(settings)
     }
 
-    /// Validates and stores the settings; every value that changes is in the audit trail
-    /// (who turned automatic erasure on, and when).
-    pub(crate) fn save(ctx: &Ctx<'_>, input: &Settings) -> Result<Settings> {
-        let conn = ctx.conn;
+    /// The settings as they would be stored, or why they are refused; nothing is written.
+    pub(crate) fn checked(input: &Settings) -> Result<Settings> {
         let mut errors = InvalidInput::default();
         let country = validate::country(&mut errors, "default_country", &input.default_country);
         let mut controller = input.controller.clone();
@@ -230,14 +228,21 @@ impl Settings {
             errors.push("grace_days", FieldErrorCode::OutOfRange, format!("give 0 to {MAX_GRACE_DAYS} days"));
         }
         errors.into_result()?;
-        let before = Self::load(conn)?;
-        let checked = Settings {
+        Ok(Settings {
             default_country: country.unwrap_or_else(|| "SE".into()),
             controller,
             automatic_erasure_since: None,
             backup_folder,
             ..input.clone()
-        };
+        })
+    }
+
+    /// Validates and stores the settings; every value that changes is in the audit trail
+    /// (who turned automatic erasure on, and when).
+    pub(crate) fn save(ctx: &Ctx<'_>, input: &Settings) -> Result<Settings> {
+        let conn = ctx.conn;
+        let checked = Self::checked(input)?;
+        let before = Self::load(conn)?;
         let tx = conn.unchecked_transaction()?;
         let stored: std::collections::HashSet<String> = tx
             .prepare_cached("SELECT key FROM setting")?

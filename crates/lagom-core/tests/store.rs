@@ -703,7 +703,8 @@ fn the_second_factor_takes_a_code_once_within_a_step_of_drift_or_a_recovery_code
     // A recovery code, typed in capitals with a space, works once.
     let typed = codes[3].to_uppercase().replace('-', " ");
     assert_eq!(lagom.second_factor().check(&typed).unwrap(), lagom_core::CodeAccepted::RecoveryCode { left: 9 });
-    assert_eq!(lagom.second_factor().check(&codes[3]).unwrap_err().kind(), ErrorKind::WrongCode);
+    // Used again: refused as used (the owner's slip, not a guess).
+    assert_eq!(lagom.second_factor().check(&codes[3]).unwrap_err().kind(), ErrorKind::CodeUsed);
 
     // Turning it off needs a code; then nothing is kept.
     assert_eq!(lagom.second_factor().disable("nonsense").unwrap_err().kind(), ErrorKind::WrongCode);
@@ -718,4 +719,21 @@ fn the_second_factor_takes_a_code_once_within_a_step_of_drift_or_a_recovery_code
         .unwrap();
     assert_eq!(left, 0);
     assert!(lagom.verify_audit().unwrap().is_intact());
+}
+
+/// "Remove Lagom's data" leaves nothing of the register behind: its failed-attempts file (the
+/// counts and times of wrong passphrases or codes) goes too, so a new register at the same
+/// place starts without the old one's waits.
+#[test]
+fn removing_the_register_removes_its_failed_attempts_file_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lagom.db");
+    let keys = MemoryKeyStore::new();
+    let lagom = Lagom::create(&path, &keys).unwrap().lagom;
+    let attempts = lagom_core::unlock::UnlockAttempts::for_database(&path);
+    attempts.failed(&lagom_core::SystemClock).unwrap();
+    assert!(attempts.path().exists());
+    let report = lagom.forget(&keys, false).unwrap();
+    assert!(!attempts.path().exists(), "{report:?}");
+    assert!(report.removed.iter().any(|f| f.ends_with("lagom.db.attempts")), "{report:?}");
 }

@@ -330,8 +330,13 @@ mod tests {
         let (pending, _) = lagom.begin_second_factor().unwrap();
         let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
         lagom.second_factor().enable(&pending, &pending.code_at(now).unwrap()).unwrap();
+        // … and so does an idle lock set since, which the backup would weaken.
+        let mut settings = lagom.settings().unwrap();
+        settings.lock_after_idle_minutes = 3;
+        lagom.save_settings(&settings).unwrap();
         let (lagom, _) = lagom.restore_with_recovery_key(Path::new(&before.path), &old.to_hex()).unwrap();
         assert_eq!(lagom.contacts().get(&id).unwrap().given_name, "Rutger");
+        assert_eq!(lagom.settings().unwrap().lock_after_idle_minutes, 3, "a restore keeps the idle lock");
         let state = lagom.second_factor().state().unwrap();
         assert!(state.enabled && state.recovery_codes_left == 10, "a restore keeps the second factor: {state:?}");
         drop(lagom);
