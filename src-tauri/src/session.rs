@@ -169,14 +169,20 @@ impl Session {
 
     /// The register is unlocked: failed attempts since the last unlock go into its audit trail.
     fn unlocked(&self, slot: &mut Option<Lagom>, lagom: Lagom) -> SessionStatus {
-        if let Some(failed) = self.attempts.succeeded() {
-            // Best effort: the unlock is not refused because the trail could not be written.
-            let _ = lagom.record_failed_unlocks(&failed);
-        }
+        self.attempts_succeeded(&lagom);
         self.code_locked.store(false, Ordering::SeqCst);
         let status = self.open_status(&lagom);
         *slot = Some(lagom);
         status
+    }
+
+    /// The owner proved who they are: the failed attempts since go into the register's audit
+    /// trail (best effort: nothing is refused because the trail could not be written) and no
+    /// longer count towards a wait.
+    fn attempts_succeeded(&self, lagom: &Lagom) {
+        if let Some(failed) = self.attempts.succeeded() {
+            let _ = lagom.record_failed_unlocks(&failed);
+        }
     }
 
     /// A wrong passphrase or code: counted, so the next attempts wait longer.
@@ -321,9 +327,7 @@ impl Session {
         }
         // Confirmed: earlier failures go into the audit trail, as at an unlock, and no longer
         // count towards a wait.
-        if let Some(failed) = self.attempts.succeeded() {
-            let _ = lagom.record_failed_unlocks(&failed);
-        }
+        self.attempts_succeeded(lagom);
         Ok(())
     }
 
@@ -408,9 +412,7 @@ impl Session {
         let lagom = slot.as_ref().ok_or(Error::NotOpen)?;
         self.confirm_passphrase(lagom, passphrase)?;
         lagom.second_factor().disable(code).map_err(|e| self.counted(e))?;
-        if let Some(failed) = self.attempts.succeeded() {
-            let _ = lagom.record_failed_unlocks(&failed);
-        }
+        self.attempts_succeeded(lagom);
         Ok(())
     }
 
